@@ -1,14 +1,32 @@
-"""Minimal first parser: group after the last dash, category from the section hint.
+"""Release-name parser: tokenise once, classify tokens by table look-up, assemble fields.
 
-The full parser replaces the internals; the interface (ParsedName, parse, parse_many,
-parse_columns, STORE_COLUMNS) is what the rest of scenewatch relies on.
+Design (for speed, >100k names/s): one ``re.split`` per name, one dict look-up per token (cached),
+a handful of anchored regexes only for tokens the tables do not know (their verdict is cached too).
+The interface (ParsedName, parse, parse_many, parse_columns, STORE_COLUMNS) is what the rest of
+scenewatch relies on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from scenewatch.names._tables import (
+    EXTENSIONS,
+    LANG_CODES,
+    NEVER,
+    PHRASE_FIRST,
+    PHRASE_MAX,
+    PHRASES,
+    SECTION_EXACT,
+    SECTION_PREFIXES,
+    STRONG,
+    SUFFIXES,
+    WEAK,
+    WORDS,
+)
 
 # Columns the store keeps for every release, in this order, with their Arrow-friendly Python types.
 STORE_COLUMNS: dict[str, str] = {
@@ -30,36 +48,138 @@ STORE_COLUMNS: dict[str, str] = {
     "version": "str",
 }
 
-_SECTION_PREFIX_CATEGORY = (
-    ("TV", "tv"),
-    ("ANIME", "anime"),
-    ("SPORT", "sports"),
-    ("GAME", "game"),
-    ("NSW", "game"),
-    ("PS", "game"),
-    ("XBOX", "game"),
-    ("0DAY", "software"),
-    ("APP", "software"),
-    ("MP3", "music"),
-    ("FLAC", "music"),
-    ("MVID", "musicvideo"),
-    ("MDVDR", "musicvideo"),
-    ("EBOOK", "ebook"),
-    ("ABOOK", "audiobook"),
-    ("AUDIOBOOK", "audiobook"),
-    ("XXX", "xxx"),
-    ("X264", "movie"),
-    ("X265", "movie"),
-    ("MOVIE", "movie"),
-    ("BLURAY", "movie"),
-    ("DVDR", "movie"),
-    ("XVID", "movie"),
-)
+MAX_LEN = 512  # scene names are at most 255 characters; longer input is cut before parsing
+
+_VIDEO_CATEGORIES = frozenset(("movie", "tv", "anime", "sports", "xxx", "musicvideo", "other"))
+_REVISION_FLAGS = frozenset(("PROPER", "REPACK", "RERIP", "REAL"))
+_MUSIC_CATEGORIES = frozenset(("music", "audiobook", "musicvideo"))
+_SOFTWARE_PLATFORMS = frozenset(("WINDOWS", "X64", "X86", "SYMBIAN", "NGAGE", "ANDROID", "IOS", "DOX"))
+_DESKTOP_PLATFORMS = frozenset(("MACOS", "LINUX"))
+_ISSUE_WORDS = frozenset(("no", "nr", "issue", "ausgabe", "vol", "volume", "band", "heft", "n"))
+
+# ----------------------------------------------------------------------------- tokeniser
+_SPLIT = re.compile(r"([\s._,;+|\[\](){}*~!?#/\\<>:\"=-]+)")
+_OPENERS = frozenset("([{")
+_HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
+_CTRL = re.compile(r"[\x00-\x1f\x7f]")
+
+# anchored patterns for tokens the tables do not know (result cached per token)
+_RE_SXE = re.compile(r"s(\d{1,3})((?:[ex]\d{1,4})+)")
+_RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
+_RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})")
+_RE_NXM = re.compile(r"(\d{1,2})x(\d{1,3})")
+_RE_EPV = re.compile(r"(\d{1,4})v(\d)")
+_RE_VER = re.compile(r"v(\d{1,5})")
+_RE_RES = re.compile(r"(\d{3,4})([pi])")
+_RE_RESWH = re.compile(r"(\d{3,4})x(\d{3,4})[pi]?")
+_RE_AC_CH = re.compile(r"(aac|ac3|dd|ddp|eac3|dts|truehd|opus|flac|pcm|lpcm)(\d)(\d?)")
+_RE_NCD = re.compile(r"(\d{1,2})(cd|dvd|disc)")
+_RE_ORD = re.compile(r"(\d{1,2})(st|nd|rd|th)")
+_RE_DATE8 = re.compile(r"((?:19|20)\d\d)(\d\d)(\d\d)")
+_RE_SEASONWORD = re.compile(r"(?:saison|season|temporada|staffel)(\d{1,2})")
+
+_CONT = ("cont", None, STRONG)  # a token consumed by the token before it
+_DIGIT_EP = ("num", 0, NEVER)
+
+_cache: dict[str, tuple | None] = {}
+_CACHE_MAX = 500_000
 
 
+def _classify(lo: str) -> tuple | None:
+    """Classify a lower-case token the tables do not hold (first sight only; cached)."""
+    if lo.isdigit():
+        if len(lo) > 8:
+            return None
+        v = int(lo)
+        if len(lo) == 4 and 1900 <= v <= 2039:
+            return ("year", v, NEVER)
+        m = _RE_DATE8.fullmatch(lo)
+        if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            return ("date", f"{m.group(1)}-{m.group(2)}-{m.group(3)}", STRONG)
+        return ("num", v, NEVER)
+    if len(lo) > 24 or not lo.isascii():
+        return None
+    c = lo[0]
+    if c == "s":
+        m = _RE_SXE.fullmatch(lo)
+        if m:
+            eps = tuple(int(x) for x in re.findall(r"\d+", m.group(2)))
+            return ("sxe", (int(m.group(1)), eps), STRONG)
+        m = _RE_SEASON.fullmatch(lo)
+        if m:
+            return ("season", int(m.group(1)), STRONG)
+    if c in "efo":
+        m = _RE_EP.fullmatch(lo)
+        if m:
+            return ("ep", int(m.group(1)), STRONG)
+    if c == "v":
+        m = _RE_VER.fullmatch(lo)
+        if m:
+            return ("ver", m.group(1), STRONG)
+    if c.isdigit():
+        m = _RE_NXM.fullmatch(lo)
+        if m:
+            return ("nxm", (int(m.group(1)), int(m.group(2))), STRONG)
+        m = _RE_EPV.fullmatch(lo)
+        if m:
+            return ("epv", int(m.group(1)), STRONG)
+        m = _RE_RES.fullmatch(lo)
+        if m:
+            return ("res", m.group(1) + "p", STRONG)
+        m = _RE_RESWH.fullmatch(lo)
+        if m:
+            w, h = int(m.group(1)), int(m.group(2))
+            for lim, r in ((3800, "2160p"), (1900, "1080p"), (1270, "720p")):
+                if w >= lim:
+                    return ("res", r, STRONG)
+            return ("res", f"{h}p", STRONG)
+        m = _RE_NCD.fullmatch(lo)
+        if m:
+            return ("music", lo.upper(), WEAK)
+        m = _RE_ORD.fullmatch(lo)
+        if m:
+            return ("ord", int(m.group(1)), NEVER)
+    m = _RE_AC_CH.fullmatch(lo)
+    if m:
+        base = WORDS.get(m.group(1))
+        codec = base[1] if base else m.group(1)
+        return ("ac", codec, STRONG, m.group(2) + "." + (m.group(3) or "0") if m.group(3) else m.group(2))
+    m = _RE_SEASONWORD.fullmatch(lo)
+    if m:
+        return ("season", int(m.group(1)), STRONG)
+    return None
+
+
+def _info(lo: str) -> tuple | None:
+    try:
+        return _cache[lo]
+    except KeyError:
+        pass
+    info = WORDS.get(lo)
+    if info is None:
+        info = _classify(lo)
+    if len(_cache) >= _CACHE_MAX:
+        _cache.clear()
+    _cache[lo] = info
+    return info
+
+
+def _section_category(section: str | None) -> str | None:
+    if not section:
+        return None
+    key = section.strip().upper()
+    if key in SECTION_EXACT:
+        return SECTION_EXACT[key]
+    for prefix, category in SECTION_PREFIXES:
+        if key.startswith(prefix):
+            return category
+    return None
+
+
+# ----------------------------------------------------------------------------- result
 @dataclass(frozen=True, slots=True)
 class ParsedName:
-    """Structured fields of one release name."""
+    """Structured fields of one release name (all optional except ``name``)."""
 
     name: str
     title: str | None = None
@@ -71,38 +191,735 @@ class ParsedName:
     source: str | None = None
     video_codec: str | None = None
     audio_codec: str | None = None
-    language: tuple[str, ...] = field(default_factory=tuple)
+    language: tuple[str, ...] = ()
     group: str | None = None
     category: str | None = None
-    flags: tuple[str, ...] = field(default_factory=tuple)
+    flags: tuple[str, ...] = ()
     service: str | None = None
     platform: str | None = None
     version: str | None = None
+    seasons: tuple[int, ...] = ()
+    episodes: tuple[int, ...] = ()
+    episode_title: str | None = None
+    edition: tuple[str, ...] = ()
+    hdr: tuple[str, ...] = ()
+    audio_codecs: tuple[str, ...] = ()
+    audio_channels: str | None = None
+    source_detail: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    publisher: str | None = None
+    format: str | None = None
+    type: str | None = None
+
+    @property
+    def proper(self) -> bool:
+        """True when the release is a revision (PROPER, REPACK, RERIP, REAL, v2 ...)."""
+        return any(f in _REVISION_FLAGS or f == "V2" for f in self.flags)
 
     def to_dict(self) -> dict[str, Any]:
-        """Answer in the common vocabulary, leaving out empty fields."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, (), "") and k != "name"}
+        """Answer in the common vocabulary (``../shared/data/parser/README.md``), empty fields left out."""
+        d: dict[str, Any] = {}
+        for key, value in (
+            ("title", self.title),
+            ("year", self.year),
+            ("season", _one_or_list(self.seasons)),
+            ("episode", _one_or_list(self.episodes)),
+            ("date", self.air_date),
+            ("resolution", self.resolution),
+            ("source", self.source),
+            ("source_detail", self.source_detail),
+            ("video_codec", self.video_codec),
+            ("audio_codec", list(self.audio_codecs)),
+            ("audio_channels", self.audio_channels),
+            ("hdr", list(self.hdr)),
+            ("release_group", self.group),
+            ("edition", list(self.edition)),
+            ("language", list(self.language)),
+            ("type", self.type),
+            ("category", self.category),
+            ("episode_title", self.episode_title),
+            ("service", self.service),
+            ("platform", self.platform),
+            ("version", self.version),
+            ("flags", list(self.flags)),
+            ("artist", self.artist),
+            ("album", self.album),
+            ("publisher", self.publisher),
+            ("format", self.format),
+        ):
+            if value is not None and value != []:
+                d[key] = value
+        d["proper"] = self.proper
+        return d
 
 
-def _category_from_section(section: str | None) -> str | None:
-    if not section:
+def _one_or_list(values: tuple[int, ...]) -> int | list[int] | None:
+    if not values:
         return None
-    upper = section.upper()
-    for prefix, category in _SECTION_PREFIX_CATEGORY:
-        if upper.startswith(prefix):
-            return category
-    return None
+    return values[0] if len(values) == 1 else list(values)
+
+
+# ----------------------------------------------------------------------------- parsing
+def _strip_name(s: str) -> tuple[str, str | None, bool]:
+    """Remove path, extension, site tags and the release group; return (stem, group, bracket_group)."""
+    if "/" in s or "\\" in s:
+        parts = [p for p in re.split(r"[/\\]+", s) if p.strip()]
+        if parts:
+            last = parts[-1]
+            s = last if len(last) >= 16 or len(parts) == 1 else parts[-2] + " " + last
+        else:
+            s = ""
+    s = s.strip(" \t\r\n")
+    dot = s.rfind(".")
+    if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
+        s = s[:dot]
+    # trailing [site] / [CRC32] tags and spaces
+    for _ in range(3):
+        s = s.rstrip(" _.")
+        if s.endswith("]"):
+            j = s.rfind("[")
+            if j >= 0:
+                content = s[j + 1 : -1].strip()
+                lo = content.lower()
+                if lo in SUFFIXES or _HEX8.fullmatch(content) or "." in lo or (" " not in lo and (
+                    j > 0 and s[j - 1] not in " ._-" and _info(lo) is None
+                )):
+                    s = s[:j]
+                    continue
+        break
+    group = None
+    bracket = False
+    # scene group after the last dash (not a " - " separator)
+    for _ in range(2):
+        k = s.rfind("-")
+        if k <= 0 or k == len(s) - 1 or s[k + 1] == " " or s[k - 1] == " ":
+            break
+        cand = s[k + 1 :]
+        if " " in cand or "." in cand or len(cand) > 40 or "[" in cand or "(" in cand:
+            break
+        lo = cand.lower()
+        if lo in SUFFIXES:
+            s = s[:k]
+            continue
+        info = _info(lo.replace("_", " ")) if "_" not in lo else None
+        if info is not None and info[0] not in ("num", "year", "sport", "month", "ord"):
+            break
+        if info is not None and info[0] in ("num", "year") and len(lo) < 3:
+            break
+        group = cand
+        s = s[:k]
+        break
+    # anime style "[Group] Title - 01"
+    if s.startswith("[") or s.startswith("【"):
+        close = "]" if s[0] == "[" else "】"
+        j = s.find(close)
+        if j > 1:
+            content = s[1:j].strip()
+            lo = content.lower()
+            if "www" in lo or ".com" in lo or ".org" in lo or lo in SUFFIXES:
+                s = s[j + 1 :]
+            elif group is None and content and not any(ch.isdigit() for ch in content[:2]) and (
+                _info(lo) is None or _info(lo)[0] in ("sport", "month", "cat")
+            ):
+                group = content
+                bracket = True
+                s = s[j + 1 :]
+    return s, group, bracket
+
+
+def _core(name: str, section: str | None) -> tuple:
+    s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
+    if not s.isprintable():
+        s = _CTRL.sub(" ", s)
+    s, group, bracket_group = _strip_name(s)
+
+    parts = _SPLIT.split(s)
+    toks = parts[0::2]
+    seps = ["", *parts[1::2]]  # seps[i] is the separator before toks[i]
+    if toks and toks[-1] == "":
+        toks.pop()
+        seps.pop()
+    if toks and toks[0] == "":
+        del toks[0]
+        del seps[0]
+    n = len(toks)
+    lows = [t.lower() for t in toks]
+    infos: list[tuple | None] = [None] * n
+    cache = _cache
+    for i in range(n):
+        lo = lows[i]
+        info = cache.get(lo, _DIGIT_EP)
+        if info is _DIGIT_EP:
+            info = _info(lo)
+        if info is not None and info[0] == "lang" and len(lo) <= 3:
+            t = toks[i]
+            if not (t.isupper() or t.islower()):
+                info = None if info[2] == WEAK else info
+        infos[i] = info
+
+    # phrases ("web dl", "h 264", "directors cut", "dd5 1" ...)
+    for i in range(n - 1):
+        lo = lows[i]
+        if lo in PHRASE_FIRST:
+            for k in range(min(PHRASE_MAX, n - i), 1, -1):
+                key = " ".join(lows[i : i + k])
+                ph = PHRASES.get(key)
+                if ph is not None:
+                    infos[i] = ph
+                    for j in range(i + 1, i + k):
+                        infos[j] = _CONT
+                    break
+
+    # dates: YYYY.MM.DD, DD.MM.YYYY, MM.DD.YYYY ; sword/eword + number
+    air_date = None
+    date_idx = -1
+    for i in range(n):
+        info = infos[i]
+        if info is None:
+            continue
+        kind = info[0]
+        if kind == "year":
+            y = info[1]
+            if i + 2 < n and len(lows[i + 1]) <= 2 and len(lows[i + 2]) <= 2 and lows[i + 1].isdigit() and (
+                lows[i + 2].isdigit()
+            ):
+                a, b = int(lows[i + 1]), int(lows[i + 2])
+                if 1 <= a <= 12 and 1 <= b <= 31:
+                    air_date = f"{y:04d}-{a:02d}-{b:02d}"
+                elif 1 <= b <= 12 and 1 <= a <= 31:
+                    air_date = f"{y:04d}-{b:02d}-{a:02d}"
+                if air_date:
+                    infos[i] = ("date", air_date, STRONG)
+                    infos[i + 1] = infos[i + 2] = _CONT
+                    date_idx = i
+                    break
+            if i >= 2 and len(lows[i - 1]) <= 2 and len(lows[i - 2]) <= 2 and lows[i - 1].isdigit() and (
+                lows[i - 2].isdigit()
+            ):
+                a, b = int(lows[i - 2]), int(lows[i - 1])
+                if 1 <= b <= 12 and 1 <= a <= 31 and not (a <= 12 < b):
+                    air_date = f"{y:04d}-{b:02d}-{a:02d}"
+                elif 1 <= a <= 12 and 1 <= b <= 31:
+                    air_date = f"{y:04d}-{a:02d}-{b:02d}"
+                if air_date:
+                    infos[i - 2] = ("date", air_date, STRONG)
+                    infos[i - 1] = infos[i] = _CONT
+                    date_idx = i - 2
+                    break
+        elif kind == "date":
+            air_date = info[1]
+            date_idx = i
+            break
+    for i in range(n - 1):
+        info = infos[i]
+        if info is not None and (info[0] == "sword" or info[0] == "eword"):
+            nxt = infos[i + 1]
+            if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
+                infos[i] = ("season" if info[0] == "sword" else "ep", nxt[1], STRONG)
+                infos[i + 1] = _CONT
+
+    # episode markers: a marker that opens the name is a title word when a later one exists
+    markers = [i for i in range(n) if infos[i] is not None and infos[i][0] in ("sxe", "nxm", "ep", "season")]
+    if len(markers) > 1 and markers[0] == 0 and infos[0][0] in ("nxm", "ep") and (
+        infos[markers[1]][0] == "sxe"
+    ):
+        infos[0] = None
+
+    # ---- title end: first technical token
+    tend = n
+    for i in range(n):
+        info = infos[i]
+        if info is None:
+            if i > 0 and seps[i] and seps[i][-1] in _OPENERS and i < n:
+                # "(" / "[" opens a technical block or an alternative title
+                tend = i
+                break
+            continue
+        st = info[2]
+        if st == STRONG:
+            if info[0] == "cont":
+                continue
+            tend = i
+            break
+        if st == WEAK and i > 0:
+            nxt = infos[i + 1] if i + 1 < n else None
+            if i + 1 >= n or (nxt is not None and (nxt[2] >= WEAK or nxt[0] == "lang")):
+                tend = i
+                break
+        elif i > 0 and seps[i] and seps[i][-1] in _OPENERS:
+            tend = i
+            break
+
+    # ---- collect fields
+    year = None
+    years_before = []
+    seasons: list[int] = []
+    episodes: list[int] = []
+    resolution = source = source_detail = video_codec = None
+    audio: list[str] = []
+    channels = None
+    hdr: list[str] = []
+    langs: list[str] = []
+    flags: list[str] = []
+    editions: list[str] = []
+    service = platform = version = None
+    cats: list[str] = []
+    music_tokens = 0
+    sport_first = False
+    ep_last = -1
+    ep_first = -1
+    first_year_after = None
+    last_year = None
+    has_video_src = False
+    for i in range(n):
+        info = infos[i]
+        if info is None:
+            continue
+        kind = info[0]
+        if kind == "cont":
+            continue
+        if kind == "year":
+            last_year = (i, info[1])
+            if i > 0 and i < tend:
+                years_before.append(i)
+            elif i >= tend and first_year_after is None:
+                first_year_after = (i, info[1])
+            continue
+        if kind == "num":
+            # ranges / continuations of an episode marker: S01E01-02, Episode5-8, E01+E02
+            if ep_last == i - 1 and episodes and "-" in seps[i] and 0 < info[1] - episodes[-1] <= 60:
+                episodes.extend(range(episodes[-1] + 1, info[1] + 1))
+                ep_last = i
+            continue
+        if kind == "sxe":
+            s_, es = info[1]
+            if not seasons or s_ not in seasons:
+                seasons.append(s_)
+            if len(es) == 2 and "-" in toks[i] and 0 < es[1] - es[0] <= 60:
+                es = tuple(range(es[0], es[1] + 1))
+            episodes.extend(e for e in es if e not in episodes)
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+            continue
+        if kind == "nxm":
+            if not seasons:
+                seasons.append(info[1][0])
+                episodes.append(info[1][1])
+                ep_last = i
+                if ep_first < 0:
+                    ep_first = i
+            continue
+        if kind == "season":
+            if seasons and ep_last == i - 1 and "-" in seps[i] and 0 < info[1] - seasons[-1] <= 50:
+                seasons.extend(range(seasons[-1] + 1, info[1] + 1))
+            elif info[1] not in seasons:
+                seasons.append(info[1])
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+            continue
+        if kind == "ep" or kind == "epv":
+            v = info[1]
+            if episodes and ep_last == i - 1 and "-" in seps[i] and 0 < v - episodes[-1] <= 60:
+                episodes.extend(range(episodes[-1] + 1, v + 1))
+            elif v not in episodes:
+                episodes.append(v)
+            if kind == "epv" and not lows[i].endswith("v1"):
+                flags.append("V2")
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+            continue
+        if kind == "res":
+            if resolution is None and (info[2] == STRONG or i >= tend):
+                resolution = info[1]
+            continue
+        if kind == "src":
+            if info[2] == WEAK and i < tend:
+                continue
+            if source is None or (source_detail in ("DVD", "WEB", "TV", "PAL", "NTSC") and info[2] == STRONG):
+                fam, _, label = info[1].partition("|")
+                if source is None or info[2] == STRONG:
+                    source, source_detail = fam, label
+            if info[1][:3] not in ("web", "ddc"):
+                has_video_src = True
+            continue
+        if kind == "vc":
+            if video_codec is None:
+                video_codec = info[1]
+            continue
+        if kind == "ac":
+            if i < tend and info[2] != STRONG:
+                continue
+            if info[1] not in audio:
+                audio.append(info[1])
+            if len(info) > 3:
+                channels = info[3]
+            elif lows[i][-1].isdigit() and i + 1 < n and lows[i + 1] in ("0", "1") and (
+                infos[i + 1] is not _CONT
+            ):
+                channels = lows[i][-1] + "." + lows[i + 1]
+                infos[i + 1] = _CONT
+            continue
+        if kind == "ach":
+            if i >= tend:
+                channels = info[1]
+            continue
+        if kind == "hdr":
+            if i >= tend and info[1] not in hdr:
+                hdr.append(info[1])
+            continue
+        if kind == "lang":
+            if i < tend:
+                continue
+            prv = infos[i - 1] if i > 0 else None
+            nxt = infos[i + 1] if i + 1 < n else None
+            if info[2] == NEVER and not (
+                ((prv is not None and prv[2] >= WEAK) or (nxt is not None and nxt[2] >= WEAK))
+                or (prv is not None and prv[0] in ("lang", "year", "date"))
+                or (nxt is not None and nxt[0] in ("lang", "year"))
+            ):
+                continue
+            if info[2] == WEAK and not (
+                prv is not None or nxt is not None or i == n - 1
+            ):
+                continue
+            for code in info[1]:
+                if code not in langs:
+                    langs.append(code)
+            if not info[1]:
+                flags.append("MULTi")
+            continue
+        if kind == "flag":
+            if i < tend:
+                continue
+            f = info[1]
+            if f == "REAL" and not toks[i].isupper():
+                continue
+            if f not in flags:
+                flags.append(f)
+            continue
+        if kind == "ed":
+            if i < tend:
+                continue
+            if info[1] not in editions:
+                editions.append(info[1])
+            if info[1] == "limited" and "LIMITED" not in flags:
+                flags.append("LIMITED")
+            continue
+        if kind == "svc":
+            if i >= tend and service is None:
+                service = info[1]
+            continue
+        if kind == "plat":
+            if platform is None and (info[2] == STRONG or i >= tend):
+                platform = info[1]
+            continue
+        if kind == "ver":
+            if version is None:
+                parts_v = [info[1]]
+                j = i + 1
+                while j < n and seps[j] == "." and lows[j].isdigit() and len(parts_v) < 6:
+                    parts_v.append(lows[j])
+                    infos[j] = _CONT
+                    j += 1
+                version = ".".join(parts_v)
+            continue
+        if kind == "cat":
+            if info[2] == STRONG or i >= tend or info[1] in ("xxx", "ebook", "audiobook"):
+                cats.append(info[1])
+            continue
+        if kind == "music":
+            if i >= tend or info[2] == STRONG:
+                music_tokens += 1
+            continue
+        if kind == "sport":
+            if i == 0:
+                sport_first = True
+            continue
+        if kind == "aud":
+            if i >= tend and info[1] == "Atmos" and "atmos" not in hdr:
+                pass
+            continue
+        if kind == "date":
+            continue
+
+    # ---- year and title end
+    te = tend
+    if years_before:
+        y = years_before[-1]
+        year = infos[y][1]
+        te = y
+    elif first_year_after is not None:
+        year = first_year_after[1]
+    if date_idx >= 0 and date_idx < te:
+        te = date_idx if date_idx > 0 else te
+    if year is None and air_date:
+        year = int(air_date[:4])
+
+    # anime absolute numbering / bare episode numbers in the title region
+    if not episodes and not seasons and air_date is None:
+        cand = -1
+        limit = te if te < n else n
+        for i in range(1, limit):
+            info = infos[i]
+            if info is not None and (info[0] == "num" or info[0] == "epv") and info[1] < 2000:
+                sp = seps[i]
+                if ("-" in sp and len(sp) > 1) or sp.endswith("#"):
+                    cand = i
+                    break
+                if bracket_group and (i == limit - 1 or (seps[i + 1] and seps[i + 1][-1] in _OPENERS)):
+                    cand = i
+                    break
+        if cand < 0 and bracket_group and te < n:
+            info = infos[te]
+            if info is not None and info[0] in ("num", "epv") and info[1] < 2000:
+                cand = te
+        if cand < 0 and 0 < te < n and te == tend:
+            info = infos[te - 1]
+            nxt = infos[te]
+            if (
+                info is not None
+                and info[0] == "num"
+                and len(lows[te - 1]) == 3
+                and te - 1 > 0
+                and nxt is not None
+                and nxt[0] == "src"
+                and nxt[1][:2] == "tv"
+                and 0 < info[1] % 100 <= 40
+            ):
+                seasons.append(info[1] // 100)
+                episodes.append(info[1] % 100)
+                te -= 1
+        if cand >= 0:
+            episodes.append(infos[cand][1])
+            if infos[cand][0] == "epv" and not lows[cand].endswith("v1"):
+                flags.append("V2")
+            if cand < te:
+                te = cand
+            ep_first = ep_last = cand
+
+    # ---- category
+    hint = _section_category(section)
+    category = None
+    cset = set(cats)
+    has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
+    has_ep = bool(seasons or episodes or air_date)
+    if "xxx" in cset:
+        category = "xxx"
+    elif "ebook" in cset and not has_video:
+        category = "ebook"
+    elif "audiobook" in cset and not has_video:
+        category = "audiobook"
+    elif "software" in cset:
+        category = "software"
+    elif platform is not None and platform not in _SOFTWARE_PLATFORMS and not has_video and (
+        platform not in _DESKTOP_PLATFORMS or version is None or "UPDATE" in flags or "DLC" in flags
+    ):
+        category = "game"
+    elif "game" in cset and not has_video:
+        category = "game"
+    elif not has_video and not has_ep and (
+        platform is not None or "KEYGEN" in flags or "PATCH" in flags or "SERIAL" in flags or (
+            version is not None and ("CRACKED" in flags or ("UPDATE" not in flags and "DLC" not in flags))
+        )
+    ):
+        category = "game" if ("UPDATE" in flags or "DLC" in flags) else "software"
+    elif not has_video and not has_ep and ("UPDATE" in flags or "DLC" in flags):
+        category = "game"
+    else:
+        dashy = "_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)
+        ends_year = len(s) > 5 and s[-5] == "-" and s[-4:].isdigit()
+        if ("musicvideo" in cset or (ends_year and dashy and "_" in s)) and has_video and not seasons:
+            category = "musicvideo"
+        elif not has_video and not seasons and not (episodes and not ends_year) and (
+            music_tokens or (dashy and ends_year)
+        ):
+            category = "music"
+        elif "anime" in cset or (bracket_group and has_ep):
+            category = "anime"
+        elif sport_first and (has_video or air_date):
+            category = "sports"
+        elif has_ep:
+            category = "tv"
+        elif has_video or year is not None or source is not None:
+            category = "movie"
+    if hint is not None:
+        if category is None or category == "other":
+            category = hint
+        elif category == "movie" and hint in ("tv", "anime", "sports", "xxx", "musicvideo"):
+            category = hint
+        elif category == "tv" and hint in ("anime", "sports", "xxx"):
+            category = hint
+        elif category == "music" and hint in ("audiobook", "musicvideo"):
+            category = hint
+    if category is None:
+        category = "other"
+
+    # ---- title
+    title = None
+    artist = album = publisher = None
+    episode_title = None
+    fmt = None
+    if (category in _MUSIC_CATEGORIES and category != "musicvideo") or (
+        category == "musicvideo" and "_" in s
+    ):
+        if last_year is not None:
+            year = last_year[1]
+        fields = [f for f in re.split(r"-(?![^(]*\))", s) if f.strip(" _")]
+        if "_-_" in s:
+            a, _, rest = s.partition("_-_")
+            fields = [a, *[f for f in re.split(r"-(?![^(]*\))", rest) if f.strip(" _")]]
+        if fields:
+            artist = _clean(fields[0])
+            if len(fields) > 1:
+                album = _clean(fields[1])
+        title = album or artist
+        if category != "music":
+            # audiobooks and music videos: title after the artist / series
+            title = album or artist
+        # languages written as -DE- between dashes
+        for f in fields[1:]:
+            code = LANG_CODES.get(f.strip().lower())
+            if code and f.strip().isupper():
+                for c in code:
+                    if c not in langs:
+                        langs.append(c)
+    else:
+        start = 0
+        end = te
+        if category in ("game", "software") and years_before:
+            end = tend
+        if end > start:
+            title = " ".join(toks[start:end])
+        if ep_first >= 0:
+            j = ep_last + 1
+            while j < n and infos[j] is _CONT:
+                j += 1
+            k = j
+            while k < n and (
+                infos[k] is None or (infos[k][2] == NEVER and infos[k][0] not in ("year", "date"))
+            ):
+                if k > j and seps[k] and seps[k][-1] in _OPENERS:
+                    break
+                k += 1
+            if k > j:
+                episode_title = " ".join(toks[j:k])
+                if title is None and ep_first == 0:
+                    title, episode_title = episode_title, None
+        if category == "ebook" and title:
+            title, publisher, fmt = _ebook_title(toks, seps, start, end, infos, air_date, lows)
+        if category in ("ebook", "music", "sports", "xxx") and air_date is None:
+            air_date, cut = _month_date(infos, lows, end, year)
+            if cut is not None and title and category == "ebook":
+                title = " ".join(toks[start:cut]) if cut > start else title
+                if category == "ebook":
+                    title, publisher, fmt = _ebook_title(toks, seps, start, cut, infos, air_date, lows)
+        if title is not None:
+            title = title.strip(" -&") or None
+    if category == "ebook":
+        for i in range(n):
+            info = infos[i]
+            if info is not None and info[0] == "cat" and info[1] == "ebook" and (
+                lows[i] not in ("ebook", "magazine", "comic", "e")
+            ):
+                fmt = toks[i].upper()
+
+    if category in _VIDEO_CATEGORIES and (category != "other" or has_video):
+        typ = "episode" if (seasons or episodes or (air_date and date_idx >= 0)) else "movie"
+    else:
+        typ = None
+    return (
+        name,
+        title,
+        year,
+        seasons[0] if seasons else None,
+        episodes[0] if episodes else None,
+        air_date,
+        resolution,
+        source,
+        video_codec,
+        audio[0] if audio else None,
+        tuple(langs),
+        group,
+        category,
+        tuple(flags),
+        service,
+        platform,
+        version,
+        tuple(seasons),
+        tuple(episodes),
+        episode_title,
+        tuple(editions),
+        tuple(hdr),
+        tuple(audio),
+        channels,
+        source_detail,
+        artist,
+        album,
+        publisher,
+        fmt,
+        typ,
+    )
+
+
+def _clean(text: str) -> str | None:
+    out = " ".join(text.replace("_", " ").split()).strip(" -")
+    return out or None
+
+
+def _ebook_title(toks, seps, start, end, infos, air_date, lows):
+    """Publisher before a " - " separator, issue numbers and dates cut from the title."""
+    publisher = None
+    for i in range(start + 1, end):
+        sp = seps[i]
+        if "-" in sp and len(sp) > 1:
+            publisher = " ".join(toks[start:i])
+            start = i
+            break
+    for i in range(start + 1, end):
+        lo = lows[i]
+        if lo in _ISSUE_WORDS and i + 1 < len(lows) and lows[i + 1].isdigit() and lo != "n":
+            end = i
+            break
+        if len(lo) > 1 and lo[0] == "n" and lo[1:].isdigit():
+            end = i
+            break
+        if lo.isdigit() and len(lo) <= 3 and i == end - 1:
+            end = i
+            break
+    title = " ".join(toks[start:end]) or None
+    return title, publisher, None
+
+
+def _month_date(infos, lows, end, year):
+    """'15.Januar.2004', '9th_January_2001', 'September.2021' -> (date, index where the date starts)."""
+    n = len(infos)
+    for i in range(n):
+        info = infos[i]
+        if info is None or info[0] != "month":
+            continue
+        nxt = infos[i + 1] if i + 1 < n else None
+        if nxt is None or nxt[0] != "year":
+            continue
+        y = nxt[1]
+        day = 1
+        cut = i
+        prv = infos[i - 1] if i > 0 else None
+        if prv is not None and prv[0] in ("num", "ord") and 1 <= prv[1] <= 31:
+            day = prv[1]
+            cut = i - 1
+        return f"{y:04d}-{int(info[1]):02d}-{day:02d}", cut
+    return None, None
 
 
 def parse(name: str, section: str | None = None) -> ParsedName:
-    """Parse one release name, with the announced section as an optional hint."""
-    stem, dash, group = name.rpartition("-")
-    if not dash or not group or any(c in group for c in ". "):
-        stem, group = name, ""
-    title = stem.replace(".", " ").replace("_", " ").strip() or None
-    return ParsedName(
-        name=name, title=title, group=group or None, category=_category_from_section(section)
-    )
+    """Parse one release name, with the announced section as an optional hint. Never raises on a str."""
+    if not isinstance(name, str):
+        name = "" if name is None else str(name)
+    return ParsedName(*_core(name, section))
 
 
 def parse_dict(name: str) -> dict[str, Any]:
@@ -113,18 +930,54 @@ def parse_dict(name: str) -> dict[str, Any]:
 def parse_many(names: Sequence[str], sections: Sequence[str | None] | None = None) -> list[ParsedName]:
     """Parse a batch of names (sections aligned with names, or None)."""
     if sections is None:
-        return [parse(n) for n in names]
-    return [parse(n, s) for n, s in zip(names, sections, strict=True)]
+        return [ParsedName(*_core(n if isinstance(n, str) else str(n or ""), None)) for n in names]
+    return [
+        ParsedName(*_core(n if isinstance(n, str) else str(n or ""), s))
+        for n, s in zip(names, sections, strict=True)
+    ]
+
+
+_COLUMN_INDEX = {
+    "title": 1,
+    "year": 2,
+    "season": 3,
+    "episode": 4,
+    "air_date": 5,
+    "resolution": 6,
+    "source": 7,
+    "video_codec": 8,
+    "audio_codec": 9,
+    "language": 10,
+    "group": 11,
+    "category": 12,
+    "flags": 13,
+    "service": 14,
+    "platform": 15,
+    "version": 16,
+}
 
 
 def parse_columns(
     names: Sequence[str], sections: Sequence[str | None] | None = None
 ) -> dict[str, list[Any]]:
     """Parse a batch into columns keyed by ``STORE_COLUMNS`` (the shape the store inserts)."""
-    parsed = parse_many(names, sections)
-    columns: dict[str, list[Any]] = {key: [] for key in STORE_COLUMNS}
-    for p in parsed:
-        for key, kind in STORE_COLUMNS.items():
-            value = getattr(p, key)
-            columns[key].append(list(value) if kind.startswith("list") else value)
+    it: Iterable[tuple]
+    if sections is None:
+        it = (_core(n if isinstance(n, str) else str(n or ""), None) for n in names)
+    else:
+        it = (
+            _core(n if isinstance(n, str) else str(n or ""), s)
+            for n, s in zip(names, sections, strict=True)
+        )
+    rows = list(it)
+    columns: dict[str, list[Any]] = {}
+    if not rows:
+        return {key: [] for key in STORE_COLUMNS}
+    transposed = list(zip(*rows, strict=True))
+    for key, kind in STORE_COLUMNS.items():
+        col = transposed[_COLUMN_INDEX[key]]
+        if kind.startswith("list"):
+            columns[key] = [list(v) for v in col]
+        else:
+            columns[key] = list(col)
     return columns

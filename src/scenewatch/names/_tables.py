@@ -1,0 +1,86 @@
+"""Vocabulary tables, loaded once at import from the TSV files in ``data/``.
+
+Every token the parser recognises lives in a data file; adding one is a one-line change there.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+# Strength of a token: does it end the title?
+STRONG = 2  # always (resolution, codec, SxxExx ...)
+WEAK = 1  # only when followed by another technical token (languages, editions, "WEB" ...)
+NEVER = 0  # never on its own (months, league names, episode words, bare language codes)
+
+_STRENGTH = {"s": STRONG, "w": WEAK, "n": NEVER, "c": NEVER}
+
+Info = tuple  # (kind: str, value: object, strength: int)
+
+
+def _rows(filename: str) -> list[list[str]]:
+    text = files("scenewatch.names").joinpath("data", filename).read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        out.append(line.split("\t"))
+    return out
+
+
+def _load() -> tuple[dict[str, Info], dict[str, Info], frozenset[str], dict[str, tuple[str, ...]]]:
+    words: dict[str, Info] = {}
+    phrases: dict[str, Info] = {}
+    for token, kind, value, strength in _rows("tokens.tsv"):
+        info = (kind, value, _STRENGTH[strength])
+        target = phrases if " " in token else words
+        target.setdefault(token, info)
+    codes: dict[str, tuple[str, ...]] = {}
+    for token, value, strength in _rows("languages.tsv"):
+        langs = tuple(v for v in value.split(",") if v)
+        if strength == "c":
+            codes[token] = langs
+            info = ("lang", langs, NEVER)
+        else:
+            info = ("lang", langs, WEAK)
+        words.setdefault(token, info)
+    first = frozenset(p.split(" ", 1)[0] for p in phrases)
+    return words, phrases, first, codes
+
+
+WORDS, PHRASES, PHRASE_FIRST, LANG_CODES = _load()
+PHRASE_MAX = max((p.count(" ") + 1 for p in PHRASES), default=1)
+
+EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv"))
+SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
+
+
+def _sections() -> tuple[dict[str, str | None], tuple[tuple[str, str | None], ...]]:
+    exact: dict[str, str | None] = {}
+    prefixes: list[tuple[str, str | None]] = []
+    for row in _rows("sections.tsv"):
+        key = row[0].strip().upper()
+        category = (row[1].strip() if len(row) > 1 else "") or None
+        if key.endswith("*"):
+            prefixes.append((key[:-1], category))
+        else:
+            exact[key] = category
+    prefixes.sort(key=lambda p: -len(p[0]))  # longest prefix first
+    return exact, tuple(prefixes)
+
+
+SECTION_EXACT, SECTION_PREFIXES = _sections()
+
+CATEGORIES = (
+    "movie",
+    "tv",
+    "anime",
+    "sports",
+    "game",
+    "software",
+    "music",
+    "musicvideo",
+    "ebook",
+    "audiobook",
+    "xxx",
+    "other",
+)

@@ -1,0 +1,139 @@
+"""Release-name parser: classes of scene names, interface contract."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+try:  # run from a checkout without installing the package
+    import scenewatch  # noqa: F401
+except ImportError:  # pragma: no cover
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from scenewatch.names import (
+    STORE_COLUMNS,
+    ParsedName,
+    parse,
+    parse_columns,
+    parse_dict,
+    parse_many,
+)
+
+
+def test_movie_basic():
+    p = parse("The.Man.With.The.Golden.Arm.1955.1080p.BluRay.x264.DTS-FGT")
+    assert p.title == "The Man With The Golden Arm"
+    assert p.year == 1955
+    assert (p.resolution, p.source, p.video_codec, p.audio_codec) == ("1080p", "bluray", "h264", "dts")
+    assert p.group == "FGT"
+    assert p.category == "movie"
+    assert p.type == "movie"
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episodes"),
+    [
+        ("Show.Name.S01E01E02.720p.HDTV.x264-GRP", 1, (1, 2)),
+        ("Show.Name.S01E01-E03.720p.HDTV.x264-GRP", 1, (1, 2, 3)),
+        ("Show.Name.S02E05.1080p.WEB.h264-GRP", 2, (5,)),
+        ("Show.Name.2x07.HDTV.XviD-GRP", 2, (7,)),
+    ],
+)
+def test_multi_episode(name, season, episodes):
+    p = parse(name)
+    assert p.season == season
+    assert p.episodes == episodes
+    assert p.episode == episodes[0]
+    assert p.title == "Show Name"
+    assert p.category == "tv"
+
+
+def test_season_pack():
+    p = parse("Show.Name.S03.1080p.BluRay.x264-GRP")
+    assert p.season == 3 and p.episode is None and p.category == "tv"
+
+
+def test_daily_show():
+    p = parse("The.Daily.Show.2020.08.26.720p.WEB.h264-KOGi")
+    assert p.air_date == "2020-08-26"
+    assert p.title == "The Daily Show"
+    assert p.to_dict()["date"] == "2020-08-26"
+
+
+def test_group_suffix_and_bracket_group():
+    assert parse("Show.S01E01.720p.HDTV.x264-NTb-Rakuv").group == "NTb"
+    p = parse("[SubGroup] Some Anime - 07 [1080p].mkv")
+    assert p.group == "SubGroup"
+    assert p.episode == 7
+    assert p.title == "Some Anime"
+    assert p.category == "anime"
+
+
+def test_music():
+    p = parse("Artist_Name-Album_Title-(CAT123)-WEB-2020-GROUP")
+    assert p.category == "music"
+    assert p.artist == "Artist Name"
+    assert p.album == "Album Title"
+    assert p.year == 2020
+    assert p.group == "GROUP"
+
+
+def test_game_and_software():
+    g = parse("Title.Update.v1.2.3.incl.DLC-GROUP")
+    assert g.category == "game" and g.version == "1.2.3" and g.title == "Title"
+    assert parse("Title_NSW-VENOM").platform == "NSW"
+    assert parse("Title_NSW-VENOM").category == "game"
+    sw = parse("Name.v1.2.x64.Incl.Keygen-GROUP")
+    assert sw.category == "software" and sw.version == "1.2" and "KEYGEN" in sw.flags
+
+
+def test_ebook_and_xxx():
+    e = parse("Publisher.-.Title.2020.RETAIL.EPUB.eBook-GROUP")
+    assert e.category == "ebook" and e.format == "EPUB" and e.publisher == "Publisher" and e.title == "Title"
+    assert parse("Site.20.01.15.Some.Names.XXX.1080p.MP4-GRP").category == "xxx"
+
+
+def test_section_hint():
+    assert parse("Some.Thing-GRP", "MP3").category == "music"
+    assert parse("Some.Thing-GRP", "TV-X264").category == "tv"
+    assert parse("Some.Thing-GRP", "EBOOK").category == "ebook"
+
+
+def test_flags_and_proper():
+    p = parse("Movie.2019.PROPER.1080p.BluRay.x264-GRP")
+    assert "PROPER" in p.flags and p.proper and p.to_dict()["proper"] is True
+    assert not parse("Movie.2019.1080p.BluRay.x264-GRP").proper
+
+
+def test_streaming_service_hdr_channels():
+    p = parse("Show.S01E01.2160p.AMZN.WEB-DL.DDP5.1.HDR.HEVC-GRP")
+    assert p.service == "AMZN"
+    assert p.source == "web"
+    assert p.audio_codec == "eac3" and p.audio_channels == "5.1"
+    assert "HDR" in p.hdr
+    assert p.video_codec == "h265"
+
+
+def test_parse_dict_and_many():
+    assert parse_dict("Movie.2019.1080p.BluRay.x264-GRP")["release_group"] == "GRP"
+    out = parse_many(["a.2019.720p-X", "b.S01E01-Y"], ["X264", None])
+    assert [p.group for p in out] == ["X", "Y"]
+    assert isinstance(out[0], ParsedName)
+
+
+def test_parse_columns_shape():
+    cols = parse_columns(["Movie.2019.1080p.BluRay.x264-GRP", "Show.S01E02.German.720p.HDTV.x264-GRP"], None)
+    assert list(cols) == list(STORE_COLUMNS)
+    assert all(len(v) == 2 for v in cols.values())
+    assert cols["year"][0] == 2019 and cols["season"][1] == 1 and cols["episode"][1] == 2
+    assert cols["language"][1] == ["de"]
+    assert isinstance(cols["flags"][0], list)
+    assert parse_columns([], None) == {k: [] for k in STORE_COLUMNS}
+
+
+def test_frozen():
+    p = parse("x")
+    with pytest.raises(AttributeError):
+        p.title = "y"  # type: ignore[misc]
