@@ -1,0 +1,306 @@
+"""Sections, word lists and name templates for plausible scene release names.
+
+Every builder takes ``r`` (a list of 5 random 31-bit ints), the group, the group's language
+tag (or "") and the day context ``(year, "2020.08.26", "20.08.26")`` and returns a release name.
+Word lists contain no commas, quotes or spaces so names are safe in CSV/JSON without escaping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["BUILDERS", "CATEGORIES", "SECTIONS", "SECTION_CATEGORY", "build_name"]
+
+# (section, category); the order fixes section ids.
+_SECTION_TABLE: tuple[tuple[str, str], ...] = (
+    ("X264-HD", "movies"), ("X264-SD", "movies"), ("X265", "movies"), ("UHD", "movies"),
+    ("BLURAY", "movies"), ("DVDR", "movies"),
+    ("TV-X264", "tv"), ("TV-X265", "tv"), ("TV-HD", "tv"), ("TV-SD", "tv"), ("TV-UHD", "tv"),
+    ("GAMES", "games"), ("NSW", "games"), ("PS4", "games"), ("PS5", "games"),
+    ("0DAY", "apps"), ("APPS", "apps"),
+    ("EBOOK", "ebook"),
+    ("MP3", "music"), ("FLAC", "music"),
+    ("MVID", "mvid"),
+    ("XXX", "xxx"),
+)  # fmt: skip
+SECTIONS: tuple[str, ...] = tuple(s for s, _ in _SECTION_TABLE)
+SECTION_CATEGORY: dict[str, str] = dict(_SECTION_TABLE)
+CATEGORIES: tuple[str, ...] = ("movies", "tv", "games", "apps", "ebook", "music", "mvid", "xxx")
+
+_W = str.split
+TITLE = _W(
+    "Dark Night Last Summer Blood Road Home Lost City Silent River Iron Heart Cold Fire Black Water "
+    "Shadow Hunter Broken Wings Red Storm Deep Wild Game Dead Man Stone Angel Secret Garden Empty Sky "
+    "Golden Hour Hidden Truth Final Call Lonely Planet Midnight Run Ghost Ship Frozen Lake Burning Bridge "
+    "Long Way Down Little Women King Queen Kingdom Escape Room Perfect Stranger Wolf Pack Sunset Boulevard "
+    "Paper Moon Glass House Bad Blood High Noon Green Mile Open Range Fallen Star White Noise Crimson Tide "
+    "Lucky Seven Devil Inside Savage Island Northern Lights Desert Rose Electric Dreams Tokyo Paris London "
+    "Berlin Vegas Texas Brooklyn Harbor Legacy Revenge Honor Mercy Justice Rising Falling Return Awakening"
+)
+SHOW = _W(
+    "The.Office Chicago.Fire Greys.Anatomy Doctor.Who Survivor Big.Brother Top.Gear Vikings Outlander "
+    "The.Masked.Singer Below.Deck Ghost.Adventures Gold.Rush Deadliest.Catch Family.Guy Bobs.Burgers "
+    "The.Simpsons Shark.Tank Love.Island Hells.Kitchen MasterChef The.Great.British.Bake.Off "
+    "Antiques.Roadshow Coronation.Street Emmerdale Neighbours Home.and.Away Ink.Master Pawn.Stars "
+    "American.Pickers Storage.Wars Cops Dateline Frontline Nova Horizon Panorama Dispatches Bondi.Rescue "
+    "Border.Security Mayday The.Blacklist NCIS Bluey Yellowstone The.Walking.Dead Ridiculousness "
+    "Married.at.First.Sight Grand.Designs Escape.to.the.Country 90.Day.Fiance Diners.Drive-Ins.and.Dives"
+)
+DAILY = _W("The.Daily.Show Late.Night.with.Seth.Meyers The.Late.Show.with.Stephen.Colbert "
+           "Jimmy.Kimmel.Live The.Tonight.Show.Starring.Jimmy.Fallon The.View Conan WWE.Monday.Night.Raw "
+           "The.Graham.Norton.Show Real.Time.with.Bill.Maher Jeopardy Wheel.of.Fortune The.Talk "
+           "Good.Morning.America Have.I.Got.News.For.You QI Countdown Loose.Women")
+FIRST = _W("John Anna Mark Lisa Paul Sarah David Emma James Laura Chris Kate Tom Julia Alex Nina Ben Eva "
+           "Sam Mia Jack Zoe Leo Ella Max Lily Dan Amy Tim Ruby Adam Rose Ryan Jade Nick Vera Kai Luna")
+LAST = _W("Smith Jones Brown Miller Davis Wilson Moore Taylor Clark Lewis Walker Hall Young King Wright "
+          "Scott Green Baker Adams Nelson Hill Campbell Mitchell Roberts Carter Phillips Evans Turner Parker")
+ARTIST = _W("DJ_Kross Neon_Lights The_Hollow Dark_Matter Sonic_Youthz Pulse Afterglow Nightcrawler "
+            "Blue_Monday Echo_Chamber Kaskade_Sound Moonshine Red_Velvet Black_Sheep Solar_Flare Deep_State "
+            "Lost_Frequencies Atlas Orbital_Drift Tribe Vortex Midnight_Express Static Wavelength Hexagon "
+            "Paradox Crystal_Method Ironside Bassline_Junkie Skyline Andromeda Phantom Riot Mantra Zenith")
+ALBUM = _W("Into_The_Void Neon_Nights Echoes Lost_In_Time Resurrection Gravity Daydream Fragments "
+           "The_Beginning Wildfire Chapter_One Afterhours Soul_Sessions Dark_Side Remixes Live_At_Home "
+           "Best_Of Collected Horizon Undercurrent Machine_Heart Signals Black_Box Northern_Soul Euphoria "
+           "Night_Drive Summer_Anthems Deep_Cuts Reflections Balance Momentum Transmission Elevation")
+LABEL = _W("ARMD BLV SPINN DEF MOS TIGER ANJ MUTE NINJA WARP HOSP KOSMO SUOL TOOL DRUMC ENHANCED")
+GAME = _W("Space Dungeon Farm Racing Truck Zombie Castle Kingdom Tactics Legends Heroes Simulator "
+          "Survival Quest Odyssey Tycoon Arena Shadows Empire Galaxy Dragon Knight Pixel Rogue Warfare "
+          "Builder Station Frontier Mystery Island Escape Defense Chronicles Harvest Mech Tower")
+APP = _W("Adobe Photo Video Audio Data Disk PDF Office Backup Sync Screen Recorder Converter Editor "
+         "Manager Studio Pro Suite Toolkit Cleaner Optimizer Downloader Player Designer Viewer Master "
+         "Easy Smart Power Ultimate Express Fast Secure Cloud Net File Image Font Code DVD")
+PUBLISHER = _W("Wiley OReilly Packt Apress Springer Manning Pearson McGraw.Hill Routledge Penguin "
+               "HarperCollins Macmillan Elsevier Taschen Lonely.Planet DK Oxford Cambridge NoStarch")
+BOOK = _W("Python Kubernetes Cooking Gardening Photography History Psychology Leadership Finance Rust "
+          "Mindfulness Travel Guide Handbook Essentials Mastering Learning Practical Modern Complete "
+          "Beginners Advanced Secrets Science Art Design Cocktails Baking Yoga Marketing Strategy")
+SITE = _W("BrazzersExxtra RealityKings TeamSkeet Blacked Tushy Vixen MomsTeachSex NubileFilms Babes "
+          "PureTaboo FakeTaxi PublicAgent PassionHD Tiny4K MetArtX SexArt DorcelClub JulesJordan")
+STUDIO = _W("Private Evil.Angel Marc.Dorcel Digital.Playground Wicked Elegant.Angel Jules.Jordan Mofos")
+LANGS = ("GERMAN", "FRENCH", "NORDiC", "SWEDiSH", "POLiSH", "DUTCH", "SPANiSH", "iTALiAN", "DANiSH",
+         "FiNNiSH", "NORWEGiAN", "CZECH")
+
+_N_T, _N_S, _N_D, _N_F, _N_L = len(TITLE), len(SHOW), len(DAILY), len(FIRST), len(LAST)
+_N_AR, _N_AL, _N_LB, _N_G, _N_A = len(ARTIST), len(ALBUM), len(LABEL), len(GAME), len(APP)
+_N_P, _N_B, _N_SI, _N_ST = len(PUBLISHER), len(BOOK), len(SITE), len(STUDIO)
+
+Ctx = tuple[int, str, str]
+Builder = Callable[[list[int], str, str, Ctx], str]
+
+
+def _title(r: int, n: int) -> str:
+    """Join 1–3 title words picked from the bits of ``r``."""
+    k = r % 3
+    a = TITLE[(r >> 2) % _N_T]
+    if k == 0:
+        return a
+    b = TITLE[(r >> 9) % _N_T]
+    if k == 1 or n < 3:
+        return f"{a}.{b}"
+    return f"{a}.{b}.{TITLE[(r >> 16) % _N_T]}"
+
+
+def _flag(r: int) -> str:
+    """Return an occasional PROPER/REPACK/iNTERNAL flag (with trailing dot) or ""."""
+    x = r % 1000
+    if x >= 45:
+        return ""
+    return "PROPER." if x < 15 else ("REPACK." if x < 25 else "iNTERNAL.")
+
+
+def _lang(lang: str) -> str:
+    return f"{lang}." if lang else ""
+
+
+def _movie_year(r: int, ctx: Ctx) -> int:
+    x = r % 10
+    return ctx[0] - (0 if x < 5 else 1 if x < 8 else 2 + (r >> 4) % 40)
+
+
+def _x264_hd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    res = "1080p" if r[3] % 3 else "720p"
+    src = ("BluRay", "WEB", "BluRay", "WEBRip")[r[4] % 4]
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{res}.{src}.x264-{g}"
+
+
+def _x264_sd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    src = ("BDRip", "DVDRip", "WEBRip", "BRRip")[r[4] % 4]
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{src}.x264-{g}"
+
+
+def _x265(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    res = ("2160p", "1080p", "2160p.HDR")[r[3] % 3]
+    src = ("BluRay", "WEB")[r[4] % 2]
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{res}.{src}.x265-{g}"
+
+
+def _uhd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    hdr = ("HDR.", "", "DV.HDR.")[r[3] % 3]
+    head = f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}"
+    return f"{head}2160p.UHD.BluRay.{hdr}x265-{g}"
+
+
+def _bluray(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    if r[3] % 2:
+        return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}COMPLETE.BLURAY-{g}"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}1080p.BluRay.AVC.DTS-HD.MA.5.1-{g}"
+
+
+def _dvdr(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    std = "PAL" if r[3] % 3 else "NTSC"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{std}.DVDR-{g}"
+
+
+def _show(r: int) -> str:
+    a = SHOW[r % _N_S]
+    return f"{a}.{(r >> 8) % 5 + 2018}" if (r >> 16) % 9 == 0 else a
+
+
+def _episode(r: list[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
+    if r[2] % 7 == 0:  # daily show
+        guest = f"{FIRST[(r[2] >> 3) % _N_F]}.{LAST[(r[2] >> 11) % _N_L]}"
+        return f"{DAILY[r[0] % _N_D]}.{ctx[1]}.{guest}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
+    ep = f"S{1 + r[1] % 12:02d}E{1 + (r[1] >> 5) % 24:02d}"
+    return f"{_show(r[0])}.{ep}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
+
+
+def _tv_x264(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    tail = ("720p.HDTV.x264", "1080p.WEB.h264", "720p.WEB.h264", "1080p.HDTV.x264")[r[3] % 4]
+    return _episode(r, g, lang, ctx, tail)
+
+
+def _tv_x265(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _episode(r, g, lang, ctx, ("1080p.WEB.h265", "720p.HDTV.x265", "1080p.HEVC.x265")[r[3] % 3])
+
+
+def _tv_hd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _episode(r, g, lang, ctx, ("720p.HDTV.x264", "1080p.WEB-DL.DD5.1.H.264")[r[3] % 2])
+
+
+def _tv_sd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _episode(r, g, lang, ctx, ("HDTV.x264", "480p.WEB.h264", "WEB.h264", "DVDRip.XviD")[r[3] % 4])
+
+
+def _tv_uhd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _episode(r, g, lang, ctx, ("2160p.WEB.h265", "2160p.HDR.WEB.h265")[r[3] % 2])
+
+
+def _game_title(r: int, sep: str) -> str:
+    a, b = GAME[r % _N_G], GAME[(r >> 8) % _N_G]
+    return f"{a}{sep}{b}" if (r >> 16) % 4 else f"{a}{sep}{b}{sep}{GAME[(r >> 20) % _N_G]}"
+
+
+def _version(r: int) -> str:
+    return f"v{1 + r % 4}.{(r >> 3) % 10}.{(r >> 7) % 20}"
+
+
+def _games(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    t = _game_title(r[0], ".")
+    k = r[3] % 6
+    if k == 0:
+        return f"{t}.Update.{_version(r[1])}-{g}"
+    if k == 1:
+        return f"{t}.MULTi{2 + r[1] % 10}-{g}"
+    if k == 2:
+        return f"{t}.{_flag(r[2])}REPACK-{g}" if r[2] % 2 else f"{t}.PROPER-{g}"
+    return f"{t}-{g}"
+
+
+def _console(r: list[int], g: str, platform: str) -> str:
+    t = _game_title(r[0], "_")
+    if r[3] % 4 == 0:
+        return f"{t}_Update_{_version(r[1])}_{platform}-{g}"
+    if r[3] % 4 == 1:
+        return f"{t}_{platform}-{g}"
+    return f"{t.replace('_', '.')}.{platform}-{g}"
+
+
+def _nsw(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _console(r, g, "NSW")
+
+
+def _ps4(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _console(r, g, "PS4")
+
+
+def _ps5(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    return _console(r, g, "PS5")
+
+
+def _app_name(r: int) -> str:
+    return f"{APP[r % _N_A]}.{APP[(r >> 8) % _N_A]}"
+
+
+def _0day(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    tail = ("x64.Incl.Keygen", "WinALL.Cracked", "MacOSX", "Linux", "x64.Incl.Patch", "Multilingual.x64",
+            "WinALL.Incl.Keymaker", "Cracked.MacOS")[r[3] % 8]
+    return f"{_app_name(r[0])}.{_version(r[1])}.{tail}-{g}"
+
+
+def _apps(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    tail = ("x64.ISO", "MULTiLANGUAGE.ISO", "x86.x64.DVD")[r[3] % 3]
+    return f"{_app_name(r[0])}.{ctx[0]}.{_version(r[1])}.{tail}-{g}"
+
+
+def _ebook(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    fmt = ("RETAIL.EPUB.eBook", "RETAIL.PDF.eBook", "EPUB.eBook", "RETAIL.MOBi.eBook")[r[3] % 4]
+    words = f"{BOOK[r[0] % _N_B]}.{BOOK[(r[0] >> 8) % _N_B]}"
+    if r[4] % 3 == 0:
+        who = f"{FIRST[r[1] % _N_F]}.{LAST[(r[1] >> 8) % _N_L]}"
+        return f"{who}.-.{words}.{ctx[0]}.{_lang(lang)}{fmt}-{g}"
+    return f"{PUBLISHER[r[1] % _N_P]}.{words}.{ctx[0]}.{_lang(lang)}{fmt}-{g}"
+
+
+def _artist(r: int) -> str:
+    return "VA" if r % 23 == 0 else ARTIST[(r >> 5) % _N_AR]
+
+
+def _mp3(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    a, al, y = _artist(r[0]), ALBUM[r[1] % _N_AL], ctx[0]
+    k = r[3] % 5
+    if k == 0:
+        return f"{a}-{al}-({LABEL[r[2] % _N_LB]}{r[2] % 997})-WEB-{y}-{g}"
+    if k == 1:
+        return f"{a}_-_{al}-WEB-{y}-{g}"
+    if k == 2:
+        return f"{a}-{al}-{1 + r[2] % 2}CD-{y}-{g}" if r[2] % 5 else f"{a}-{al}-CD-{y}-{g}"
+    if k == 3:
+        return f"{a}-{al}-(Single)-WEB-{y}-{g}"
+    return f"{a}-{al}-WEB-{y}-{g}"
+
+
+def _flac(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    a, al, y = _artist(r[0]), ALBUM[r[1] % _N_AL], ctx[0]
+    tail = ("WEB-FLAC", "CD-FLAC", "24BIT-WEB-FLAC", "(CAT)-WEB-FLAC")[r[3] % 4]
+    if tail.startswith("(CAT)"):
+        tail = f"({LABEL[r[2] % _N_LB]}{r[2] % 997})-WEB-FLAC"
+    return f"{a}-{al}-{tail}-{y}-{g}"
+
+
+def _mvid(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    a, al, y = _artist(r[0]), ALBUM[r[1] % _N_AL], ctx[0]
+    tail = ("DDC-1080p-x264", "WEB-720p-x264", "DVBS-x264", "(Live)-HDTV-1080i-x264")[r[3] % 4]
+    return f"{a}-{al}-{tail}-{y}-{g}"
+
+
+def _xxx(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+    if r[3] % 4:
+        who = f"{FIRST[r[1] % _N_F]}.{LAST[(r[1] >> 8) % _N_L]}"
+        q = ("XXX.1080p.MP4", "XXX.720p.MP4", "XXX.SD.MP4", "XXX.2160p.MP4", "XXX.480p.MP4")[r[4] % 5]
+        return f"{SITE[r[0] % _N_SI]}.{ctx[2]}.{who}.{_lang(lang)}{q}-{g}"
+    src = ("XXX.DVDRip.x264", "XXX.1080p.WEBRip.MP4", "XXX.DVDR")[r[4] % 3]
+    return f"{STUDIO[r[0] % _N_ST]}.{_title(r[2], 2)}.{_lang(lang)}{src}-{g}"
+
+
+BUILDERS: tuple[Builder, ...] = (
+    _x264_hd, _x264_sd, _x265, _uhd, _bluray, _dvdr,
+    _tv_x264, _tv_x265, _tv_hd, _tv_sd, _tv_uhd,
+    _games, _nsw, _ps4, _ps5,
+    _0day, _apps, _ebook, _mp3, _flac, _mvid, _xxx,
+)  # fmt: skip
+assert len(BUILDERS) == len(SECTIONS)
+
+
+def build_name(section: str, r: list[int], group: str, lang: str, ctx: Ctx) -> str:
+    """Build one release name for ``section`` (convenience wrapper over ``BUILDERS``)."""
+    return BUILDERS[SECTIONS.index(section)](r, group, lang, ctx)
