@@ -1,0 +1,110 @@
+"""Release volume per period, optionally split and filtered: the base series of every analysis."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+from scenewatch.store import Database
+
+Period = Literal["day", "week", "month"]
+Split = Literal["category", "section", "group"]
+
+# Weeks start on Monday (ISO), days are UTC days.
+_TRUNC = {"day": "day", "week": "week", "month": "month"}
+_SPLIT_COLUMN = {"category": "category", "section": "section", "group": "grp"}
+# What counts as a scene release with a known pre time.
+COUNTED = "scene AND pre_at IS NOT NULL"
+
+
+def counted_filter(
+    *,
+    category: str | None = None,
+    group: str | None = None,
+    section: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> tuple[str, list[object]]:
+    """SQL WHERE text and parameters for the common filters (``until`` is inclusive)."""
+    clauses, params = [COUNTED], []
+    if category:
+        clauses.append("category = ?")
+        params.append(category)
+    if group:
+        clauses.append("lower(grp) = lower(?)")
+        params.append(group)
+    if section:
+        clauses.append("upper(section) = upper(?)")
+        params.append(section)
+    if since:
+        clauses.append("pre_at >= ?")
+        params.append(pd.Timestamp(since).to_pydatetime())
+    if until:
+        clauses.append("pre_at < ?")
+        params.append((pd.Timestamp(until) + pd.Timedelta(days=1)).to_pydatetime())
+    return " AND ".join(clauses), params
+
+
+def volume(
+    db: Database,
+    by: Period = "day",
+    split: Split | None = None,
+    *,
+    category: str | None = None,
+    group: str | None = None,
+    section: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    fill: bool = True,
+) -> pd.DataFrame:
+    """Releases per period: columns ``period`` (date), [split key], ``count``; empty periods as 0."""
+    if by not in _TRUNC:
+        raise ValueError(f"by must be one of {', '.join(_TRUNC)}, not {by!r}")
+    if split is not None and split not in _SPLIT_COLUMN:
+        raise ValueError(f"split must be one of {', '.join(_SPLIT_COLUMN)}, not {split!r}")
+    where, params = counted_filter(category=category, group=group, section=section, since=since, until=until)
+    key = f", coalesce({_SPLIT_COLUMN[split]}, '(none)') AS {split}" if split else ""
+    group_by = ", 2" if split else ""
+    sql = f"""
+        SELECT CAST(date_trunc('{_TRUNC[by]}', pre_at) AS DATE) AS period{key}, count(*) AS count
+        FROM releases WHERE {where}
+        GROUP BY 1{group_by} ORDER BY 1{group_by}
+    """
+    frame = db.query(sql, params)
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame["count"] = frame["count"].astype("int64")
+    if fill and not frame.empty:
+        frame = _fill_periods(frame, by, split, since, until)
+    return frame.reset_index(drop=True)
+
+
+def _fill_periods(
+    frame: pd.DataFrame, by: Period, split: Split | None, since: date | None, until: date | None
+) -> pd.DataFrame:
+    freq = {"day": "D", "week": "W-MON", "month": "MS"}[by]
+    start = pd.Timestamp(min(frame["period"]))
+    end = pd.Timestamp(max(frame["period"]))
+    if since:
+        start = min(start, _period_start(pd.Timestamp(since), by))
+    if until:
+        end = max(end, _period_start(pd.Timestamp(until), by))
+    periods = [p.date() for p in pd.date_range(start, end, freq=freq)]
+    if split is None:
+        full = pd.DataFrame({"period": periods})
+        out = full.merge(frame, on="period", how="left")
+    else:
+        keys = sorted(frame[split].unique())
+        full = pd.MultiIndex.from_product([periods, keys], names=["period", split]).to_frame(index=False)
+        out = full.merge(frame, on=["period", split], how="left")
+    out["count"] = out["count"].fillna(0).astype("int64")
+    return out
+
+
+def _period_start(moment: pd.Timestamp, by: Period) -> pd.Timestamp:
+    if by == "week":
+        return moment - pd.Timedelta(days=moment.weekday())
+    if by == "month":
+        return moment.replace(day=1)
+    return moment

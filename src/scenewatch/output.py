@@ -1,0 +1,78 @@
+"""Formatting result tables for people and programs: Rich tables, CSV or JSON rows."""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+
+class OutputFormat(enum.StrEnum):
+    """How a command prints its table."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def output_format(as_json: bool, as_csv: bool) -> OutputFormat:
+    """Pick the format from the --json / --csv flags."""
+    if as_json and as_csv:
+        raise ValueError("--json and --csv are exclusive")
+    return OutputFormat.JSON if as_json else OutputFormat.CSV if as_csv else OutputFormat.TABLE
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as a list of flat JSON-ready dicts (dates ISO, NaN as null)."""
+    return [{str(k): _plain(v) for k, v in record.items()} for record in frame.to_dict("records")]
+
+
+def emit(console: Console, frame: pd.DataFrame, fmt: OutputFormat, *, title: str | None = None) -> None:
+    """Print a table in the chosen format."""
+    if fmt is OutputFormat.JSON:
+        console.file.write(orjson.dumps(rows(frame)).decode() + "\n")
+        return
+    if fmt is OutputFormat.CSV:
+        console.file.write(frame.to_csv(index=False))
+        return
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for record in rows(frame):
+        table.add_row(*(_cell(v) for v in record.values()))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

@@ -1,0 +1,42 @@
+"""A Rich progress bar for ingests: records, files and rows per second."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scenewatch.ingest import IngestTick
+
+
+@contextmanager
+def ingest_progress(console: Console, *, disable: bool = False) -> Iterator[Callable[[IngestTick], None]]:
+    """Yield an ``on_tick`` callback that drives a progress bar over files, showing rows/s."""
+    progress = Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TextColumn("{task.fields[rate]:>9,.0f} rows/s"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable,
+        transient=False,
+    )
+    task = progress.add_task("ingest", total=None, rows=0, rate=0.0)
+
+    def on_tick(tick: IngestTick) -> None:
+        progress.update(
+            task,
+            total=tick.file_count,
+            completed=tick.file_index,
+            rows=tick.summary.read,
+            rate=tick.summary.rows_per_second,
+        )
+
+    with progress:
+        yield on_tick
+        progress.update(task, completed=progress.tasks[0].total or 0)

@@ -1,0 +1,38 @@
+"""The Source interface: anything that yields batches of announcements and nuke events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from scenewatch.records import Announcement, NukeEvent, Reject
+
+
+class SourceError(Exception):
+    """An input cannot be read at all (missing file, unknown format); the message is one line."""
+
+
+@dataclass(slots=True)
+class SourceBatch:
+    """A slice of one input: what it announced, what it could not read, and how far it got.
+
+    ``records_done`` counts every input record consumed so far (rejects included), so a restart
+    can resume after the last committed batch.
+    """
+
+    announcements: list[Announcement] = field(default_factory=list)
+    nukes: list[NukeEvent] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    records_done: int = 0
+
+
+@runtime_checkable
+class Source(Protocol):
+    """One method: stream batches, starting after ``skip`` records already committed."""
+
+    origin: str
+
+    def batches(self, skip: int = 0, batch_size: int = 50_000) -> Iterator[SourceBatch]:
+        """Yield batches in input order, each ending on a record boundary."""
+        ...

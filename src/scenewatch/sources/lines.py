@@ -1,0 +1,77 @@
+"""Opening dump files: compression detected from magic bytes, lines read with a length limit."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import zstandard
+
+from scenewatch.sources.base import SourceError
+
+MAX_LINE_BYTES = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class LineError(str):
+    """A line that could not be decoded; the string is the reason."""
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a plain, gzip or zstd file for reading decompressed bytes."""
+    try:
+        raw = path.open("rb")
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise SourceError(f"{path}: permission denied") from None
+    magic = raw.read(4)
+    raw.seek(0)
+    if magic.startswith(_GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if magic == _ZSTD_MAGIC:
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+    return raw
+
+
+def head(path: Path, size: int = 65536) -> bytes:
+    """The first decompressed bytes of a file, for format sniffing."""
+    with open_binary(path) as stream:
+        try:
+            return stream.read(size)
+        except (OSError, EOFError, zstandard.ZstdError) as exc:
+            raise SourceError(f"{path}: cannot decompress: {exc}") from None
+
+
+def read_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str | LineError]]:
+    """Yield ``(line_number, text)``; a line that is too long or not UTF-8 comes as a LineError."""
+    with open_binary(path) as raw:
+        stream = io.BufferedReader(raw, buffer_size=1 << 20) if not isinstance(raw, io.BufferedReader) else raw
+        number = 0
+        while True:
+            try:
+                line = stream.readline(max_bytes + 1)
+            except (OSError, EOFError, zstandard.ZstdError) as exc:
+                raise SourceError(f"{path}: cannot decompress after line {number}: {exc}") from None
+            if not line:
+                return
+            number += 1
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                skipped = len(line)
+                while line and not line.endswith(b"\n"):
+                    line = stream.readline(max_bytes)
+                    skipped += len(line)
+                yield number, LineError(f"line too long ({skipped:,} bytes; limit {max_bytes:,})")
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, LineError(f"invalid UTF-8 at byte {exc.start}")
+                continue
+            yield number, text.rstrip("\r\n")

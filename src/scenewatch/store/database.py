@@ -1,0 +1,303 @@
+"""The embedded store: one DuckDB file, one writer, idempotent batch writes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from scenewatch.records import Announcement, Gap, NukeEvent
+from scenewatch.store.schema import SCHEMA_VERSION, migrate
+
+PARSED_COLUMNS: dict[str, pa.DataType] = {
+    "title": pa.string(),
+    "year": pa.int16(),
+    "season": pa.int16(),
+    "episode": pa.int16(),
+    "air_date": pa.string(),
+    "resolution": pa.string(),
+    "source": pa.string(),
+    "video_codec": pa.string(),
+    "audio_codec": pa.string(),
+    "language": pa.list_(pa.string()),
+    "group": pa.string(),
+    "category": pa.string(),
+    "flags": pa.list_(pa.string()),
+    "service": pa.string(),
+    "platform": pa.string(),
+    "version": pa.string(),
+}
+
+
+class StoreError(Exception):
+    """The database could not be opened or used; the message is one line for the user."""
+
+
+def default_db_path() -> Path:
+    """Where the database lives when neither ``--db`` nor ``SCENEWATCH_DB`` says otherwise."""
+    env = os.environ.get("SCENEWATCH_DB")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "scenewatch" / "scenewatch.duckdb"
+
+
+def release_key(name: str) -> int:
+    """Stable 64-bit identity of a release: case-insensitive, independent of the database engine."""
+    digest = hashlib.blake2b(name.strip().lower().encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _key(*parts: object) -> int:
+    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return int.from_bytes(hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What one batch write changed."""
+
+    releases_inserted: int
+    releases_present: int
+    sightings_inserted: int
+    nukes_inserted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far an input has been ingested, committed together with the rows it produced."""
+
+    origin: str
+    fingerprint: str
+    records_done: int
+    complete: bool
+
+
+class Database:
+    """A scenewatch store in one DuckDB file (or ``:memory:``).
+
+    DuckDB allows one writing process per file; a Database opened for writing is that process.
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            target = Path(self.path)
+            if read_only and not target.exists():
+                raise StoreError(f"{self.path}: no such database (ingest or run `scenewatch demo` first)")
+            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(f"{self.path}: cannot open database: {first_line}") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.read_only = read_only
+        if not read_only:
+            migrate(self.con)
+
+    def close(self) -> None:
+        """Checkpoint and close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version this scenewatch writes."""
+        return SCHEMA_VERSION
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a read query with bound parameters and return a DataFrame."""
+        return self.con.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """Run a query that returns one value."""
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def count_releases(self) -> int:
+        """How many distinct releases the store holds."""
+        return int(self.scalar("SELECT count(*) FROM releases"))
+
+    # -- progress of inputs ---------------------------------------------------------------------------
+    def progress(self, origin: str) -> Progress | None:
+        """The committed progress of one input, if any."""
+        rows = self.con.execute(
+            "SELECT origin, fingerprint, records_done, complete FROM ingest_progress WHERE origin = ?", [origin]
+        ).fetchall()
+        return Progress(*rows[0]) if rows else None
+
+    # -- writes -----------------------------------------------------------------------------------------
+    def write(
+        self,
+        announcements: Sequence[Announcement],
+        parsed: dict[str, list[Any]] | None = None,
+        nukes: Sequence[NukeEvent] = (),
+        *,
+        origin: str | None = None,
+        progress: Progress | None = None,
+    ) -> WriteResult:
+        """Write one batch in one transaction, with the input's progress: all of it lands, or none."""
+        table = _announcement_table(announcements, parsed, origin)
+        nuke_table = _nuke_table(nukes)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            before = self.count_releases()
+            sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
+            nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
+            if table.num_rows:
+                con.register("incoming", table)
+                con.execute(_INSERT_SIGHTINGS)
+                con.execute(_UPSERT_RELEASES)
+                con.unregister("incoming")
+            if nuke_table.num_rows:
+                con.register("incoming_nukes", nuke_table)
+                con.execute("INSERT INTO nukes SELECT DISTINCT ON (id) * FROM incoming_nukes ON CONFLICT DO NOTHING")
+                con.unregister("incoming_nukes")
+            if progress is not None:
+                con.execute(
+                    "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                    [progress.origin, progress.fingerprint, progress.records_done, progress.complete],
+                )
+            inserted = self.count_releases() - before
+            sightings = int(self.scalar("SELECT count(*) FROM sightings")) - sightings_before
+            nukes_added = int(self.scalar("SELECT count(*) FROM nukes")) - nukes_before
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        # Every announcement that did not create a release was already present (in the store or the batch).
+        return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
+
+    def add_gap(self, gap: Gap) -> None:
+        """Record a period during which a source was not listening."""
+        self.con.execute(
+            "INSERT INTO gaps VALUES (?, ?, ?, ?)",
+            [gap.source, _naive_utc(gap.start), _naive_utc(gap.end), gap.reason],
+        )
+
+
+_INSERT_SIGHTINGS = """
+INSERT INTO sightings
+SELECT DISTINCT ON (sighting_id) sighting_id, id, feed, seen_at, time_trusted, section, origin
+FROM incoming
+ON CONFLICT DO NOTHING
+"""
+
+_UPSERT_RELEASES = """
+INSERT INTO releases BY NAME
+SELECT
+    id,
+    arg_min(name, coalesce(seen_at, TIMESTAMP '9999-01-01')) AS name,
+    min(pre_at) AS pre_at,
+    min(seen_at) AS first_seen_at,
+    arg_min(section, coalesce(seen_at, TIMESTAMP '9999-01-01')) FILTER (WHERE section IS NOT NULL) AS section,
+    bool_or(scene) AS scene,
+    max(size_mb) AS size_mb,
+    max(files) AS files,
+    any_value(title) AS title, any_value(year) AS year, any_value(season) AS season,
+    any_value(episode) AS episode, any_value(TRY_CAST(air_date AS DATE)) AS air_date,
+    any_value(resolution) AS resolution, any_value(source) AS source,
+    any_value(video_codec) AS video_codec, any_value(audio_codec) AS audio_codec,
+    any_value(language) AS language, any_value("group") AS grp,
+    coalesce(any_value(category) FILTER (WHERE category IS NOT NULL), 'other') AS category,
+    any_value(flags) AS flags, any_value(service) AS service, any_value(platform) AS platform,
+    any_value(version) AS version
+FROM incoming
+GROUP BY id
+ON CONFLICT (id) DO UPDATE SET
+    pre_at = least(releases.pre_at, excluded.pre_at),
+    first_seen_at = least(releases.first_seen_at, excluded.first_seen_at),
+    section = coalesce(releases.section, excluded.section),
+    scene = releases.scene OR excluded.scene,
+    size_mb = coalesce(releases.size_mb, excluded.size_mb),
+    files = coalesce(releases.files, excluded.files)
+"""
+
+
+def _announcement_table(
+    announcements: Sequence[Announcement], parsed: dict[str, list[Any]] | None, origin: str | None
+) -> pa.Table:
+    ids: list[int] = []
+    sighting_ids: list[int] = []
+    seen: list[datetime | None] = []
+    pre: list[datetime | None] = []
+    for a in announcements:
+        key = release_key(a.name)
+        moment = _naive_utc(a.pre_at)
+        ids.append(key)
+        seen.append(moment)
+        pre.append(moment if a.time_trusted and a.scene else None)
+        sighting_ids.append(_key(key, a.feed, moment))
+    columns: dict[str, pa.Array] = {
+        "id": pa.array(ids, pa.uint64()),
+        "sighting_id": pa.array(sighting_ids, pa.uint64()),
+        "name": pa.array([a.name for a in announcements], pa.string()),
+        "pre_at": pa.array(pre, pa.timestamp("us")),
+        "seen_at": pa.array(seen, pa.timestamp("us")),
+        "time_trusted": pa.array([a.time_trusted for a in announcements], pa.bool_()),
+        "scene": pa.array([a.scene for a in announcements], pa.bool_()),
+        "section": pa.array([a.section for a in announcements], pa.string()),
+        "size_mb": pa.array([a.size_mb for a in announcements], pa.float64()),
+        "files": pa.array([a.files for a in announcements], pa.int32()),
+        "feed": pa.array([a.feed for a in announcements], pa.string()),
+        "origin": pa.array([origin] * len(announcements), pa.string()),
+    }
+    for column, kind in PARSED_COLUMNS.items():
+        values = parsed[column] if parsed is not None else [None] * len(announcements)
+        columns[column] = pa.array(values, kind)
+    # A group announced by the source wins over the one read from the name.
+    if any(a.group for a in announcements):
+        columns["group"] = pa.array(
+            [a.group or g for a, g in zip(announcements, columns["group"].to_pylist(), strict=True)], pa.string()
+        )
+    return pa.table(columns)
+
+
+def _nuke_table(nukes: Sequence[NukeEvent]) -> pa.Table:
+    rows = [
+        (
+            _key(release_key(n.name), n.action.value, _naive_utc(n.at), n.reason),
+            release_key(n.name),
+            n.name,
+            n.action.value,
+            n.reason,
+            n.network,
+            _naive_utc(n.at),
+            n.feed,
+        )
+        for n in nukes
+    ]
+    names = ["id", "release_id", "name", "action", "reason", "network", "nuked_at", "feed"]
+    types = [
+        pa.uint64(),
+        pa.uint64(),
+        pa.string(),
+        pa.string(),
+        pa.string(),
+        pa.string(),
+        pa.timestamp("us"),
+        pa.string(),
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    return pa.table({n: pa.array(list(c), t) for n, c, t in zip(names, columns, types, strict=True)})

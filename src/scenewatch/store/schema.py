@@ -1,0 +1,113 @@
+"""The store's schema as an ordered list of migrations; the position in the list is the version."""
+
+from __future__ import annotations
+
+import duckdb
+
+# Never edit a migration that has shipped: append a new one.
+MIGRATIONS: list[str] = [
+    # 1: releases deduplicated by a stable 64-bit hash of the lower-cased name; all times are UTC.
+    """
+    CREATE TABLE releases (
+        id UBIGINT PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        pre_at TIMESTAMP,
+        first_seen_at TIMESTAMP,
+        section VARCHAR,
+        scene BOOLEAN NOT NULL,
+        size_mb DOUBLE,
+        files INTEGER,
+        title VARCHAR,
+        year SMALLINT,
+        season SMALLINT,
+        episode SMALLINT,
+        air_date DATE,
+        resolution VARCHAR,
+        source VARCHAR,
+        video_codec VARCHAR,
+        audio_codec VARCHAR,
+        language VARCHAR[],
+        grp VARCHAR,
+        category VARCHAR,
+        flags VARCHAR[],
+        service VARCHAR,
+        platform VARCHAR,
+        version VARCHAR
+    );
+    CREATE TABLE sightings (
+        id UBIGINT PRIMARY KEY,
+        release_id UBIGINT NOT NULL,
+        feed VARCHAR,
+        seen_at TIMESTAMP,
+        time_trusted BOOLEAN NOT NULL,
+        section VARCHAR,
+        origin VARCHAR
+    );
+    CREATE TABLE nukes (
+        id UBIGINT PRIMARY KEY,
+        release_id UBIGINT NOT NULL,
+        name VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        reason VARCHAR,
+        network VARCHAR,
+        nuked_at TIMESTAMP,
+        feed VARCHAR
+    );
+    CREATE TABLE ingest_progress (
+        origin VARCHAR PRIMARY KEY,
+        fingerprint VARCHAR NOT NULL,
+        records_done BIGINT NOT NULL,
+        complete BOOLEAN NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE gaps (
+        source VARCHAR NOT NULL,
+        start_at TIMESTAMP NOT NULL,
+        end_at TIMESTAMP NOT NULL,
+        reason VARCHAR
+    );
+    CREATE TABLE events (
+        name VARCHAR PRIMARY KEY,
+        day DATE NOT NULL,
+        description VARCHAR,
+        sources VARCHAR[]
+    );
+    """,
+    # 2: which parser version filled the parsed columns, so `reparse` knows what is stale.
+    """
+    ALTER TABLE releases ADD COLUMN parser_version INTEGER;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version recorded in the database (0 for an empty one)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()
+    if not exists or not exists[0][0]:
+        return 0
+    rows = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration the database lacks, each in its own transaction; return the new version."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {version} is newer than this scenewatch ({SCHEMA_VERSION}): upgrade scenewatch"
+        )
+    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [number])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
