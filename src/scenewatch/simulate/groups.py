@@ -40,6 +40,10 @@ _MIN_GROUPS = {"movies_x264": 4, "tv_x264": 3}
 
 _SYL = ("AR", "BE", "CO", "DA", "EX", "FI", "GO", "HE", "IN", "KA", "LO", "MA", "NO", "OR", "PA", "RE",
         "SA", "TE", "UN", "VE", "WA", "XO", "ZE", "TR", "ST", "CR", "PL", "DR", "GR", "BL", "SH", "QU")
+# Tokens a name parser reads as something else; never used as group names.
+_RESERVED = {"MAX", "HD", "TV", "SD", "WEB", "DVD", "PDF", "ISO", "XXX", "NSW", "PS4", "PS5", "DTS", "AAC",
+             "HDTV", "UHD", "HDR", "REPACK", "PROPER", "READ", "NFO", "RIP", "NF", "AMZN", "HULU", "DSNP",
+             "CBS", "BBC", "ITV", "SKY", "FOX", "ABC", "NBC", "AMC", "HBO", "STAN", "ATVP", "HMAX"}
 _TAILS = ("", "", "", "X", "Z", "S", "ED", "ERS", "ON", "iTY", "iNE", "HD", "TV", "iSO", "DOX", "iNT")
 
 
@@ -78,7 +82,7 @@ def _group_name(rng: np.random.Generator, taken: set[str]) -> str:
             name = name[:-1] + name[-1].lower()
         elif style < 0.23:  # playWEB-style lowercase prefix
             name = ("play", "my", "the", "d", "pi")[int(rng.integers(0, 5))] + name
-        if name.upper() not in taken:
+        if name.upper() not in taken and name.upper() not in _RESERVED:
             taken.add(name.upper())
             return name
 

@@ -151,9 +151,9 @@ def _dvdr(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{std}.DVDR-{g}"
 
 
-def _show(r: int) -> str:
+def _show(r: int, year: int) -> str:
     a = SHOW[r % _N_S]
-    return f"{a}.{(r >> 8) % 5 + 2018}" if (r >> 16) % 9 == 0 else a
+    return f"{a}.{year - (r >> 8) % 4}" if (r >> 16) % 9 == 0 else a
 
 
 def _episode(r: list[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
@@ -161,7 +161,7 @@ def _episode(r: list[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
         guest = f"{FIRST[(r[2] >> 3) % _N_F]}.{LAST[(r[2] >> 11) % _N_L]}"
         return f"{DAILY[r[0] % _N_D]}.{ctx[1]}.{guest}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
     ep = f"S{1 + r[1] % 12:02d}E{1 + (r[1] >> 5) % 24:02d}"
-    return f"{_show(r[0])}.{ep}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
+    return f"{_show(r[0], ctx[0])}.{ep}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
 
 
 def _tv_x264(r: list[int], g: str, lang: str, ctx: Ctx) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,12 +69,51 @@ def detect_format(path: Path, fmt: str | None = None) -> tuple[str, bool]:
     return fmt, gz
 
 
-def _open(path: Path, gz: bool) -> IO[bytes]:
-    raw = open(path, "wb")
-    if not gz:
-        return raw
-    # filename="" and mtime=0 keep the gzip header byte-identical between runs.
-    return gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0)
+GZIP_LEVEL = 3  # ~1.2x larger than level 6 but 2x faster to write
+
+
+class _BackgroundWriter:
+    """Write (and gzip) byte chunks on a thread, in order; zlib and file I/O release the GIL."""
+
+    def __init__(self, path: Path, gz: bool) -> None:
+        """Open ``path`` (gzip with a byte-stable header when ``gz``) and start the writer thread."""
+        self._raw = open(path, "wb")
+        self._fh: IO[bytes] = self._raw
+        if gz:  # filename="" and mtime=0 keep the gzip header byte-identical between runs
+            self._fh = gzip.GzipFile(
+                filename="", mode="wb", fileobj=self._raw, compresslevel=GZIP_LEVEL, mtime=0
+            )
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="simulate-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._fh.write(chunk)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self._error = exc
+
+    def write(self, chunk: bytes) -> None:
+        """Queue ``chunk`` for writing."""
+        if self._error is not None:
+            raise self._error
+        if chunk:
+            self._queue.put(chunk)
+
+    def close(self) -> None:
+        """Flush everything, close the file and re-raise any write error."""
+        self._queue.put(None)
+        self._thread.join()
+        try:
+            if self._fh is not self._raw:
+                self._fh.close()
+        finally:
+            self._raw.close()
+        if self._error is not None:
+            raise self._error
 
 
 def _ndjson_lines(rows: list[tuple]) -> bytes:
@@ -193,18 +234,19 @@ def write(config: SimulationConfig, path: Path | str, fmt: str | None = None) ->
     model = Model(config)
     stats = RunStats(daily=np.zeros((config.n_days, len(CATEGORIES)), dtype=np.int64))
     t_start = time.perf_counter()
-    with _open(path, gz) as fh:
+    out = _BackgroundWriter(path, gz)
+    try:
         if kind == "ndjson":
             for rows in iter_batches(config, stats, model):
-                fh.write(_ndjson_lines(rows))
+                out.write(_ndjson_lines(rows))
         else:
-            text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
-            w = csv.writer(text, lineterminator="\n")
-            w.writerow(CSV_HEADER)
+            out.write((",".join(CSV_HEADER) + "\n").encode())
             for rows in iter_batches(config, stats, model):
-                w.writerows(_csv_rows(rows))
-            text.flush()
-            text.detach()
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator="\n").writerows(_csv_rows(rows))
+                out.write(buf.getvalue().encode())
+    finally:
+        out.close()
     seconds = time.perf_counter() - t_start
     tpath = truth_path_for(path)
     tpath.write_bytes(orjson.dumps(truth(config, model, stats), option=orjson.OPT_INDENT_2))
