@@ -35,8 +35,20 @@ TITLE = _W(
     "Long Way Down Little Women King Queen Kingdom Escape Room Perfect Stranger Wolf Pack Sunset Boulevard "
     "Paper Moon Glass House Bad Blood High Noon Green Mile Open Range Fallen Star White Noise Crimson Tide "
     "Lucky Seven Devil Inside Savage Island Northern Lights Desert Rose Electric Dreams Tokyo Paris London "
-    "Berlin Vegas Texas Brooklyn Harbor Legacy Revenge Honor Mercy Justice Rising Falling Return Awakening"
+    "Berlin Vegas Texas Brooklyn Harbor Legacy Revenge Honor Mercy Justice Rising Falling Return Awakening "
+    "Silver Lining Morning Glory Thunder Valley Winter Spring Autumn Ocean Mountain Forest Desert Prairie "
+    "Empire Republic Nation Border Frontier Outpost Station Tower Castle Palace Prison Asylum Hospital "
+    "Doctor Lawyer Soldier Sniper Pilot Captain General Sheriff Outlaw Bandit Pirate Thief Spy Agent "
+    "Assassin Witness Survivor Stranger Neighbor Brother Sister Mother Father Daughter Son Family Friends "
+    "Lovers Enemies Strangers Heroes Villains Monsters Demons Spirits Ghosts Witches Vampires Zombies "
+    "Robots Aliens Machines Signal Code Cipher Puzzle Riddle Mystery Enigma Secret Promise Betrayal "
+    "Vengeance Redemption Salvation Exodus Genesis Origin Destiny Fate Chance Luck Fortune Glory Honor "
+    "Blade Sword Arrow Bullet Gun Knife Hammer Chain Crown Throne Ring Mirror Mask Veil Curtain Door "
+    "Window Bridge Tunnel Highway Street Alley Avenue Station Harbor Island Canyon Cliff Summit Abyss "
+    "Inferno Paradise Heaven Hell Limbo Purgatory Eden Babylon Atlantis Olympus Valhalla Avalon Camelot "
+    "Zero One Two Three Seven Ten Hundred Thousand Million Infinity Eclipse Horizon Meridian Equinox"
 )
+TITLE = list(dict.fromkeys(TITLE))
 SHOW = _W(
     "The.Office Chicago.Fire Greys.Anatomy Doctor.Who Survivor Big.Brother Top.Gear Vikings Outlander "
     "The.Masked.Singer Below.Deck Ghost.Adventures Gold.Rush Deadliest.Catch Family.Guy Bobs.Burgers "
@@ -51,9 +63,14 @@ DAILY = _W("The.Daily.Show Late.Night.with.Seth.Meyers The.Late.Show.with.Stephe
            "The.Graham.Norton.Show Real.Time.with.Bill.Maher Jeopardy Wheel.of.Fortune The.Talk "
            "Good.Morning.America Have.I.Got.News.For.You QI Countdown Loose.Women")
 FIRST = _W("John Anna Mark Lisa Paul Sarah David Emma James Laura Chris Kate Tom Julia Alex Nina Ben Eva "
-           "Sam Mia Jack Zoe Leo Ella Max Lily Dan Amy Tim Ruby Adam Rose Ryan Jade Nick Vera Kai Luna")
+           "Sam Mia Jack Zoe Leo Ella Max Lily Dan Amy Tim Ruby Adam Rose Ryan Jade Nick Vera Kai Luna "
+           "Aria Bella Chloe Daisy Elena Fiona Gina Holly Iris Jenna Kira Lana Maya Nora Olive Piper Quinn "
+           "Riley Sofia Tara Uma Violet Willow Yara Zara Aaron Bruno Carl Derek Ethan Felix Gary Hugo Ivan")
 LAST = _W("Smith Jones Brown Miller Davis Wilson Moore Taylor Clark Lewis Walker Hall Young King Wright "
-          "Scott Green Baker Adams Nelson Hill Campbell Mitchell Roberts Carter Phillips Evans Turner Parker")
+          "Scott Green Baker Adams Nelson Hill Campbell Mitchell Roberts Carter Phillips Evans Turner Parker "
+          "Collins Edwards Stewart Morris Murphy Cook Rogers Morgan Cooper Peterson Reed Bailey Bell Kelly "
+          "Howard Ward Cox Diaz Richardson Wood Watson Brooks Bennett Gray James Reyes Cruz Hughes Price "
+          "Myers Long Foster Sanders Ross Morales Powell Sullivan Russell Ortiz Jenkins Perry Butler Barnes")
 ARTIST = _W("DJ_Kross Neon_Lights The_Hollow Dark_Matter Sonic_Youthz Pulse Afterglow Nightcrawler "
             "Blue_Monday Echo_Chamber Kaskade_Sound Moonshine Red_Velvet Black_Sheep Solar_Flare Deep_State "
             "Lost_Frequencies Atlas Orbital_Drift Tribe Vortex Midnight_Express Static Wavelength Hexagon "
@@ -88,16 +105,16 @@ Ctx = tuple[int, str, str]
 Builder = Callable[[list[int], str, str, Ctx], str]
 
 
-def _title(r: int, n: int) -> str:
-    """Join 1–3 title words picked from the bits of ``r``."""
-    k = r % 3
-    a = TITLE[(r >> 2) % _N_T]
+def _title(r: int, n: int = 3) -> str:
+    """Join 1–4 title words (mostly 2–3) picked from the bits of ``r``."""
+    k = r % 20
+    a, b = TITLE[(r >> 5) % _N_T], TITLE[(r >> 13) % _N_T]
     if k == 0:
         return a
-    b = TITLE[(r >> 9) % _N_T]
-    if k == 1 or n < 3:
+    if k < 10 or n < 3:
         return f"{a}.{b}"
-    return f"{a}.{b}.{TITLE[(r >> 16) % _N_T]}"
+    c = TITLE[(r >> 21) % _N_T]
+    return f"{a}.{b}.{c}" if k < 18 else f"The.{a}.{b}.{c}"
 
 
 def _flag(r: int) -> str:
@@ -152,8 +169,10 @@ def _dvdr(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
 
 
 def _show(r: int, year: int) -> str:
-    a = SHOW[r % _N_S]
-    return f"{a}.{year - (r >> 8) % 4}" if (r >> 16) % 9 == 0 else a
+    if r % 10 == 0:
+        a = SHOW[(r >> 4) % _N_S]
+        return f"{a}.{year - (r >> 9) % 4}" if (r >> 12) % 9 == 0 else a
+    return _title(r >> 4, 3 if r % 10 < 4 else 2)
 
 
 def _episode(r: list[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
@@ -186,8 +205,10 @@ def _tv_uhd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
 
 
 def _game_title(r: int, sep: str) -> str:
-    a, b = GAME[r % _N_G], GAME[(r >> 8) % _N_G]
-    return f"{a}{sep}{b}" if (r >> 16) % 4 else f"{a}{sep}{b}{sep}{GAME[(r >> 20) % _N_G]}"
+    a, b = GAME[r % _N_G], TITLE[(r >> 6) % _N_T]
+    if (r >> 14) % 8 == 0:
+        return f"{a}{sep}{b}"
+    return f"{b}{sep}{TITLE[(r >> 22) % _N_T]}{sep}{a}"
 
 
 def _version(r: int) -> str:
@@ -244,7 +265,7 @@ def _apps(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
 
 def _ebook(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     fmt = ("RETAIL.EPUB.eBook", "RETAIL.PDF.eBook", "EPUB.eBook", "RETAIL.MOBi.eBook")[r[3] % 4]
-    words = f"{BOOK[r[0] % _N_B]}.{BOOK[(r[0] >> 8) % _N_B]}"
+    words = f"{BOOK[r[0] % _N_B]}.{TITLE[(r[0] >> 8) % _N_T]}.{BOOK[(r[0] >> 16) % _N_B]}"
     if r[4] % 3 == 0:
         who = f"{FIRST[r[1] % _N_F]}.{LAST[(r[1] >> 8) % _N_L]}"
         return f"{who}.-.{words}.{ctx[0]}.{_lang(lang)}{fmt}-{g}"
@@ -252,11 +273,24 @@ def _ebook(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
 
 
 def _artist(r: int) -> str:
-    return "VA" if r % 23 == 0 else ARTIST[(r >> 5) % _N_AR]
+    k = r % 23
+    if k == 0:
+        return "VA"
+    if k < 4:
+        return ARTIST[(r >> 5) % _N_AR]
+    if k < 13:
+        return f"{FIRST[(r >> 5) % _N_F]}_{LAST[(r >> 12) % _N_L]}"
+    return f"{TITLE[(r >> 5) % _N_T]}_{TITLE[(r >> 13) % _N_T]}"
+
+
+def _album(r: int) -> str:
+    if r % 8 == 0:
+        return ALBUM[(r >> 3) % _N_AL]
+    return _title(r >> 3).replace(".", "_")
 
 
 def _mp3(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
-    a, al, y = _artist(r[0]), ALBUM[r[1] % _N_AL], ctx[0]
+    a, al, y = _artist(r[0]), _album(r[1]), ctx[0]
     k = r[3] % 5
     if k == 0:
         return f"{a}-{al}-({LABEL[r[2] % _N_LB]}{r[2] % 997})-WEB-{y}-{g}"
@@ -270,7 +304,7 @@ def _mp3(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
 
 
 def _flac(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
-    a, al, y = _artist(r[0]), ALBUM[r[1] % _N_AL], ctx[0]
+    a, al, y = _artist(r[0]), _album(r[1]), ctx[0]
     tail = ("WEB-FLAC", "CD-FLAC", "24BIT-WEB-FLAC", "(CAT)-WEB-FLAC")[r[3] % 4]
     if tail.startswith("(CAT)"):
         tail = f"({LABEL[r[2] % _N_LB]}{r[2] % 997})-WEB-FLAC"
@@ -278,18 +312,22 @@ def _flac(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
 
 
 def _mvid(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
-    a, al, y = _artist(r[0]), ALBUM[r[1] % _N_AL], ctx[0]
+    a, al, y = _artist(r[0]), _album(r[1]), ctx[0]
     tail = ("DDC-1080p-x264", "WEB-720p-x264", "DVBS-x264", "(Live)-HDTV-1080i-x264")[r[3] % 4]
     return f"{a}-{al}-{tail}-{y}-{g}"
 
 
+def _performer(r: int) -> str:
+    who = f"{FIRST[r % _N_F]}.{LAST[(r >> 7) % _N_L]}"
+    return f"{who}.And.{FIRST[(r >> 14) % _N_F]}.{LAST[(r >> 21) % _N_L]}" if (r >> 28) % 4 == 0 else who
+
+
 def _xxx(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     if r[3] % 4:
-        who = f"{FIRST[r[1] % _N_F]}.{LAST[(r[1] >> 8) % _N_L]}"
         q = ("XXX.1080p.MP4", "XXX.720p.MP4", "XXX.SD.MP4", "XXX.2160p.MP4", "XXX.480p.MP4")[r[4] % 5]
-        return f"{SITE[r[0] % _N_SI]}.{ctx[2]}.{who}.{_lang(lang)}{q}-{g}"
+        return f"{SITE[r[0] % _N_SI]}.{ctx[2]}.{_performer(r[1])}.{_lang(lang)}{q}-{g}"
     src = ("XXX.DVDRip.x264", "XXX.1080p.WEBRip.MP4", "XXX.DVDR")[r[4] % 3]
-    return f"{STUDIO[r[0] % _N_ST]}.{_title(r[2], 2)}.{_lang(lang)}{src}-{g}"
+    return f"{STUDIO[r[0] % _N_ST]}.{_title(r[2], 3)}.{_lang(lang)}{src}-{g}"
 
 
 BUILDERS: tuple[Builder, ...] = (
