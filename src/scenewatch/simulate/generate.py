@@ -126,7 +126,7 @@ def iter_batches(config: SimulationConfig, stats: RunStats | None = None, model:
     """Yield each day's rows (as plain tuples in ``SimRow`` field order), globally in time order."""
     model = model or Model(config)
     g = model.groups
-    names, langs = g.names, g.language
+    names, langs = g.names, [f"{x}." if x else "" for x in g.language]
     n_groups, k_max = len(g), g.sec_ids.shape[1]
     nuke_p = _nuke_prob(config, model)
     heap: list[tuple[int, int, tuple]] = []

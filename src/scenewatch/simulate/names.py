@@ -1,7 +1,8 @@
 """Sections, word lists and name templates for plausible scene release names.
 
 Every builder takes ``r`` (a list of 5 random 31-bit ints), the group, the group's language
-tag (or "") and the day context ``(year, "2020.08.26", "20.08.26")`` and returns a release name.
+tag with a trailing dot (e.g. "GERMAN." or "") and the day context ``(year, "2020.08.26", "20.08.26")``,
+and returns a release name.
 Word lists contain no commas, quotes or spaces so names are safe in CSV/JSON without escaping.
 """
 
@@ -105,28 +106,20 @@ Ctx = tuple[int, str, str]
 Builder = Callable[[list[int], str, str, Ctx], str]
 
 
-def _title(r: int, n: int = 3) -> str:
+def _title(r: int, n: int = 3, sep: str = ".") -> str:
     """Join 1–4 title words (mostly 2–3) picked from the bits of ``r``."""
     k = r % 20
     a, b = TITLE[(r >> 5) % _N_T], TITLE[(r >> 13) % _N_T]
     if k == 0:
         return a
     if k < 10 or n < 3:
-        return f"{a}.{b}"
+        return f"{a}{sep}{b}"
     c = TITLE[(r >> 21) % _N_T]
-    return f"{a}.{b}.{c}" if k < 18 else f"The.{a}.{b}.{c}"
+    return f"{a}{sep}{b}{sep}{c}" if k < 18 else f"The{sep}{a}{sep}{b}{sep}{c}"
 
 
-def _flag(r: int) -> str:
-    """Return an occasional PROPER/REPACK/iNTERNAL flag (with trailing dot) or ""."""
-    x = r % 1000
-    if x >= 45:
-        return ""
-    return "PROPER." if x < 15 else ("REPACK." if x < 25 else "iNTERNAL.")
-
-
-def _lang(lang: str) -> str:
-    return f"{lang}." if lang else ""
+# Occasional PROPER/REPACK/iNTERNAL flags (with trailing dot), looked up by ``r & 1023``.
+_FLAGS = tuple("PROPER." if x < 15 else "REPACK." if x < 25 else "iNTERNAL." if x < 46 else "" for x in range(1024))
 
 
 def _movie_year(r: int, ctx: Ctx) -> int:
@@ -137,35 +130,35 @@ def _movie_year(r: int, ctx: Ctx) -> int:
 def _x264_hd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     res = "1080p" if r[3] % 3 else "720p"
     src = ("BluRay", "WEB", "BluRay", "WEBRip")[r[4] % 4]
-    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{res}.{src}.x264-{g}"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{res}.{src}.x264-{g}"
 
 
 def _x264_sd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     src = ("BDRip", "DVDRip", "WEBRip", "BRRip")[r[4] % 4]
-    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{src}.x264-{g}"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{src}.x264-{g}"
 
 
 def _x265(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     res = ("2160p", "1080p", "2160p.HDR")[r[3] % 3]
     src = ("BluRay", "WEB")[r[4] % 2]
-    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{res}.{src}.x265-{g}"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{res}.{src}.x265-{g}"
 
 
 def _uhd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     hdr = ("HDR.", "", "DV.HDR.")[r[3] % 3]
-    head = f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}"
+    head = f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}"
     return f"{head}2160p.UHD.BluRay.{hdr}x265-{g}"
 
 
 def _bluray(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     if r[3] % 2:
-        return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}COMPLETE.BLURAY-{g}"
-    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}1080p.BluRay.AVC.DTS-HD.MA.5.1-{g}"
+        return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}COMPLETE.BLURAY-{g}"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}1080p.BluRay.AVC.DTS-HD.MA.5.1-{g}"
 
 
 def _dvdr(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     std = "PAL" if r[3] % 3 else "NTSC"
-    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{_lang(lang)}{_flag(r[2])}{std}.DVDR-{g}"
+    return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{std}.DVDR-{g}"
 
 
 def _show(r: int, year: int) -> str:
@@ -178,9 +171,9 @@ def _show(r: int, year: int) -> str:
 def _episode(r: list[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
     if r[2] % 7 == 0:  # daily show
         guest = f"{FIRST[(r[2] >> 3) % _N_F]}.{LAST[(r[2] >> 11) % _N_L]}"
-        return f"{DAILY[r[0] % _N_D]}.{ctx[1]}.{guest}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
+        return f"{DAILY[r[0] % _N_D]}.{ctx[1]}.{guest}.{lang}{_FLAGS[r[4] & 1023]}{tail}-{g}"
     ep = f"S{1 + r[1] % 12:02d}E{1 + (r[1] >> 5) % 24:02d}"
-    return f"{_show(r[0], ctx[0])}.{ep}.{_lang(lang)}{_flag(r[4])}{tail}-{g}"
+    return f"{_show(r[0], ctx[0])}.{ep}.{lang}{_FLAGS[r[4] & 1023]}{tail}-{g}"
 
 
 def _tv_x264(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
@@ -223,7 +216,7 @@ def _games(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     if k == 1:
         return f"{t}.MULTi{2 + r[1] % 10}-{g}"
     if k == 2:
-        return f"{t}.{_flag(r[2])}REPACK-{g}" if r[2] % 2 else f"{t}.PROPER-{g}"
+        return f"{t}.{_FLAGS[r[2] & 1023]}REPACK-{g}" if r[2] % 2 else f"{t}.PROPER-{g}"
     return f"{t}-{g}"
 
 
@@ -268,8 +261,8 @@ def _ebook(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     words = f"{BOOK[r[0] % _N_B]}.{TITLE[(r[0] >> 8) % _N_T]}.{BOOK[(r[0] >> 16) % _N_B]}"
     if r[4] % 3 == 0:
         who = f"{FIRST[r[1] % _N_F]}.{LAST[(r[1] >> 8) % _N_L]}"
-        return f"{who}.-.{words}.{ctx[0]}.{_lang(lang)}{fmt}-{g}"
-    return f"{PUBLISHER[r[1] % _N_P]}.{words}.{ctx[0]}.{_lang(lang)}{fmt}-{g}"
+        return f"{who}.-.{words}.{ctx[0]}.{lang}{fmt}-{g}"
+    return f"{PUBLISHER[r[1] % _N_P]}.{words}.{ctx[0]}.{lang}{fmt}-{g}"
 
 
 def _artist(r: int) -> str:
@@ -286,7 +279,7 @@ def _artist(r: int) -> str:
 def _album(r: int) -> str:
     if r % 8 == 0:
         return ALBUM[(r >> 3) % _N_AL]
-    return _title(r >> 3).replace(".", "_")
+    return _title(r >> 3, 3, "_")
 
 
 def _mp3(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
@@ -325,9 +318,9 @@ def _performer(r: int) -> str:
 def _xxx(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     if r[3] % 4:
         q = ("XXX.1080p.MP4", "XXX.720p.MP4", "XXX.SD.MP4", "XXX.2160p.MP4", "XXX.480p.MP4")[r[4] % 5]
-        return f"{SITE[r[0] % _N_SI]}.{ctx[2]}.{_performer(r[1])}.{_lang(lang)}{q}-{g}"
+        return f"{SITE[r[0] % _N_SI]}.{ctx[2]}.{_performer(r[1])}.{lang}{q}-{g}"
     src = ("XXX.DVDRip.x264", "XXX.1080p.WEBRip.MP4", "XXX.DVDR")[r[4] % 3]
-    return f"{STUDIO[r[0] % _N_ST]}.{_title(r[2], 3)}.{_lang(lang)}{src}-{g}"
+    return f"{STUDIO[r[0] % _N_ST]}.{_title(r[2], 3)}.{lang}{src}-{g}"
 
 
 BUILDERS: tuple[Builder, ...] = (
@@ -340,5 +333,5 @@ assert len(BUILDERS) == len(SECTIONS)
 
 
 def build_name(section: str, r: list[int], group: str, lang: str, ctx: Ctx) -> str:
-    """Build one release name for ``section`` (convenience wrapper over ``BUILDERS``)."""
-    return BUILDERS[SECTIONS.index(section)](r, group, lang, ctx)
+    """Build one release name for ``section``; ``lang`` is a bare tag such as "GERMAN" or ""."""
+    return BUILDERS[SECTIONS.index(section)](r, group, f"{lang}." if lang else "", ctx)
