@@ -18,7 +18,6 @@ from scenewatch.names._tables import (
     LANG_CODES,
     NEVER,
     PHRASE_FIRST,
-    PHRASE_MAX,
     PHRASES,
     SECTION_EXACT,
     SECTION_PREFIXES,
@@ -61,12 +60,15 @@ _ISSUE_WORDS = frozenset(("no", "nr", "issue", "ausgabe", "vol", "volume", "band
 _SPLIT = re.compile(r"([\s._,;+|\[\](){}*~!?#/\\<>:\"=-]+)")
 _OPENERS = frozenset("([{")
 _HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
+_TRAIL = frozenset(" _.]")
+_WORD = re.compile(r"[a-z0-9]+")
+_GROUP_OK = re.compile(r"[^\s.\[\](){}/\\]+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 
 # anchored patterns for tokens the tables do not know (result cached per token)
 _RE_SXE = re.compile(r"s(\d{1,3})((?:[ex]\d{1,4})+)")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
-_RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})")
+_RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,2})x(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
 _RE_VER = re.compile(r"v(\d{1,5})")
@@ -81,8 +83,9 @@ _RE_SEASONWORD = re.compile(r"(?:saison|season|temporada|staffel)(\d{1,2})")
 _CONT = ("cont", None, STRONG)  # a token consumed by the token before it
 _DIGIT_EP = ("num", 0, NEVER)
 
-_cache: dict[str, tuple | None] = {}
 _CACHE_MAX = 500_000
+_LANG_NEIGHBOURS = frozenset(("lang", "year", "date"))
+_MUSIC_SPLIT = re.compile(r"-(?![^(]*\))")
 
 
 def _classify(lo: str) -> tuple | None:
@@ -97,7 +100,7 @@ def _classify(lo: str) -> tuple | None:
         if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
             return ("date", f"{m.group(1)}-{m.group(2)}-{m.group(3)}", STRONG)
         return ("num", v, NEVER)
-    if len(lo) > 24 or not lo.isascii():
+    if not lo or len(lo) > 24 or not lo.isascii():
         return None
     c = lo[0]
     if c == "s":
@@ -150,23 +153,41 @@ def _classify(lo: str) -> tuple | None:
     return None
 
 
-def _info(lo: str) -> tuple | None:
-    try:
-        return _cache[lo]
-    except KeyError:
-        pass
-    info = WORDS.get(lo)
-    if info is None:
-        info = _classify(lo)
-    if len(_cache) >= _CACHE_MAX:
-        _cache.clear()
-    _cache[lo] = info
-    return info
+class _TokenCache(dict):
+    """Token -> classification; unknown tokens are classified on first sight (bounded size)."""
+
+    def __missing__(self, lo: str) -> tuple | None:
+        info = WORDS.get(lo)
+        if info is None:
+            info = _classify(lo)
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        self[lo] = info
+        return info
+
+
+_cache = _TokenCache()
+_CACHE_GET = _cache.__getitem__
+_info = _CACHE_GET
+
+
+_section_cache: dict[str, str | None] = {}
 
 
 def _section_category(section: str | None) -> str | None:
     if not section:
         return None
+    try:
+        return _section_cache[section]
+    except KeyError:
+        pass
+    category = _section_lookup(section)
+    if len(_section_cache) < 10_000:
+        _section_cache[section] = category
+    return category
+
+
+def _section_lookup(section: str) -> str | None:
     key = section.strip().upper()
     if key in SECTION_EXACT:
         return SECTION_EXACT[key]
@@ -261,8 +282,13 @@ def _one_or_list(values: tuple[int, ...]) -> int | list[int] | None:
 
 
 # ----------------------------------------------------------------------------- parsing
-def _strip_name(s: str) -> tuple[str, str | None, bool]:
-    """Remove path, extension, site tags and the release group; return (stem, group, bracket_group)."""
+def _is_site(lo: str) -> bool:
+    return lo.startswith("www") or lo.endswith((".com", ".org", ".net", ".re", ".to", ".ru", ".nu", ".cc"))
+
+
+def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
+    """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
+    crc = False
     if "/" in s or "\\" in s:
         parts = [p for p in re.split(r"[/\\]+", s) if p.strip()]
         if parts:
@@ -276,15 +302,21 @@ def _strip_name(s: str) -> tuple[str, str | None, bool]:
         s = s[:dot]
     # trailing [site] / [CRC32] tags and spaces
     for _ in range(3):
+        if s[-1:] not in _TRAIL:
+            break
         s = s.rstrip(" _.")
         if s.endswith("]"):
             j = s.rfind("[")
             if j >= 0:
                 content = s[j + 1 : -1].strip()
                 lo = content.lower()
-                if lo in SUFFIXES or _HEX8.fullmatch(content) or "." in lo or (" " not in lo and (
-                    j > 0 and s[j - 1] not in " ._-" and _info(lo) is None
-                )):
+                if _HEX8.fullmatch(content):
+                    crc = True
+                    s = s[:j]
+                    continue
+                if lo in SUFFIXES or _is_site(lo) or (
+                    j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None
+                ):
                     s = s[:j]
                     continue
         break
@@ -293,10 +325,10 @@ def _strip_name(s: str) -> tuple[str, str | None, bool]:
     # scene group after the last dash (not a " - " separator)
     for _ in range(2):
         k = s.rfind("-")
-        if k <= 0 or k == len(s) - 1 or s[k + 1] == " " or s[k - 1] == " ":
+        if k <= 0 or k == len(s) - 1 or s[k + 1] in " _" or s[k - 1] in " _":
             break
         cand = s[k + 1 :]
-        if " " in cand or "." in cand or len(cand) > 40 or "[" in cand or "(" in cand:
+        if len(cand) > 40 or not (cand.isalnum() or _GROUP_OK.fullmatch(cand)):
             break
         lo = cand.lower()
         if lo in SUFFIXES:
@@ -311,7 +343,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool]:
         s = s[:k]
         break
     # anime style "[Group] Title - 01"
-    if s.startswith("[") or s.startswith("【"):
+    if s and s[0] in "[【":
         close = "]" if s[0] == "[" else "】"
         j = s.find(close)
         if j > 1:
@@ -319,20 +351,22 @@ def _strip_name(s: str) -> tuple[str, str | None, bool]:
             lo = content.lower()
             if "www" in lo or ".com" in lo or ".org" in lo or lo in SUFFIXES:
                 s = s[j + 1 :]
-            elif group is None and content and not any(ch.isdigit() for ch in content[:2]) and (
-                _info(lo) is None or _info(lo)[0] in ("sport", "month", "cat")
+            elif group is None and content and content.count(" ") < 2 and (
+                not lo.replace(".", "").isdigit()
+                and (_info(lo) is None or _info(lo)[0] in ("sport", "month", "cat"))
             ):
                 group = content
                 bracket = True
                 s = s[j + 1 :]
-    return s, group, bracket
+    return s, group, bracket, crc
 
 
 def _core(name: str, section: str | None) -> tuple:
     s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
     if not s.isprintable():
         s = _CTRL.sub(" ", s)
-    s, group, bracket_group = _strip_name(s)
+    s, group, bracket_group, crc = _strip_name(s)
+    anime_ctx = bracket_group or crc
 
     parts = _SPLIT.split(s)
     toks = parts[0::2]
@@ -344,116 +378,38 @@ def _core(name: str, section: str | None) -> tuple:
         del toks[0]
         del seps[0]
     n = len(toks)
-    lows = [t.lower() for t in toks]
-    infos: list[tuple | None] = [None] * n
-    cache = _cache
-    for i in range(n):
-        lo = lows[i]
-        info = cache.get(lo, _DIGIT_EP)
-        if info is _DIGIT_EP:
-            info = _info(lo)
-        if info is not None and info[0] == "lang" and len(lo) <= 3:
-            t = toks[i]
-            if not (t.isupper() or t.islower()):
-                info = None if info[2] == WEAK else info
-        infos[i] = info
+    lows = list(map(str.lower, toks))
+    infos: list[tuple | None] = list(map(_CACHE_GET, lows))
 
     # phrases ("web dl", "h 264", "directors cut", "dd5 1" ...)
-    for i in range(n - 1):
-        lo = lows[i]
-        if lo in PHRASE_FIRST:
-            for k in range(min(PHRASE_MAX, n - i), 1, -1):
-                key = " ".join(lows[i : i + k])
-                ph = PHRASES.get(key)
+    if not PHRASE_FIRST.isdisjoint(lows):
+        for i in range(n - 1):
+            if lows[i] in PHRASE_FIRST:
+                a = lows[i]
+                b = lows[i + 1]
+                if i + 2 < n:
+                    ph = PHRASES.get((a, b, lows[i + 2]))
+                    if ph is not None:
+                        infos[i] = ph
+                        infos[i + 1] = infos[i + 2] = _CONT
+                        continue
+                ph = PHRASES.get((a, b))
                 if ph is not None:
                     infos[i] = ph
-                    for j in range(i + 1, i + k):
-                        infos[j] = _CONT
-                    break
-
-    # dates: YYYY.MM.DD, DD.MM.YYYY, MM.DD.YYYY ; sword/eword + number
-    air_date = None
-    date_idx = -1
-    for i in range(n):
-        info = infos[i]
-        if info is None:
-            continue
-        kind = info[0]
-        if kind == "year":
-            y = info[1]
-            if i + 2 < n and len(lows[i + 1]) <= 2 and len(lows[i + 2]) <= 2 and lows[i + 1].isdigit() and (
-                lows[i + 2].isdigit()
-            ):
-                a, b = int(lows[i + 1]), int(lows[i + 2])
-                if 1 <= a <= 12 and 1 <= b <= 31:
-                    air_date = f"{y:04d}-{a:02d}-{b:02d}"
-                elif 1 <= b <= 12 and 1 <= a <= 31:
-                    air_date = f"{y:04d}-{b:02d}-{a:02d}"
-                if air_date:
-                    infos[i] = ("date", air_date, STRONG)
-                    infos[i + 1] = infos[i + 2] = _CONT
-                    date_idx = i
-                    break
-            if i >= 2 and len(lows[i - 1]) <= 2 and len(lows[i - 2]) <= 2 and lows[i - 1].isdigit() and (
-                lows[i - 2].isdigit()
-            ):
-                a, b = int(lows[i - 2]), int(lows[i - 1])
-                if 1 <= b <= 12 and 1 <= a <= 31 and not (a <= 12 < b):
-                    air_date = f"{y:04d}-{b:02d}-{a:02d}"
-                elif 1 <= a <= 12 and 1 <= b <= 31:
-                    air_date = f"{y:04d}-{a:02d}-{b:02d}"
-                if air_date:
-                    infos[i - 2] = ("date", air_date, STRONG)
-                    infos[i - 1] = infos[i] = _CONT
-                    date_idx = i - 2
-                    break
-        elif kind == "date":
-            air_date = info[1]
-            date_idx = i
-            break
-    for i in range(n - 1):
-        info = infos[i]
-        if info is not None and (info[0] == "sword" or info[0] == "eword"):
-            nxt = infos[i + 1]
-            if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
-                infos[i] = ("season" if info[0] == "sword" else "ep", nxt[1], STRONG)
-                infos[i + 1] = _CONT
-
-    # episode markers: a marker that opens the name is a title word when a later one exists
-    markers = [i for i in range(n) if infos[i] is not None and infos[i][0] in ("sxe", "nxm", "ep", "season")]
-    if len(markers) > 1 and markers[0] == 0 and infos[0][0] in ("nxm", "ep") and (
-        infos[markers[1]][0] == "sxe"
+                    infos[i + 1] = _CONT
+    # a season/episode marker opening the name is a title word when an SxxExx follows ("4x4.Show.S01E09")
+    if n > 1 and infos[0] is not None and infos[0][0] in ("nxm", "ep") and any(
+        x is not None and x[0] == "sxe" for x in infos
     ):
         infos[0] = None
 
-    # ---- title end: first technical token
-    tend = n
-    for i in range(n):
-        info = infos[i]
-        if info is None:
-            if i > 0 and seps[i] and seps[i][-1] in _OPENERS and i < n:
-                # "(" / "[" opens a technical block or an alternative title
-                tend = i
-                break
-            continue
-        st = info[2]
-        if st == STRONG:
-            if info[0] == "cont":
-                continue
-            tend = i
-            break
-        if st == WEAK and i > 0:
-            nxt = infos[i + 1] if i + 1 < n else None
-            if i + 1 >= n or (nxt is not None and (nxt[2] >= WEAK or nxt[0] == "lang")):
-                tend = i
-                break
-        elif i > 0 and seps[i] and seps[i][-1] in _OPENERS:
-            tend = i
-            break
-
-    # ---- collect fields
-    year = None
-    years_before = []
+    tend = -1  # first technical token: the title ends before it
+    air_date = None
+    date_idx = -1
+    years_before: list[int] = []
+    first_year_after = None
+    last_year = None
+    nums: list[int] = []
     seasons: list[int] = []
     episodes: list[int] = []
     resolution = source = source_detail = video_codec = None
@@ -469,89 +425,100 @@ def _core(name: str, section: str | None) -> tuple:
     sport_first = False
     ep_last = -1
     ep_first = -1
-    first_year_after = None
-    last_year = None
     has_video_src = False
     for i in range(n):
         info = infos[i]
         if info is None:
+            if tend < 0 and i > 0:
+                sp = seps[i]
+                if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
+                    tend = i
             continue
-        kind = info[0]
-        if kind == "cont":
+        if info is _CONT:
             continue
-        if kind == "year":
-            last_year = (i, info[1])
-            if i > 0 and i < tend:
-                years_before.append(i)
-            elif i >= tend and first_year_after is None:
-                first_year_after = (i, info[1])
+        kind, value, st = info[0], info[1], info[2]
+        # ---- conversions that need the neighbours (only tokens that are not strong on their own)
+        if st == STRONG:
+            if kind == "date":
+                air_date = value
+                date_idx = i
+        elif kind == "year":
+            d = None
+            if (i + 2 < n and lows[i + 1].isdigit()) or (i >= 2 and lows[i - 1].isdigit()):
+                d = _date_around(i, lows, n)
+            if d is not None:
+                air_date, start, stop = d
+                for j in range(start, stop):
+                    infos[j] = _CONT
+                date_idx = start
+                if tend < 0 or tend > start:
+                    tend = start
+                continue
+            last_year = info[1]
+            if tend < 0:
+                if i > 0:
+                    years_before.append(i)
+            elif first_year_after is None:
+                first_year_after = info[1]
             continue
-        if kind == "num":
-            # ranges / continuations of an episode marker: S01E01-02, Episode5-8, E01+E02
-            if ep_last == i - 1 and episodes and "-" in seps[i] and 0 < info[1] - episodes[-1] <= 60:
+        elif kind == "num":
+            if i + 2 < n and lows[i + 1] == "of" and lows[i + 2].isdigit():
+                infos[i + 1] = infos[i + 2] = _CONT
+                info = ("ep", value, STRONG)
+                kind = "ep"
+                st = STRONG
+            elif ep_last == i - 1 and episodes and "-" in seps[i] and 0 < info[1] - episodes[-1] <= 60:
+                # ranges: S01E01-02, Episode5-8
                 episodes.extend(range(episodes[-1] + 1, info[1] + 1))
                 ep_last = i
-            continue
-        if kind == "sxe":
-            s_, es = info[1]
-            if not seasons or s_ not in seasons:
-                seasons.append(s_)
-            if len(es) == 2 and "-" in toks[i] and 0 < es[1] - es[0] <= 60:
-                es = tuple(range(es[0], es[1] + 1))
-            episodes.extend(e for e in es if e not in episodes)
-            ep_last = i
-            if ep_first < 0:
-                ep_first = i
-            continue
-        if kind == "nxm":
-            if not seasons:
-                seasons.append(info[1][0])
-                episodes.append(info[1][1])
-                ep_last = i
-                if ep_first < 0:
-                    ep_first = i
-            continue
-        if kind == "season":
-            if seasons and ep_last == i - 1 and "-" in seps[i] and 0 < info[1] - seasons[-1] <= 50:
-                seasons.extend(range(seasons[-1] + 1, info[1] + 1))
-            elif info[1] not in seasons:
-                seasons.append(info[1])
-            ep_last = i
-            if ep_first < 0:
-                ep_first = i
-            continue
-        if kind == "ep" or kind == "epv":
-            v = info[1]
-            if episodes and ep_last == i - 1 and "-" in seps[i] and 0 < v - episodes[-1] <= 60:
-                episodes.extend(range(episodes[-1] + 1, v + 1))
-            elif v not in episodes:
-                episodes.append(v)
-            if kind == "epv" and not lows[i].endswith("v1"):
-                flags.append("V2")
-            ep_last = i
-            if ep_first < 0:
-                ep_first = i
-            continue
-        if kind == "res":
-            if resolution is None and (info[2] == STRONG or i >= tend):
-                resolution = info[1]
-            continue
-        if kind == "src":
-            if info[2] == WEAK and i < tend:
                 continue
-            if source is None or (source_detail in ("DVD", "WEB", "TV", "PAL", "NTSC") and info[2] == STRONG):
-                fam, _, label = info[1].partition("|")
-                if source is None or info[2] == STRONG:
-                    source, source_detail = fam, label
-            if info[1][:3] not in ("web", "ddc"):
+            else:
+                nums.append(i)
+                continue
+        elif kind == "sword" or kind == "eword":
+            nxt = infos[i + 1] if i + 1 < n else None
+            if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
+                value = nxt[1]
+                kind = "season" if kind == "sword" else "ep"
+                info = (kind, value, STRONG)
+                st = STRONG
+                infos[i + 1] = _CONT
+            else:
+                continue
+        elif kind == "lang" and st == WEAK and len(lows[i]) <= 3:
+            t = toks[i]
+            if not (t.isupper() or t.islower()):
+                infos[i] = None
+                continue
+        # ---- end of the title
+        if tend < 0:
+            if st == STRONG:
+                tend = i
+            elif st == WEAK and i > 0:
+                nxt = infos[i + 1] if i + 1 < n else None
+                if i + 1 >= n or (nxt is not None and (nxt[2] >= WEAK or nxt[0] == "lang")):
+                    tend = i
+            elif i > 0:
+                sp = seps[i]
+                if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
+                    tend = i
+        intech = tend >= 0
+        # ---- fields
+        if kind == "src":
+            if st == WEAK and not intech:
+                continue
+            if source is None or (st == STRONG and source_detail in ("DVD", "WEB", "TV")):
+                source, source_detail = info[1]
+            if info[1][0] != "web":
                 has_video_src = True
-            continue
-        if kind == "vc":
+        elif kind == "res":
+            if resolution is None and (st == STRONG or intech):
+                resolution = info[1]
+        elif kind == "vc":
             if video_codec is None:
                 video_codec = info[1]
-            continue
-        if kind == "ac":
-            if i < tend and info[2] != STRONG:
+        elif kind == "ac":
+            if not intech and st != STRONG:
                 continue
             if info[1] not in audio:
                 audio.append(info[1])
@@ -562,62 +529,92 @@ def _core(name: str, section: str | None) -> tuple:
             ):
                 channels = lows[i][-1] + "." + lows[i + 1]
                 infos[i + 1] = _CONT
-            continue
-        if kind == "ach":
-            if i >= tend:
-                channels = info[1]
-            continue
-        if kind == "hdr":
-            if i >= tend and info[1] not in hdr:
-                hdr.append(info[1])
-            continue
-        if kind == "lang":
-            if i < tend:
+        elif kind == "sxe":
+            s_, es = info[1]
+            if s_ not in seasons:
+                seasons.append(s_)
+            if len(es) == 2 and "-" in toks[i] and 0 < es[1] - es[0] <= 60:
+                es = tuple(range(es[0], es[1] + 1))
+            if episodes:
+                for e in es:
+                    if e not in episodes:
+                        episodes.append(e)
+            else:
+                episodes.extend(es)
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+        elif kind == "ep" or kind == "epv":
+            v = info[1]
+            if episodes and ep_last == i - 1 and "-" in seps[i] and 0 < v - episodes[-1] <= 60:
+                episodes.extend(range(episodes[-1] + 1, v + 1))
+            elif v not in episodes:
+                episodes.append(v)
+            if kind == "epv" and not lows[i].endswith("v1"):
+                flags.append("V2")
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+        elif kind == "season":
+            if seasons and ep_last == i - 1 and "-" in seps[i] and 0 < info[1] - seasons[-1] <= 50:
+                seasons.extend(range(seasons[-1] + 1, info[1] + 1))
+            elif info[1] not in seasons:
+                seasons.append(info[1])
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+        elif kind == "nxm":
+            if not seasons:
+                seasons.append(info[1][0])
+                episodes.append(info[1][1])
+                ep_last = i
+                if ep_first < 0:
+                    ep_first = i
+        elif kind == "lang":
+            if not intech:
                 continue
             prv = infos[i - 1] if i > 0 else None
             nxt = infos[i + 1] if i + 1 < n else None
-            if info[2] == NEVER and not (
-                ((prv is not None and prv[2] >= WEAK) or (nxt is not None and nxt[2] >= WEAK))
-                or (prv is not None and prv[0] in ("lang", "year", "date"))
-                or (nxt is not None and nxt[0] in ("lang", "year"))
+            if st == NEVER and not (
+                (prv is not None and (prv[2] >= WEAK or prv[0] in _LANG_NEIGHBOURS))
+                or (nxt is not None and (nxt[2] >= WEAK or nxt[0] in _LANG_NEIGHBOURS))
             ):
                 continue
-            if info[2] == WEAK and not (
-                prv is not None or nxt is not None or i == n - 1
-            ):
+            if st == WEAK and prv is None and nxt is None and i != n - 1:
                 continue
             for code in info[1]:
                 if code not in langs:
                     langs.append(code)
-            if not info[1]:
+            if not info[1] and "MULTi" not in flags:
                 flags.append("MULTi")
-            continue
-        if kind == "flag":
-            if i < tend:
+        elif kind == "flag":
+            if not intech:
                 continue
             f = info[1]
             if f == "REAL" and not toks[i].isupper():
                 continue
             if f not in flags:
                 flags.append(f)
-            continue
-        if kind == "ed":
-            if i < tend:
+        elif kind == "ed":
+            if not intech:
                 continue
             if info[1] not in editions:
                 editions.append(info[1])
             if info[1] == "limited" and "LIMITED" not in flags:
                 flags.append("LIMITED")
-            continue
-        if kind == "svc":
-            if i >= tend and service is None:
+        elif kind == "svc":
+            if intech and service is None:
                 service = info[1]
-            continue
-        if kind == "plat":
-            if platform is None and (info[2] == STRONG or i >= tend):
+        elif kind == "hdr":
+            if intech and info[1] not in hdr:
+                hdr.append(info[1])
+        elif kind == "ach":
+            if intech:
+                channels = info[1]
+        elif kind == "plat":
+            if platform is None and (st == STRONG or intech):
                 platform = info[1]
-            continue
-        if kind == "ver":
+        elif kind == "ver":
             if version is None:
                 parts_v = [info[1]]
                 j = i + 1
@@ -626,68 +623,64 @@ def _core(name: str, section: str | None) -> tuple:
                     infos[j] = _CONT
                     j += 1
                 version = ".".join(parts_v)
-            continue
-        if kind == "cat":
-            if info[2] == STRONG or i >= tend or info[1] in ("xxx", "ebook", "audiobook"):
+        elif kind == "cat":
+            if st == STRONG or intech or info[1] in ("xxx", "ebook", "audiobook"):
                 cats.append(info[1])
-            continue
-        if kind == "music":
-            if i >= tend or info[2] == STRONG:
+        elif kind == "music":
+            if intech or st == STRONG:
                 music_tokens += 1
-            continue
-        if kind == "sport":
+        elif kind == "sport":
             if i == 0:
                 sport_first = True
-            continue
-        if kind == "aud":
-            if i >= tend and info[1] == "Atmos" and "atmos" not in hdr:
-                pass
-            continue
-        if kind == "date":
-            continue
+    if tend < 0:
+        tend = n
 
     # ---- year and title end
     te = tend
+    year = None
     if years_before:
         y = years_before[-1]
         year = infos[y][1]
         te = y
     elif first_year_after is not None:
-        year = first_year_after[1]
-    if date_idx >= 0 and date_idx < te:
-        te = date_idx if date_idx > 0 else te
+        year = first_year_after
+    if 0 < date_idx < te:
+        te = date_idx
     if year is None and air_date:
         year = int(air_date[:4])
 
     # anime absolute numbering / bare episode numbers in the title region
-    if not episodes and not seasons and air_date is None:
+    if not episodes and not seasons and air_date is None and nums:
         cand = -1
-        limit = te if te < n else n
-        for i in range(1, limit):
-            info = infos[i]
-            if info is not None and (info[0] == "num" or info[0] == "epv") and info[1] < 2000:
+        for i in nums:
+            if i >= te:
+                break
+            if i > 0 and infos[i][1] < 2000:
                 sp = seps[i]
                 if ("-" in sp and len(sp) > 1) or sp.endswith("#"):
                     cand = i
                     break
-                if bracket_group and (i == limit - 1 or (seps[i + 1] and seps[i + 1][-1] in _OPENERS)):
+                if anime_ctx and (i == te - 1 or (seps[i + 1] and seps[i + 1][-1] in _OPENERS)):
                     cand = i
                     break
-        if cand < 0 and bracket_group and te < n:
-            info = infos[te]
-            if info is not None and info[0] in ("num", "epv") and info[1] < 2000:
-                cand = te
-        if cand < 0 and 0 < te < n and te == tend:
+        if cand < 0 and anime_ctx:
+            for i in range(te, n):
+                info = infos[i]
+                if info is not None and info[0] == "num" and info[1] < 2000:
+                    cand = i
+                    break
+                if info is not None and info[2] == STRONG and info[0] != "cont":
+                    break
+        if cand < 0 and 1 < te < n and te == tend:
             info = infos[te - 1]
             nxt = infos[te]
             if (
                 info is not None
                 and info[0] == "num"
                 and len(lows[te - 1]) == 3
-                and te - 1 > 0
                 and nxt is not None
                 and nxt[0] == "src"
-                and nxt[1][:2] == "tv"
+                and nxt[1][0] == "tv"
                 and 0 < info[1] % 100 <= 40
             ):
                 seasons.append(info[1] // 100)
@@ -695,105 +688,44 @@ def _core(name: str, section: str | None) -> tuple:
                 te -= 1
         if cand >= 0:
             episodes.append(infos[cand][1])
-            if infos[cand][0] == "epv" and not lows[cand].endswith("v1"):
-                flags.append("V2")
+            nxt = infos[cand + 1] if cand + 1 < n else None
+            if nxt is not None and nxt[0] == "num" and "-" in seps[cand + 1] and 0 < nxt[1] - episodes[0] <= 60:
+                episodes.extend(range(episodes[0] + 1, nxt[1] + 1))
             if cand < te:
                 te = cand
             ep_first = ep_last = cand
 
     # ---- category
-    hint = _section_category(section)
-    category = None
-    cset = set(cats)
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
     has_ep = bool(seasons or episodes or air_date)
-    if "xxx" in cset:
-        category = "xxx"
-    elif "ebook" in cset and not has_video:
-        category = "ebook"
-    elif "audiobook" in cset and not has_video:
-        category = "audiobook"
-    elif "software" in cset:
-        category = "software"
-    elif platform is not None and platform not in _SOFTWARE_PLATFORMS and not has_video and (
-        platform not in _DESKTOP_PLATFORMS or version is None or "UPDATE" in flags or "DLC" in flags
-    ):
-        category = "game"
-    elif "game" in cset and not has_video:
-        category = "game"
-    elif not has_video and not has_ep and (
-        platform is not None or "KEYGEN" in flags or "PATCH" in flags or "SERIAL" in flags or (
-            version is not None and ("CRACKED" in flags or ("UPDATE" not in flags and "DLC" not in flags))
-        )
-    ):
-        category = "game" if ("UPDATE" in flags or "DLC" in flags) else "software"
-    elif not has_video and not has_ep and ("UPDATE" in flags or "DLC" in flags):
-        category = "game"
-    else:
-        dashy = "_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)
-        ends_year = len(s) > 5 and s[-5] == "-" and s[-4:].isdigit()
-        if ("musicvideo" in cset or (ends_year and dashy and "_" in s)) and has_video and not seasons:
-            category = "musicvideo"
-        elif not has_video and not seasons and not (episodes and not ends_year) and (
-            music_tokens or (dashy and ends_year)
-        ):
-            category = "music"
-        elif "anime" in cset or (bracket_group and has_ep):
-            category = "anime"
-        elif sport_first and (has_video or air_date):
-            category = "sports"
-        elif has_ep:
-            category = "tv"
-        elif has_video or year is not None or source is not None:
-            category = "movie"
-    if hint is not None:
-        if category is None or category == "other":
-            category = hint
-        elif category == "movie" and hint in ("tv", "anime", "sports", "xxx", "musicvideo"):
-            category = hint
-        elif category == "tv" and hint in ("anime", "sports", "xxx"):
-            category = hint
-        elif category == "music" and hint in ("audiobook", "musicvideo"):
-            category = hint
+    category = _category(
+        cats, has_video, has_ep, platform, version, flags, s, seasons, episodes, music_tokens,
+        anime_ctx and bracket_group, sport_first, air_date, year, source,
+    )
+    if section:
+        hint = _section_category(section)
+        if hint is not None:
+            if category is None:
+                category = hint
+            elif category == "movie" and hint in ("tv", "anime", "sports", "xxx", "musicvideo"):
+                category = hint
+            elif category == "tv" and hint in ("anime", "sports", "xxx"):
+                category = hint
+            elif category == "music" and hint in ("audiobook", "musicvideo"):
+                category = hint
     if category is None:
         category = "other"
 
     # ---- title
-    title = None
-    artist = album = publisher = None
-    episode_title = None
-    fmt = None
-    if (category in _MUSIC_CATEGORIES and category != "musicvideo") or (
-        category == "musicvideo" and "_" in s
-    ):
+    title = artist = album = publisher = episode_title = fmt = None
+    if category in _MUSIC_CATEGORIES and (category != "musicvideo" or "_" in s):
         if last_year is not None:
-            year = last_year[1]
-        fields = [f for f in re.split(r"-(?![^(]*\))", s) if f.strip(" _")]
-        if "_-_" in s:
-            a, _, rest = s.partition("_-_")
-            fields = [a, *[f for f in re.split(r"-(?![^(]*\))", rest) if f.strip(" _")]]
-        if fields:
-            artist = _clean(fields[0])
-            if len(fields) > 1:
-                album = _clean(fields[1])
-        title = album or artist
-        if category != "music":
-            # audiobooks and music videos: title after the artist / series
-            title = album or artist
-        # languages written as -DE- between dashes
-        for f in fields[1:]:
-            code = LANG_CODES.get(f.strip().lower())
-            if code and f.strip().isupper():
-                for c in code:
-                    if c not in langs:
-                        langs.append(c)
+            year = last_year
+        artist, album, title = _music_fields(s, langs)
     else:
-        start = 0
-        end = te
-        if category in ("game", "software") and years_before:
-            end = tend
-        if end > start:
-            title = " ".join(toks[start:end])
+        end = tend if category in ("game", "software") and years_before else te
+        if end > 0:
+            title = " ".join(toks[:end])
         if ep_first >= 0:
             j = ep_last + 1
             while j < n and infos[j] is _CONT:
@@ -810,25 +742,25 @@ def _core(name: str, section: str | None) -> tuple:
                 if title is None and ep_first == 0:
                     title, episode_title = episode_title, None
         if category == "ebook" and title:
-            title, publisher, fmt = _ebook_title(toks, seps, start, end, infos, air_date, lows)
+            title, publisher = _ebook_title(toks, seps, 0, end, lows)
         if category in ("ebook", "music", "sports", "xxx") and air_date is None:
-            air_date, cut = _month_date(infos, lows, end, year)
+            air_date, cut = _month_date(infos, lows)
             if cut is not None and title and category == "ebook":
-                title = " ".join(toks[start:cut]) if cut > start else title
-                if category == "ebook":
-                    title, publisher, fmt = _ebook_title(toks, seps, start, cut, infos, air_date, lows)
+                title, publisher = _ebook_title(toks, seps, 0, cut, lows)
+        if title is None and bracket_group and group:
+            title, group = group, None
         if title is not None:
             title = title.strip(" -&") or None
-    if category == "ebook":
-        for i in range(n):
-            info = infos[i]
-            if info is not None and info[0] == "cat" and info[1] == "ebook" and (
-                lows[i] not in ("ebook", "magazine", "comic", "e")
-            ):
-                fmt = toks[i].upper()
+        if category == "ebook":
+            for i in range(n):
+                info = infos[i]
+                if info is not None and info[0] == "cat" and info[1] == "ebook" and (
+                    lows[i] not in ("ebook", "magazine", "comic", "e")
+                ):
+                    fmt = toks[i].upper()
 
     if category in _VIDEO_CATEGORIES and (category != "other" or has_video):
-        typ = "episode" if (seasons or episodes or (air_date and date_idx >= 0)) else "movie"
+        typ = "episode" if (seasons or episodes or date_idx >= 0) else "movie"
     else:
         typ = None
     return (
@@ -865,13 +797,115 @@ def _core(name: str, section: str | None) -> tuple:
     )
 
 
+def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None:
+    """YYYY.MM.DD / DD.MM.YYYY / MM.DD.YYYY around the year token at ``i``: (date, start, stop)."""
+    y = int(lows[i])
+    if i + 2 < n:
+        a_, b_ = lows[i + 1], lows[i + 2]
+        if len(a_) <= 2 and len(b_) <= 2 and a_.isdigit() and b_.isdigit():
+            a, b = int(a_), int(b_)
+            if 1 <= a <= 12 and 1 <= b <= 31:
+                return f"{y:04d}-{a:02d}-{b:02d}", i, i + 3
+            if 1 <= b <= 12 and 1 <= a <= 31:
+                return f"{y:04d}-{b:02d}-{a:02d}", i, i + 3
+    if i >= 2:
+        a_, b_ = lows[i - 2], lows[i - 1]
+        if len(a_) <= 2 and len(b_) <= 2 and a_.isdigit() and b_.isdigit():
+            a, b = int(a_), int(b_)
+            if 1 <= b <= 12 and 1 <= a <= 31 and not (a <= 12 < b):
+                return f"{y:04d}-{b:02d}-{a:02d}", i - 2, i + 1
+            if 1 <= a <= 12 and 1 <= b <= 31:
+                return f"{y:04d}-{a:02d}-{b:02d}", i - 2, i + 1
+    return None
+
+
+def _category(
+    cats, has_video, has_ep, platform, version, flags, s, seasons, episodes, music_tokens,
+    bracket_group, sport_first, air_date, year, source,
+) -> str | None:
+    """Category from the evidence collected in the name."""
+    if cats:
+        if "xxx" in cats:
+            return "xxx"
+        if "ebook" in cats and not has_video:
+            return "ebook"
+        if "audiobook" in cats and not has_video:
+            return "audiobook"
+        if "software" in cats:
+            return "software"
+    if not has_video:
+        if platform is not None and platform not in _SOFTWARE_PLATFORMS and (
+            platform not in _DESKTOP_PLATFORMS or version is None or "UPDATE" in flags or "DLC" in flags
+        ):
+            return "game"
+        if "game" in cats:
+            return "game"
+        if not has_ep:
+            gameish = "UPDATE" in flags or "DLC" in flags
+            if platform is not None or "KEYGEN" in flags or "PATCH" in flags or "SERIAL" in flags or (
+                version is not None and ("CRACKED" in flags or not gameish)
+            ):
+                return "game" if gameish else "software"
+            if gameish:
+                return "game"
+    dashy = "_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)
+    ends_year = len(s) > 5 and s[-5] == "-" and s[-4:].isdigit()
+    if has_video and not seasons and ("musicvideo" in cats or (ends_year and dashy and "_" in s)):
+        return "musicvideo"
+    if not has_video and not seasons and not (episodes and not ends_year) and (
+        music_tokens or (dashy and ends_year)
+    ):
+        return "music"
+    if "anime" in cats or (bracket_group and has_ep):
+        return "anime"
+    if sport_first and (has_video or air_date):
+        return "sports"
+    if has_ep:
+        return "tv"
+    if has_video or year is not None or source is not None:
+        return "movie"
+    return None
+
+
+def _music_fields(s: str, langs: list[str]) -> tuple[str | None, str | None, str | None]:
+    """Artist and album from ``Artist-Album-(CAT)-WEB-2020`` (the group already removed)."""
+    fields = [f for f in _MUSIC_SPLIT.split(s) if f.strip(" _")]
+    if "_-_" in s:
+        a, _, rest = s.partition("_-_")
+        fields = [a, *[f for f in _MUSIC_SPLIT.split(rest) if f.strip(" _")]]
+    artist = album = None
+    if fields:
+        artist = _clean(fields[0])
+        if len(fields) > 1:
+            album = _clean(fields[1])
+    # languages written as -DE- between dashes
+    for f in fields[1:]:
+        f = f.strip()
+        code = LANG_CODES.get(f.lower())
+        if code and f.isupper():
+            for c in code:
+                if c not in langs:
+                    langs.append(c)
+    return artist, album, album or artist
+
+
+def _bracket_ends_title(i: int, seps: list[str], infos: list) -> bool:
+    """An opening bracket ends the title unless a plain word follows its closing bracket."""
+    n = len(seps)
+    for k in range(i + 1, min(n, i + 8)):
+        sp = seps[k]
+        if ")" in sp or "]" in sp or "}" in sp:
+            return infos[k] is not None
+    return True
+
+
 def _clean(text: str) -> str | None:
     out = " ".join(text.replace("_", " ").split()).strip(" -")
     return out or None
 
 
-def _ebook_title(toks, seps, start, end, infos, air_date, lows):
-    """Publisher before a " - " separator, issue numbers and dates cut from the title."""
+def _ebook_title(toks, seps, start, end, lows):
+    """Publisher before a " - " separator; issue numbers cut from the title."""
     publisher = None
     for i in range(start + 1, end):
         sp = seps[i]
@@ -890,11 +924,10 @@ def _ebook_title(toks, seps, start, end, infos, air_date, lows):
         if lo.isdigit() and len(lo) <= 3 and i == end - 1:
             end = i
             break
-    title = " ".join(toks[start:end]) or None
-    return title, publisher, None
+    return " ".join(toks[start:end]) or None, publisher
 
 
-def _month_date(infos, lows, end, year):
+def _month_date(infos, lows):
     """'15.Januar.2004', '9th_January_2001', 'September.2021' -> (date, index where the date starts)."""
     n = len(infos)
     for i in range(n):
@@ -915,11 +948,23 @@ def _month_date(infos, lows, end, year):
     return None, None
 
 
+_SETTERS = tuple(ParsedName.__dict__[f].__set__ for f in ParsedName.__slots__)
+_NEW = object.__new__
+
+
+def _build(values: tuple) -> ParsedName:
+    """ParsedName from the tuple ``_core`` returns (slot setters: faster than the frozen __init__)."""
+    obj = _NEW(ParsedName)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(obj, value)
+    return obj
+
+
 def parse(name: str, section: str | None = None) -> ParsedName:
     """Parse one release name, with the announced section as an optional hint. Never raises on a str."""
-    if not isinstance(name, str):
+    if name.__class__ is not str:
         name = "" if name is None else str(name)
-    return ParsedName(*_core(name, section))
+    return _build(_core(name, section))
 
 
 def parse_dict(name: str) -> dict[str, Any]:
@@ -929,10 +974,12 @@ def parse_dict(name: str) -> dict[str, Any]:
 
 def parse_many(names: Sequence[str], sections: Sequence[str | None] | None = None) -> list[ParsedName]:
     """Parse a batch of names (sections aligned with names, or None)."""
+    core = _core
+    build = _build
     if sections is None:
-        return [ParsedName(*_core(n if isinstance(n, str) else str(n or ""), None)) for n in names]
+        return [build(core(n if n.__class__ is str else str(n or ""), None)) for n in names]
     return [
-        ParsedName(*_core(n if isinstance(n, str) else str(n or ""), s))
+        build(core(n if n.__class__ is str else str(n or ""), s))
         for n, s in zip(names, sections, strict=True)
     ]
 

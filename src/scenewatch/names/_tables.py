@@ -27,13 +27,21 @@ def _rows(filename: str) -> list[list[str]]:
     return out
 
 
-def _load() -> tuple[dict[str, Info], dict[str, Info], frozenset[str], dict[str, tuple[str, ...]]]:
+def _load() -> tuple[
+    dict[str, Info], dict[tuple[str, ...], Info], frozenset[str], dict[str, tuple[str, ...]]
+]:
     words: dict[str, Info] = {}
-    phrases: dict[str, Info] = {}
+    phrases: dict[tuple[str, ...], Info] = {}
     for token, kind, value, strength in _rows("tokens.tsv"):
-        info = (kind, value, _STRENGTH[strength])
-        target = phrases if " " in token else words
-        target.setdefault(token, info)
+        if kind == "src":  # family|label
+            fam, _, label = value.partition("|")
+            info = (kind, (fam, label), _STRENGTH[strength])
+        else:
+            info = (kind, value, _STRENGTH[strength])
+        if " " in token:
+            phrases.setdefault(tuple(token.split(" ")), info)
+        else:
+            words.setdefault(token, info)
     codes: dict[str, tuple[str, ...]] = {}
     for token, value, strength in _rows("languages.tsv"):
         langs = tuple(v for v in value.split(",") if v)
@@ -43,12 +51,13 @@ def _load() -> tuple[dict[str, Info], dict[str, Info], frozenset[str], dict[str,
         else:
             info = ("lang", langs, WEAK)
         words.setdefault(token, info)
-    first = frozenset(p.split(" ", 1)[0] for p in phrases)
+    first = frozenset(p[0] for p in phrases)
     return words, phrases, first, codes
 
 
 WORDS, PHRASES, PHRASE_FIRST, LANG_CODES = _load()
-PHRASE_MAX = max((p.count(" ") + 1 for p in PHRASES), default=1)
+PHRASE_MAX = max((len(p) for p in PHRASES), default=1)
+assert PHRASE_MAX <= 3, "phrases are at most three words"
 
 EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv"))
 SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
