@@ -11,6 +11,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 try:
     import scenewatch  # noqa: F401
@@ -233,6 +235,11 @@ def test_event_parsing() -> None:
 def test_run_cli_and_format_detection(tmp_path: Path) -> None:
     s = run_cli(tmp_path / "o.dump", "2020-08-20", "2020-08-31", 3, 0.05, ["2020-08-25:raid"], "csv")
     assert s.format == "csv" and s.releases > 0 and s.truth_path.exists()
+    assert f"{s.releases:,} releases" in str(s)
+    custom = run_cli(tmp_path / "c.ndjson", "2020-08-20", "2020-08-31", 3, 0.05,
+                     ["2020-08-25:raid:groups=FOO+BAR:extra=0:pause=0"], None)  # fmt: skip
+    tr = orjson.loads(custom.truth_path.read_bytes())["raids"][0]
+    assert tr["affiliated_groups"] == ["FOO", "BAR"] and tr["paused_groups"] == []
     with pytest.raises(ValueError):
         write(small_config(end=date(2020, 7, 2)), tmp_path / "o.txt")
 
@@ -244,3 +251,24 @@ def test_names_parse_with_group() -> None:
     assert rows
     ok = sum(parse(r.name, r.section).group == r.group for r in rows)
     assert ok / len(rows) > 0.99
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), raid_offset=st.integers(-3, 12), n_groups=st.integers(30, 200))
+def test_invariants_hold_for_any_seed(seed: int, raid_offset: int, n_groups: int) -> None:
+    start = date(2020, 3, 1)
+    raid = date.fromordinal(start.toordinal() + raid_offset)
+    cfg = SimulationConfig(start=start, end=date(2020, 3, 10), seed=seed, scale=0.05, n_groups=n_groups,
+                           events=(PlantedEvent(raid),))  # fmt: skip
+    seen: set[str] = set()
+    last = 0
+    gone = set(truth(cfg)["raids"][0]["affiliated_groups"])
+    raid_ts = int(datetime(raid.year, raid.month, raid.day, tzinfo=UTC).timestamp())
+    for row in simulate(cfg):
+        assert row.at >= last
+        last = row.at
+        if row.kind == "release":
+            seen.add(row.name)
+            assert not (row.group in gone and row.at >= raid_ts)
+        else:
+            assert row.name in seen

@@ -44,6 +44,14 @@ class SimulationSummary:
     last_at: int | None = None
     releases_by_category: dict[str, int] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        """One line for the CLI: counts, speed, paths."""
+        return (
+            f"{self.rows:,} rows ({self.releases:,} releases, {self.nukes:,} nukes, {self.unnukes:,} unnukes, "
+            f"{self.modnukes:,} modnukes) → {self.path} [{self.format}] in {self.seconds:.1f} s "
+            f"({self.rows_per_second:,.0f} rows/s); truth → {self.truth_path}"
+        )
+
     @property
     def rows_per_second(self) -> float:
         """Rows written per second of wall time."""
