@@ -57,19 +57,26 @@ _DESKTOP_PLATFORMS = frozenset(("MACOS", "LINUX"))
 _ISSUE_WORDS = frozenset(("no", "nr", "issue", "ausgabe", "vol", "volume", "band", "heft", "n"))
 
 # ----------------------------------------------------------------------------- tokeniser
-_SPLIT = re.compile(r"([\s._,;+|\[\](){}*~!?#/\\<>:\"=-]+)")
+_SPLIT = re.compile(r"([\s._,;+&|\[\](){}*~!?#/\\<>:\"=-]+)")
 _OPENERS = frozenset("([{")
 _HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
+_PATHLIKE = re.compile(r"(?:^|\S)[/\\](?:\S|$)")
+_PATH_SPLIT = re.compile(r"[/\\]+")
+_OBFUSCATED = re.compile(r"[A-Za-z0-9]{16,}|[0-9a-f-]{24,}")
+_REVERSED = re.compile(r"(?:^|[.\s_-])(?:p0801|p027|p0612|462[.]?h|562[.]?h|462x|562x)(?:$|[.\s_-])")
+_SEASON_DIR = re.compile(r"(?i)(?:season|saison|series|staffel|temporada|s)[\s._-]*\d{1,4}")
+_HAS_SEASON = re.compile(r"(?i)s\d{1,4}[ex]|\d{1,2}x\d{1,3}|season")
+_EP_FIRST = re.compile(r"(?i)(?:e|ep|episode)?[\s._-]*\d{1,4}(?:[\s._-]|$)|s?\d{1,4}[ex]\d")
 _TRAIL = frozenset(" _.]")
 _WORD = re.compile(r"[a-z0-9]+")
 _GROUP_OK = re.compile(r"[^\s.\[\](){}/\\]+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 
 # anchored patterns for tokens the tables do not know (result cached per token)
-_RE_SXE = re.compile(r"s(\d{1,3})((?:[ex]\d{1,4})+)")
+_RE_SXE = re.compile(r"s(\d{1,4})x?((?:[ex]\d{1,4})+)(?:v\d)?")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
-_RE_NXM = re.compile(r"(\d{1,2})x(\d{1,3})")
+_RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
 _RE_VER = re.compile(r"v(\d{1,5})")
 _RE_RES = re.compile(r"(\d{3,4})([pi])")
@@ -84,6 +91,14 @@ _CONT = ("cont", None, STRONG)  # a token consumed by the token before it
 _DIGIT_EP = ("num", 0, NEVER)
 
 _CACHE_MAX = 500_000
+_BEFORE_YEAR = frozenset(("lang", "ed", "tech"))
+_LIST_SEPS = frozenset(("-", "+", "&", ".&.", " & ", "_&_", " + "))
+_ROMAN = {
+    r: ("num", v, NEVER)
+    for v, r in enumerate(
+        ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"), 1
+    )
+}
 _LANG_NEIGHBOURS = frozenset(("lang", "year", "date"))
 _MUSIC_SPLIT = re.compile(r"-(?![^(]*\))")
 
@@ -121,8 +136,9 @@ def _classify(lo: str) -> tuple | None:
             return ("ver", m.group(1), STRONG)
     if c.isdigit():
         m = _RE_NXM.fullmatch(lo)
-        if m:
-            return ("nxm", (int(m.group(1)), int(m.group(2))), STRONG)
+        if m and (len(m.group(1)) <= 2 or 1900 <= int(m.group(1)) <= 2039):
+            eps = (int(m.group(2)), *(int(x) for x in m.group(3).split("x") if x))
+            return ("nxm", (int(m.group(1)), eps), STRONG)
         m = _RE_EPV.fullmatch(lo)
         if m:
             return ("epv", int(m.group(1)), STRONG)
@@ -286,16 +302,34 @@ def _is_site(lo: str) -> bool:
     return lo.startswith("www") or lo.endswith((".com", ".org", ".net", ".re", ".to", ".ru", ".nu", ".cc"))
 
 
+def _from_path(s: str) -> str:
+    """The release name inside a path: the file name, or its folder when the file name is obfuscated;
+    a "Season 06" folder and the show folder are kept when the file name does not carry them."""
+    parts = [p.strip() for p in _PATH_SPLIT.split(s) if p.strip()]
+    if not parts:
+        return ""
+    last = parts[-1]
+    i = len(parts) - 1
+    stem = last.rsplit(".", 1)[0] if "." in last else last
+    if i > 0 and (_OBFUSCATED.fullmatch(stem) or _REVERSED.search(last.lower())):
+        i -= 1
+        last = parts[i]
+    out = last
+    if i > 0 and _SEASON_DIR.fullmatch(parts[i - 1]) and not _HAS_SEASON.search(last):
+        out = parts[i - 1] + " " + out
+        i -= 1
+        if i > 0 and _EP_FIRST.match(last):
+            out = parts[i - 1] + " " + out
+    elif i > 0 and _EP_FIRST.match(last):
+        out = parts[i - 1] + " " + out
+    return out
+
+
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
-    if "/" in s or "\\" in s:
-        parts = [p for p in re.split(r"[/\\]+", s) if p.strip()]
-        if parts:
-            last = parts[-1]
-            s = last if len(last) >= 16 or len(parts) == 1 else parts[-2] + " " + last
-        else:
-            s = ""
+    if ("/" in s or "\\" in s) and _PATHLIKE.search(s):
+        s = _from_path(s)
     s = s.strip(" \t\r\n")
     dot = s.rfind(".")
     if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
@@ -426,6 +460,10 @@ def _core(name: str, section: str | None) -> tuple:
     ep_last = -1
     ep_first = -1
     has_video_src = False
+    sxe_seen = False
+    episode_word = False
+    source_weak = False
+    year_after_idx = -1
     for i in range(n):
         info = infos[i]
         if info is None:
@@ -459,7 +497,8 @@ def _core(name: str, section: str | None) -> tuple:
                 if i > 0:
                     years_before.append(i)
             elif first_year_after is None:
-                first_year_after = info[1]
+                first_year_after = value
+                year_after_idx = i
             continue
         elif kind == "num":
             if i + 2 < n and lows[i + 1] == "of" and lows[i + 2].isdigit():
@@ -467,9 +506,16 @@ def _core(name: str, section: str | None) -> tuple:
                 info = ("ep", value, STRONG)
                 kind = "ep"
                 st = STRONG
-            elif ep_last == i - 1 and episodes and "-" in seps[i] and 0 < info[1] - episodes[-1] <= 60:
-                # ranges: S01E01-02, Episode5-8
-                episodes.extend(range(episodes[-1] + 1, info[1] + 1))
+            elif ep_last == i - 1 and (episodes or seasons) and seps[i] in _LIST_SEPS:
+                # ranges and lists: S01E01-02, Episode5-8, S01E01+02, Season 1-3, Season 1&3
+                target = episodes if episodes else seasons
+                v = value
+                if episode_word and target is episodes and 100 < v < 10000 and seasons and v // 100 == seasons[-1]:
+                    v = v % 100
+                if seps[i] == "-" and 0 < v - target[-1] <= 60:
+                    target.extend(range(target[-1] + 1, v + 1))
+                elif 0 < v - target[-1] <= 60:
+                    target.append(v)
                 ep_last = i
                 continue
             else:
@@ -477,8 +523,11 @@ def _core(name: str, section: str | None) -> tuple:
                 continue
         elif kind == "sword" or kind == "eword":
             nxt = infos[i + 1] if i + 1 < n else None
+            if nxt is None and i + 1 < n and kind == "sword":
+                nxt = _ROMAN.get(lows[i + 1])
             if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
                 value = nxt[1]
+                episode_word = kind == "eword"
                 kind = "season" if kind == "sword" else "ep"
                 info = (kind, value, STRONG)
                 st = STRONG
@@ -496,7 +545,14 @@ def _core(name: str, section: str | None) -> tuple:
                 tend = i
             elif st == WEAK and i > 0:
                 nxt = infos[i + 1] if i + 1 < n else None
-                if i + 1 >= n or (nxt is not None and (nxt[2] >= WEAK or nxt[0] == "lang")):
+                if i + 1 >= n or (
+                    nxt is not None
+                    and (
+                        nxt[2] >= WEAK
+                        or nxt[0] == "lang"
+                        or (nxt[0] == "year" and kind in _BEFORE_YEAR and len(lows[i]) > 3 - (kind != "lang"))
+                    )
+                ):
                     tend = i
             elif i > 0:
                 sp = seps[i]
@@ -507,8 +563,9 @@ def _core(name: str, section: str | None) -> tuple:
         if kind == "src":
             if st == WEAK and not intech:
                 continue
-            if source is None or (st == STRONG and source_detail in ("DVD", "WEB", "TV")):
-                source, source_detail = info[1]
+            if source is None or (st == STRONG and source_weak):
+                source, source_detail = value
+                source_weak = st != STRONG
             if info[1][0] != "web":
                 has_video_src = True
         elif kind == "res":
@@ -530,6 +587,7 @@ def _core(name: str, section: str | None) -> tuple:
                 channels = lows[i][-1] + "." + lows[i + 1]
                 infos[i + 1] = _CONT
         elif kind == "sxe":
+            sxe_seen = True
             s_, es = info[1]
             if s_ not in seasons:
                 seasons.append(s_)
@@ -545,8 +603,12 @@ def _core(name: str, section: str | None) -> tuple:
             if ep_first < 0:
                 ep_first = i
         elif kind == "ep" or kind == "epv":
-            v = info[1]
-            if episodes and ep_last == i - 1 and "-" in seps[i] and 0 < v - episodes[-1] <= 60:
+            v = value
+            if sxe_seen and ep_last != i - 1:
+                continue  # "S02E31 - Episode 55": the absolute number repeats the episode
+            if episode_word and 100 < v < 10000 and seasons and v // 100 == seasons[-1]:
+                v = v % 100  # "Temporada 1 [Cap.102]"
+            if episodes and ep_last == i - 1 and seps[i] == "-" and 0 < v - episodes[-1] <= 60:
                 episodes.extend(range(episodes[-1] + 1, v + 1))
             elif v not in episodes:
                 episodes.append(v)
@@ -564,9 +626,13 @@ def _core(name: str, section: str | None) -> tuple:
             if ep_first < 0:
                 ep_first = i
         elif kind == "nxm":
-            if not seasons:
-                seasons.append(info[1][0])
-                episodes.append(info[1][1])
+            s_, es = value
+            if not seasons or (s_ == seasons[0] and not sxe_seen):
+                if not seasons:
+                    seasons.append(s_)
+                for e in es:
+                    if e not in episodes:
+                        episodes.append(e)
                 ep_last = i
                 if ep_first < 0:
                     ep_first = i
@@ -634,6 +700,13 @@ def _core(name: str, section: str | None) -> tuple:
                 sport_first = True
     if tend < 0:
         tend = n
+    if episode_word and not sxe_seen and year_after_idx > ep_first >= 0 and len(episodes) == 1 and not seasons:
+        # "Star.Wars.Episode.1.Title.1999": a numbered film, not an episode
+        episodes.clear()
+        tend = year_after_idx
+        years_before.append(year_after_idx)
+        first_year_after = None
+        ep_first = ep_last = -1
 
     # ---- year and title end
     te = tend
