@@ -104,9 +104,13 @@ def ingest_paths(
     """Ingest files and folders of dumps; finished files are skipped unless ``force``."""
     started = time.perf_counter()
     files = expand_paths(paths)
+    # Open every input first: an unknown format or bad rule fails before anything is written.
+    sources = [
+        DumpSource(path.resolve(), fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone)
+        for path in files
+    ]
     summary = IngestSummary(files=len(files))
-    for index, path in enumerate(files):
-        source = DumpSource(path.resolve(), fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone)
+    for index, source in enumerate(sources):
         fingerprint = source.fingerprint()
         previous = db.progress(source.origin)
         skip = 0

@@ -27,8 +27,13 @@ def ingest_progress(console: Console, *, disable: bool = False) -> Iterator[Call
         transient=False,
     )
     task = progress.add_task("ingest", total=None, rows=0, rate=0.0)
+    started = False
 
     def on_tick(tick: IngestTick) -> None:
+        nonlocal started
+        if not started:  # nothing is drawn until work begins, so an early error prints alone
+            progress.start()
+            started = True
         progress.update(
             task,
             total=tick.file_count,
@@ -37,6 +42,10 @@ def ingest_progress(console: Console, *, disable: bool = False) -> Iterator[Call
             rate=tick.summary.rows_per_second,
         )
 
-    with progress:
+    try:
         yield on_tick
-        progress.update(task, completed=progress.tasks[0].total or 0)
+        if started:
+            progress.update(task, completed=progress.tasks[0].total or 0)
+    finally:
+        if started:
+            progress.stop()

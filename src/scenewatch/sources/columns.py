@@ -112,9 +112,10 @@ def parse_time(value: Any, rules: IngestRules) -> datetime | None:
     if seconds > 1e11:
         seconds /= 1000.0
     try:
-        return _plausible(datetime.fromtimestamp(seconds, UTC))
+        moment = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"unparseable time {value!r}") from None
+    return _plausible(moment)
 
 
 def _plausible(moment: datetime) -> datetime:

@@ -23,6 +23,8 @@ def detect_format(path: Path) -> str:
     sample = head(path)
     if not sample.strip():
         return _format_from_extension(path) or "ndjson"
+    if b"\x00" in sample[:4096] or _mostly_binary(sample[:4096]):
+        raise SourceError(f"{path}: unknown format (binary data, not a text dump); use --format")
     text = sample.decode("utf-8", errors="replace")
     for name in SNIFF_ORDER[:-1]:
         if FORMATS[name].sniff(text):
@@ -33,6 +35,11 @@ def detect_format(path: Path) -> str:
     if FORMATS["csv"].sniff(text):
         return "csv"
     raise SourceError(f"{path}: unknown format (not CSV, NDJSON, SQL or nZEDb); use --format")
+
+
+def _mostly_binary(sample: bytes) -> bool:
+    text = sample.decode("utf-8", errors="replace")
+    return text.count("\ufffd") > max(8, len(text) // 20)
 
 
 def _format_from_extension(path: Path) -> str | None:

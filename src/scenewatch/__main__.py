@@ -1,0 +1,5 @@
+"""``python -m scenewatch``."""
+
+from scenewatch.cli import main
+
+main()
