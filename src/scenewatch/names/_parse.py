@@ -73,10 +73,11 @@ _GROUP_OK = re.compile(r"[^\s.\[\](){}/\\]+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 
 # anchored patterns for tokens the tables do not know (result cached per token)
-_RE_SXE = re.compile(r"s(\d{1,4})x?((?:[ex]\d{1,4})+)(?:v\d)?")
+_RE_SXE = re.compile(r"s(\d{1,4})x?((?:[ex]\d{1,4})+)(?:v\d|[a-d])?")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
+_RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
 _RE_VER = re.compile(r"v(\d{1,5})")
 _RE_RES = re.compile(r"(\d{3,4})([pi])")
@@ -91,7 +92,16 @@ _CONT = ("cont", None, STRONG)  # a token consumed by the token before it
 _DIGIT_EP = ("num", 0, NEVER)
 
 _CACHE_MAX = 500_000
+_POST_WORDS = {
+    w: k
+    for k, ws in (
+        ("ep", ("seriya", "serija", "seria", "serya", "ser", "серия", "серии", "epizod", "bolum", "bölüm")),
+        ("season", ("sezon", "sez", "сезон", "sezona")),
+    )
+    for w in ws
+}
 _BEFORE_YEAR = frozenset(("lang", "ed", "tech"))
+_NOT_GROUP = frozenset(("res", "vc", "ac", "ach", "hdr", "ed", "lang", "sxe", "nxm", "cont"))
 _LIST_SEPS = frozenset(("-", "+", "&", ".&.", " & ", "_&_", " + "))
 _ROMAN = {
     r: ("num", v, NEVER)
@@ -135,6 +145,9 @@ def _classify(lo: str) -> tuple | None:
         if m:
             return ("ver", m.group(1), STRONG)
     if c.isdigit():
+        m = _RE_OF.fullmatch(lo)
+        if m:
+            return ("ep", int(m.group(1)), STRONG)
         m = _RE_NXM.fullmatch(lo)
         if m and (len(m.group(1)) <= 2 or 1900 <= int(m.group(1)) <= 2039):
             eps = (int(m.group(2)), *(int(x) for x in m.group(3).split("x") if x))
@@ -368,11 +381,16 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         if lo in SUFFIXES:
             s = s[:k]
             continue
-        info = _info(lo.replace("_", " ")) if "_" not in lo else None
-        if info is not None and info[0] not in ("num", "year", "sport", "month", "ord"):
-            break
-        if info is not None and info[0] in ("num", "year") and len(lo) < 3:
-            break
+        info = _info(lo) if "_" not in lo else None
+        if info is not None:
+            kind = info[0]
+            if kind in _NOT_GROUP or (kind in ("num", "year") and len(lo) < 3):
+                break
+            j = k - 1
+            while j > 0 and s[j - 1].isalnum():
+                j -= 1
+            if (s[j:k].lower(), lo) in PHRASES:
+                break  # "WEB-DL", "DTS-HD", "DVD-R"
         group = cand
         s = s[:k]
         break
@@ -463,6 +481,7 @@ def _core(name: str, section: str | None) -> tuple:
     sxe_seen = False
     episode_word = False
     source_weak = False
+    soft_end = -1
     year_after_idx = -1
     for i in range(n):
         info = infos[i]
@@ -506,17 +525,34 @@ def _core(name: str, section: str | None) -> tuple:
                 info = ("ep", value, STRONG)
                 kind = "ep"
                 st = STRONG
-            elif ep_last == i - 1 and (episodes or seasons) and seps[i] in _LIST_SEPS:
-                # ranges and lists: S01E01-02, Episode5-8, S01E01+02, Season 1-3, Season 1&3
-                target = episodes if episodes else seasons
-                v = value
-                if episode_word and target is episodes and 100 < v < 10000 and seasons and v // 100 == seasons[-1]:
-                    v = v % 100
-                if seps[i] == "-" and 0 < v - target[-1] <= 60:
-                    target.extend(range(target[-1] + 1, v + 1))
-                elif 0 < v - target[-1] <= 60:
-                    target.append(v)
-                ep_last = i
+            elif i + 1 < n and lows[i + 1] in _POST_WORDS:
+                # "21.ser", "12.serija", "3.sezon"
+                kind = _POST_WORDS[lows[i + 1]]
+                info = (kind, value, STRONG)
+                st = STRONG
+                infos[i + 1] = _CONT
+            elif ep_last == i - 1 and (episodes or seasons):
+                sp = seps[i]
+                if sp in _LIST_SEPS or sp in (" ~ ", "~"):
+                    # ranges and lists: S01E01-02, Episode5-8, S01E01+02, Season 1-3, Season 1&3
+                    target = episodes if episodes else seasons
+                    v = value
+                    if episode_word and target is episodes and 100 < v < 10000 and seasons and (
+                        v // 100 == seasons[-1]
+                    ):
+                        v = v % 100
+                    if (sp == "-" or "~" in sp) and 0 < v - target[-1] <= 300:
+                        target.extend(range(target[-1] + 1, v + 1))
+                    elif 0 < v - target[-1] <= 60:
+                        target.append(v)
+                    ep_last = i
+                    continue
+                if not episodes and sp in (" ", ".", "_") and value < 1000 and not sxe_seen:
+                    # "Show S02 03", "Season 11 01": the number after a season is the episode
+                    episodes.append(value)
+                    ep_last = i
+                    continue
+                nums.append(i)
                 continue
             else:
                 nums.append(i)
@@ -587,8 +623,10 @@ def _core(name: str, section: str | None) -> tuple:
                 channels = lows[i][-1] + "." + lows[i + 1]
                 infos[i + 1] = _CONT
         elif kind == "sxe":
+            s_, es = value
+            if sxe_seen and s_ != seasons[0] and "-" not in seps[i]:
+                continue  # "s19e09_s20e14": a second, unrelated episode
             sxe_seen = True
-            s_, es = info[1]
             if s_ not in seasons:
                 seasons.append(s_)
             if len(es) == 2 and "-" in toks[i] and 0 < es[1] - es[0] <= 60:
@@ -604,17 +642,17 @@ def _core(name: str, section: str | None) -> tuple:
                 ep_first = i
         elif kind == "ep" or kind == "epv":
             v = value
-            if sxe_seen and ep_last != i - 1:
+            if sxe_seen and (ep_last != i - 1 or infos[i][0] == "eword"):
                 continue  # "S02E31 - Episode 55": the absolute number repeats the episode
             if episode_word and 100 < v < 10000 and seasons and v // 100 == seasons[-1]:
                 v = v % 100  # "Temporada 1 [Cap.102]"
-            if episodes and ep_last == i - 1 and seps[i] == "-" and 0 < v - episodes[-1] <= 60:
+            if episodes and ep_last == i - 1 and "-" in seps[i] and 0 < v - episodes[-1] <= 300:
                 episodes.extend(range(episodes[-1] + 1, v + 1))
             elif v not in episodes:
                 episodes.append(v)
             if kind == "epv" and not lows[i].endswith("v1"):
                 flags.append("V2")
-            ep_last = i
+            ep_last = i + 1 if i + 1 < n and infos[i + 1] is _CONT else i
             if ep_first < 0:
                 ep_first = i
         elif kind == "season":
@@ -622,10 +660,12 @@ def _core(name: str, section: str | None) -> tuple:
                 seasons.extend(range(seasons[-1] + 1, info[1] + 1))
             elif info[1] not in seasons:
                 seasons.append(info[1])
-            ep_last = i
+            ep_last = i + 1 if i + 1 < n and infos[i + 1] is _CONT else i
             if ep_first < 0:
                 ep_first = i
         elif kind == "nxm":
+            if i > 0 and seps[i] == "." and len(lows[i - 1]) == 1 and lows[i - 1].isdigit():
+                continue  # "FLACx2 2.0x3"
             s_, es = value
             if not seasons or (s_ == seasons[0] and not sxe_seen):
                 if not seasons:
@@ -641,11 +681,16 @@ def _core(name: str, section: str | None) -> tuple:
                 continue
             prv = infos[i - 1] if i > 0 else None
             nxt = infos[i + 1] if i + 1 < n else None
-            if st == NEVER and not (
-                (prv is not None and (prv[2] >= WEAK or prv[0] in _LANG_NEIGHBOURS))
-                or (nxt is not None and (nxt[2] >= WEAK or nxt[0] in _LANG_NEIGHBOURS))
-            ):
-                continue
+            if st == NEVER:
+                t = toks[i]
+                if t.isupper() or t.islower():
+                    if not (
+                        (prv is not None and (prv[2] >= WEAK or prv[0] in _LANG_NEIGHBOURS))
+                        or (nxt is not None and (nxt[2] >= WEAK or nxt[0] in _LANG_NEIGHBOURS))
+                    ):
+                        continue
+                elif not ((prv is not None and prv[0] == "lang") or (nxt is not None and nxt[0] == "lang")):
+                    continue
             if st == WEAK and prv is None and nxt is None and i != n - 1:
                 continue
             for code in info[1]:
@@ -654,6 +699,8 @@ def _core(name: str, section: str | None) -> tuple:
             if not info[1] and "MULTi" not in flags:
                 flags.append("MULTi")
         elif kind == "flag":
+            if soft_end < 0 and i > 0:
+                soft_end = i
             if not intech:
                 continue
             f = info[1]
@@ -678,9 +725,13 @@ def _core(name: str, section: str | None) -> tuple:
             if intech:
                 channels = info[1]
         elif kind == "plat":
+            if soft_end < 0:
+                soft_end = i
             if platform is None and (st == STRONG or intech):
                 platform = info[1]
         elif kind == "ver":
+            if soft_end < 0:
+                soft_end = i
             if version is None:
                 parts_v = [info[1]]
                 j = i + 1
@@ -693,8 +744,7 @@ def _core(name: str, section: str | None) -> tuple:
             if st == STRONG or intech or info[1] in ("xxx", "ebook", "audiobook"):
                 cats.append(info[1])
         elif kind == "music":
-            if intech or st == STRONG:
-                music_tokens += 1
+            music_tokens += 1
         elif kind == "sport":
             if i == 0:
                 sport_first = True
@@ -723,8 +773,28 @@ def _core(name: str, section: str | None) -> tuple:
         year = int(air_date[:4])
 
     # anime absolute numbering / bare episode numbers in the title region
+    tstart = 0
     if not episodes and not seasons and air_date is None and nums:
         cand = -1
+        pair = _number_pair(nums, lows, seps, infos, n, tend)
+        if pair is not None:
+            i, s_, e_ = pair
+            seasons.append(s_)
+            episodes.append(e_)
+            if i == 0:
+                tstart = 2
+            elif i < te:
+                te = i
+            ep_first = i
+            ep_last = i + 1
+            nums = []
+        elif nums[0] == 0 and n > 1 and len(lows[0]) <= 3 and (
+            "-" in seps[1] or lows[0][0] == "0" or ("." in seps[1] and " " in seps[1])
+        ):
+            # "01 - Title", "004 - Episode Name", "611-612 - Name"
+            cand = 0
+            tstart = 1
+            nums = []
         for i in nums:
             if i >= te:
                 break
@@ -759,11 +829,26 @@ def _core(name: str, section: str | None) -> tuple:
                 seasons.append(info[1] // 100)
                 episodes.append(info[1] % 100)
                 te -= 1
+        if cand < 0 and not seasons:
+            for i in nums:
+                if i >= tend or i == 0:
+                    break
+                lo = lows[i]
+                nxt = infos[i + 1] if i + 1 < n else None
+                if i != tend - 1 or (nxt is not None and nxt[0] == "year"):
+                    continue
+                if len(lo) == 2 and (lo[0] == "0" or (nxt is not None and nxt[0] == "src" and nxt[1][0] == "tv")):
+                    cand = i  # "Show.07.PDTV", "Test.13.HDTV"
+                    break
         if cand >= 0:
             episodes.append(infos[cand][1])
             nxt = infos[cand + 1] if cand + 1 < n else None
-            if nxt is not None and nxt[0] == "num" and "-" in seps[cand + 1] and 0 < nxt[1] - episodes[0] <= 60:
+            if nxt is not None and nxt[0] == "num" and ("-" in seps[cand + 1] or "~" in seps[cand + 1]) and (
+                0 < nxt[1] - episodes[0] <= 300
+            ):
                 episodes.extend(range(episodes[0] + 1, nxt[1] + 1))
+                if cand == 0:
+                    tstart = 2
             if cand < te:
                 te = cand
             ep_first = ep_last = cand
@@ -774,6 +859,7 @@ def _core(name: str, section: str | None) -> tuple:
     category = _category(
         cats, has_video, has_ep, platform, version, flags, s, seasons, episodes, music_tokens,
         anime_ctx and bracket_group, sport_first, air_date, year, source,
+        resolution is not None or video_codec is not None or bool(hdr),
     )
     if section:
         hint = _section_category(section)
@@ -796,9 +882,15 @@ def _core(name: str, section: str | None) -> tuple:
             year = last_year
         artist, album, title = _music_fields(s, langs)
     else:
-        end = tend if category in ("game", "software") and years_before else te
-        if end > 0:
-            title = " ".join(toks[:end])
+        end = te
+        if category == "game" or category == "software":
+            end = soft_end if soft_end > 0 else tend
+        elif end - 1 > tstart and infos[end - 1] is not None and infos[end - 1][0] == "country" and (
+            toks[end - 1].isupper()
+        ):
+            end -= 1  # "Riverdale.US.S05": the country is not part of the title
+        if end > tstart:
+            title = " ".join(toks[tstart:end])
         if ep_first >= 0:
             j = ep_last + 1
             while j < n and infos[j] is _CONT:
@@ -870,6 +962,28 @@ def _core(name: str, section: str | None) -> tuple:
     )
 
 
+def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple[int, int, int] | None:
+    """Season and episode written as two numbers: "[5.01] Title", "Show - 6.01 - Name", "office_03_19"."""
+    for k in range(len(nums) - 1):
+        i = nums[k]
+        if nums[k + 1] != i + 1:
+            continue
+        a, b = lows[i], lows[i + 1]
+        sp = seps[i + 1]
+        if len(a) > 2 or infos[i][1] == 0:
+            continue
+        before = seps[i] if i > 0 else ""
+        if sp in (".", "-") and 2 <= len(b) <= 3 and (
+            i == 0 or "[" in before or ("-" in before and len(before) > 1)
+        ):
+            return i, int(a), int(b)
+        if sp in ("_", ".") and len(b) == 2 and i > 0 and (i + 2 == n or i + 2 == tend) and (
+            before in ("_", ".", "-")
+        ):
+            return i, int(a), int(b)
+    return None
+
+
 def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None:
     """YYYY.MM.DD / DD.MM.YYYY / MM.DD.YYYY around the year token at ``i``: (date, start, stop)."""
     y = int(lows[i])
@@ -894,7 +1008,7 @@ def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None
 
 def _category(
     cats, has_video, has_ep, platform, version, flags, s, seasons, episodes, music_tokens,
-    bracket_group, sport_first, air_date, year, source,
+    bracket_group, sport_first, air_date, year, source, has_picture,
 ) -> str | None:
     """Category from the evidence collected in the name."""
     if cats:
@@ -906,11 +1020,12 @@ def _category(
             return "audiobook"
         if "software" in cats:
             return "software"
-    if not has_video:
-        if platform is not None and platform not in _SOFTWARE_PLATFORMS and (
-            platform not in _DESKTOP_PLATFORMS or version is None or "UPDATE" in flags or "DLC" in flags
-        ):
+    if platform is not None and not has_picture:
+        if platform in _SOFTWARE_PLATFORMS:
+            return "software"
+        if platform not in _DESKTOP_PLATFORMS or version is None or "UPDATE" in flags or "DLC" in flags:
             return "game"
+    if not has_video:
         if "game" in cats:
             return "game"
         if not has_ep:
@@ -922,7 +1037,8 @@ def _category(
             if gameish:
                 return "game"
     dashy = "_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)
-    ends_year = len(s) > 5 and s[-5] == "-" and s[-4:].isdigit()
+    tail = s.rstrip(")")
+    ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdigit() and tail[-4:-2] in ("19", "20")
     if has_video and not seasons and ("musicvideo" in cats or (ends_year and dashy and "_" in s)):
         return "musicvideo"
     if not has_video and not seasons and not (episodes and not ends_year) and (
@@ -949,8 +1065,11 @@ def _music_fields(s: str, langs: list[str]) -> tuple[str | None, str | None, str
     artist = album = None
     if fields:
         artist = _clean(fields[0])
-        if len(fields) > 1:
-            album = _clean(fields[1])
+        for f in fields[1:3]:
+            lo = f.strip(" _()").lower()
+            if _info(lo) is None and not lo.isdigit():
+                album = _clean(f)
+                break
     # languages written as -DE- between dashes
     for f in fields[1:]:
         f = f.strip()
@@ -1014,7 +1133,9 @@ def _month_date(infos, lows):
         day = 1
         cut = i
         prv = infos[i - 1] if i > 0 else None
-        if prv is not None and prv[0] in ("num", "ord") and 1 <= prv[1] <= 31:
+        if prv is not None and prv[0] in ("num", "ord") and 1 <= prv[1] <= 31 and (
+            i < 2 or lows[i - 2] not in _ISSUE_WORDS
+        ):
             day = prv[1]
             cut = i - 1
         return f"{y:04d}-{int(info[1]):02d}-{day:02d}", cut
