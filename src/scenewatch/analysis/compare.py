@@ -1,0 +1,67 @@
+"""Compare release counts across named windows (e.g. the week before an event and weeks after it)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from scenewatch.analysis._common import ALL, gap_warnings, monday, ts, with_warnings
+from scenewatch.analysis.volume import COUNTED
+from scenewatch.store import Database
+
+_SPLIT = {"category": "category", "section": "section", "group": "grp"}
+
+
+def event_windows(event: date, after_weeks: int = 2, later_weeks: int = 19) -> list[tuple[str, date, date]]:
+    """Monday–Sunday weeks: the week before the event's week, ``after_weeks`` weeks after it, one ``later_weeks`` on.
+
+    The event's own week is left out (as in the published 2020 figures: Aug 17–23 before, Aug 31–Sep 6 and
+    Sep 7–13 after, Dec 28–Jan 3 "four months later" for ``later_weeks=19``).
+    """
+    week = monday(event)
+    windows = [("week_before", week - timedelta(weeks=1), week - timedelta(days=1))]
+    for k in range(1, after_weeks + 1):
+        start = week + timedelta(weeks=k)
+        windows.append((f"week_{k}_after", start, start + timedelta(days=6)))
+    if later_weeks:
+        start = week + timedelta(weeks=later_weeks)
+        windows.append((f"week_{later_weeks}_after", start, start + timedelta(days=6)))
+    return windows
+
+
+def compare(db: Database, windows: list[tuple[str, date, date]], by: str | None = "category") -> pd.DataFrame:
+    """Rows (window, start, end, <by>, count, change_vs_first, relative_change); ``all`` rows sum each window."""
+    if not windows:
+        raise ValueError("no windows to compare")
+    if by is not None and by not in _SPLIT:
+        raise ValueError(f"by must be one of {', '.join(_SPLIT)}, not {by!r}")
+    key = _SPLIT.get(by or "", "'all'")
+    parts, params = [], []
+    for i, (_, start, end) in enumerate(windows):
+        parts.append(f"SELECT {i} AS w, coalesce({key}, '(none)') AS k, count(*) AS n FROM releases "
+                     f"WHERE {COUNTED} AND pre_at >= ? AND pre_at < ? GROUP BY 2")  # fmt: skip
+        params += [ts(start), ts(end + timedelta(days=1))]
+    counts = db.query(" UNION ALL ".join(parts), params)
+    label = by or "category"
+    names = [w[0] for w in windows]
+    keys = sorted(set(counts["k"])) if len(counts) else []
+    full = pd.MultiIndex.from_product([range(len(windows)), keys], names=["w", "k"]).to_frame(index=False)
+    frame = full.merge(counts, on=["w", "k"], how="left").fillna({"n": 0})
+    if by is not None:
+        totals = frame.groupby("w", as_index=False)["n"].sum().assign(k=ALL)
+        frame = pd.concat([frame, totals], ignore_index=True)
+    frame["n"] = frame["n"].astype("int64")
+    first = frame[frame["w"] == 0].set_index("k")["n"]
+    frame["change_vs_first"] = frame["n"] - frame["k"].map(first).fillna(0).astype("int64")
+    base = frame["k"].map(first)
+    frame["relative_change"] = (frame["n"] / base.where(base > 0) - 1.0).astype(float)
+    frame["window"] = [names[i] for i in frame["w"]]
+    frame["start"] = [windows[i][1] for i in frame["w"]]
+    frame["end"] = [windows[i][2] for i in frame["w"]]
+    frame = frame.rename(columns={"k": label, "n": "count"})
+    frame["_all"] = frame[label] == ALL
+    frame = frame.sort_values(["_all", label, "w"]).reset_index(drop=True)
+    out = frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]
+    warns = [w for _, a, b in windows for w in gap_warnings(db, a, b)]
+    return with_warnings(out, warns)
