@@ -1,6 +1,6 @@
 """Sections, word lists and name templates for plausible scene release names.
 
-Every builder takes ``r`` (a list of 5 random 31-bit ints), the group, the group's language
+Every builder takes ``r`` (5 random 30-bit ints), the group, the group's language
 tag with a trailing dot (e.g. "GERMAN." or "") and the day context ``(year, "2020.08.26", "20.08.26")``,
 and returns a release name.
 Word lists contain no commas, quotes or spaces so names are safe in CSV/JSON without escaping.
@@ -8,7 +8,7 @@ Word lists contain no commas, quotes or spaces so names are safe in CSV/JSON wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 __all__ = ["BUILDERS", "CATEGORIES", "SECTIONS", "SECTION_CATEGORY", "build_name"]
 
@@ -103,7 +103,7 @@ _N_AR, _N_AL, _N_LB, _N_G, _N_A = len(ARTIST), len(ALBUM), len(LABEL), len(GAME)
 _N_P, _N_B, _N_SI, _N_ST = len(PUBLISHER), len(BOOK), len(SITE), len(STUDIO)
 
 Ctx = tuple[int, str, str]
-Builder = Callable[[list[int], str, str, Ctx], str]
+Builder = Callable[[Sequence[int], str, str, Ctx], str]
 
 
 def _title(r: int, n: int = 3, sep: str = ".") -> str:
@@ -127,73 +127,75 @@ def _movie_year(r: int, ctx: Ctx) -> int:
     return ctx[0] - (0 if x < 5 else 1 if x < 8 else 2 + (r >> 4) % 40)
 
 
-def _x264_hd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _x264_hd(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     res = "1080p" if r[3] % 3 else "720p"
     src = ("BluRay", "WEB", "BluRay", "WEBRip")[r[4] % 4]
     return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{res}.{src}.x264-{g}"
 
 
-def _x264_sd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _x264_sd(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     src = ("BDRip", "DVDRip", "WEBRip", "BRRip")[r[4] % 4]
     return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{src}.x264-{g}"
 
 
-def _x265(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _x265(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     res = ("2160p", "1080p", "2160p.HDR")[r[3] % 3]
     src = ("BluRay", "WEB")[r[4] % 2]
     return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{res}.{src}.x265-{g}"
 
 
-def _uhd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _uhd(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     hdr = ("HDR.", "", "DV.HDR.")[r[3] % 3]
     head = f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}"
     return f"{head}2160p.UHD.BluRay.{hdr}x265-{g}"
 
 
-def _bluray(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _bluray(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     if r[3] % 2:
         return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}COMPLETE.BLURAY-{g}"
     return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}1080p.BluRay.AVC.DTS-HD.MA.5.1-{g}"
 
 
-def _dvdr(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _dvdr(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     std = "PAL" if r[3] % 3 else "NTSC"
     return f"{_title(r[0], 3)}.{_movie_year(r[1], ctx)}.{lang}{_FLAGS[r[2] & 1023]}{std}.DVDR-{g}"
 
 
-def _show(r: int, year: int) -> str:
-    if r % 10 == 0:
-        a = SHOW[(r >> 4) % _N_S]
-        return f"{a}.{year - (r >> 9) % 4}" if (r >> 12) % 9 == 0 else a
-    return _title(r >> 4, 3 if r % 10 < 4 else 2)
+def _show(r: int, pick: int, year: int) -> str:
+    """A show name: 10% from the list of real-style shows, else 2–3 title words from ``r``."""
+    k = (pick >> 10) % 10
+    if k == 0:
+        a = SHOW[(pick >> 14) % _N_S]
+        return f"{a}.{year - (pick >> 24) % 4}" if (pick >> 20) % 9 == 0 else a
+    return _title(r, 3 if k < 4 else 2)
 
 
-def _episode(r: list[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
+def _episode(r: Sequence[int], g: str, lang: str, ctx: Ctx, tail: str) -> str:
     if r[2] % 7 == 0:  # daily show
         guest = f"{FIRST[(r[2] >> 3) % _N_F]}.{LAST[(r[2] >> 11) % _N_L]}"
         return f"{DAILY[r[0] % _N_D]}.{ctx[1]}.{guest}.{lang}{_FLAGS[r[4] & 1023]}{tail}-{g}"
     ep = f"S{1 + r[1] % 12:02d}E{1 + (r[1] >> 5) % 24:02d}"
-    return f"{_show(r[0], ctx[0])}.{ep}.{lang}{_FLAGS[r[4] & 1023]}{tail}-{g}"
+    return f"{_show(r[0], r[4], ctx[0])}.{ep}.{lang}{_FLAGS[r[4] & 1023]}{tail}-{g}"
 
 
-def _tv_x264(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _tv_x264(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     tail = ("720p.HDTV.x264", "1080p.WEB.h264", "720p.WEB.h264", "1080p.HDTV.x264")[r[3] % 4]
     return _episode(r, g, lang, ctx, tail)
 
 
-def _tv_x265(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _tv_x265(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _episode(r, g, lang, ctx, ("1080p.WEB.h265", "720p.HDTV.x265", "1080p.HEVC.x265")[r[3] % 3])
 
 
-def _tv_hd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _tv_hd(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _episode(r, g, lang, ctx, ("720p.HDTV.x264", "1080p.WEB-DL.DD5.1.H.264")[r[3] % 2])
 
 
-def _tv_sd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _tv_sd(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _episode(r, g, lang, ctx, ("HDTV.x264", "480p.WEB.h264", "WEB.h264", "DVDRip.XviD")[r[3] % 4])
 
 
-def _tv_uhd(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _tv_uhd(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _episode(r, g, lang, ctx, ("2160p.WEB.h265", "2160p.HDR.WEB.h265")[r[3] % 2])
 
 
@@ -208,7 +210,7 @@ def _version(r: int) -> str:
     return f"v{1 + r % 4}.{(r >> 3) % 10}.{(r >> 7) % 20}"
 
 
-def _games(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _games(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     t = _game_title(r[0], ".")
     k = r[3] % 6
     if k == 0:
@@ -220,7 +222,7 @@ def _games(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     return f"{t}-{g}"
 
 
-def _console(r: list[int], g: str, platform: str) -> str:
+def _console(r: Sequence[int], g: str, platform: str) -> str:
     t = _game_title(r[0], "_")
     if r[3] % 4 == 0:
         return f"{t}_Update_{_version(r[1])}_{platform}-{g}"
@@ -229,15 +231,15 @@ def _console(r: list[int], g: str, platform: str) -> str:
     return f"{t.replace('_', '.')}.{platform}-{g}"
 
 
-def _nsw(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _nsw(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _console(r, g, "NSW")
 
 
-def _ps4(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _ps4(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _console(r, g, "PS4")
 
 
-def _ps5(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _ps5(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     return _console(r, g, "PS5")
 
 
@@ -245,18 +247,18 @@ def _app_name(r: int) -> str:
     return f"{APP[r % _N_A]}.{APP[(r >> 8) % _N_A]}"
 
 
-def _0day(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _0day(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     tail = ("x64.Incl.Keygen", "WinALL.Cracked", "MacOSX", "Linux", "x64.Incl.Patch", "Multilingual.x64",
             "WinALL.Incl.Keymaker", "Cracked.MacOS")[r[3] % 8]
     return f"{_app_name(r[0])}.{_version(r[1])}.{tail}-{g}"
 
 
-def _apps(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _apps(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     tail = ("x64.ISO", "MULTiLANGUAGE.ISO", "x86.x64.DVD")[r[3] % 3]
     return f"{_app_name(r[0])}.{ctx[0]}.{_version(r[1])}.{tail}-{g}"
 
 
-def _ebook(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _ebook(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     fmt = ("RETAIL.EPUB.eBook", "RETAIL.PDF.eBook", "EPUB.eBook", "RETAIL.MOBi.eBook")[r[3] % 4]
     words = f"{BOOK[r[0] % _N_B]}.{TITLE[(r[0] >> 8) % _N_T]}.{BOOK[(r[0] >> 16) % _N_B]}"
     if r[4] % 3 == 0:
@@ -277,12 +279,12 @@ def _artist(r: int) -> str:
 
 
 def _album(r: int) -> str:
-    if r % 8 == 0:
-        return ALBUM[(r >> 3) % _N_AL]
-    return _title(r >> 3, 3, "_")
+    if (r >> 27) % 8 == 0:
+        return ALBUM[(r >> 5) % _N_AL]
+    return _title(r, 3, "_")
 
 
-def _mp3(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _mp3(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     a, al, y = _artist(r[0]), _album(r[1]), ctx[0]
     k = r[3] % 5
     if k == 0:
@@ -296,7 +298,7 @@ def _mp3(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     return f"{a}-{al}-WEB-{y}-{g}"
 
 
-def _flac(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _flac(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     a, al, y = _artist(r[0]), _album(r[1]), ctx[0]
     tail = ("WEB-FLAC", "CD-FLAC", "24BIT-WEB-FLAC", "(CAT)-WEB-FLAC")[r[3] % 4]
     if tail.startswith("(CAT)"):
@@ -304,7 +306,7 @@ def _flac(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
     return f"{a}-{al}-{tail}-{y}-{g}"
 
 
-def _mvid(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _mvid(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     a, al, y = _artist(r[0]), _album(r[1]), ctx[0]
     tail = ("DDC-1080p-x264", "WEB-720p-x264", "DVBS-x264", "(Live)-HDTV-1080i-x264")[r[3] % 4]
     return f"{a}-{al}-{tail}-{y}-{g}"
@@ -315,7 +317,7 @@ def _performer(r: int) -> str:
     return f"{who}.And.{FIRST[(r >> 14) % _N_F]}.{LAST[(r >> 21) % _N_L]}" if (r >> 28) % 4 == 0 else who
 
 
-def _xxx(r: list[int], g: str, lang: str, ctx: Ctx) -> str:
+def _xxx(r: Sequence[int], g: str, lang: str, ctx: Ctx) -> str:
     if r[3] % 4:
         q = ("XXX.1080p.MP4", "XXX.720p.MP4", "XXX.SD.MP4", "XXX.2160p.MP4", "XXX.480p.MP4")[r[4] % 5]
         return f"{SITE[r[0] % _N_SI]}.{ctx[2]}.{_performer(r[1])}.{lang}{q}-{g}"
@@ -332,6 +334,6 @@ BUILDERS: tuple[Builder, ...] = (
 assert len(BUILDERS) == len(SECTIONS)
 
 
-def build_name(section: str, r: list[int], group: str, lang: str, ctx: Ctx) -> str:
+def build_name(section: str, r: Sequence[int], group: str, lang: str, ctx: Ctx) -> str:
     """Build one release name for ``section``; ``lang`` is a bare tag such as "GERMAN" or ""."""
     return BUILDERS[SECTIONS.index(section)](r, group, f"{lang}." if lang else "", ctx)
