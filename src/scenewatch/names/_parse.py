@@ -67,6 +67,7 @@ _REVERSED = re.compile(r"(?:^|[.\s_-])(?:p0801|p027|p0612|462[.]?h|562[.]?h|462x
 _SEASON_DIR = re.compile(r"(?i)(?:season|saison|series|staffel|temporada|s)[\s._-]*\d{1,4}")
 _HAS_SEASON = re.compile(r"(?i)s\d{1,4}[ex]|\d{1,2}x\d{1,3}|season")
 _EP_FIRST = re.compile(r"(?i)(?:e|ep|episode)?[\s._-]*\d{1,4}(?:[\s._-]|$)|s?\d{1,4}[ex]\d")
+_TWICE = (0, 1)
 _TRAIL = frozenset(" _.]")
 _WORD = re.compile(r"[a-z0-9]+")
 _GROUP_OK = re.compile(r"[^\s.\[\](){}/\\]+")
@@ -348,9 +349,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
         s = s[:dot]
     # trailing [site] / [CRC32] tags and spaces
-    for _ in range(3):
-        if s[-1:] not in _TRAIL:
-            break
+    while s and s[-1] in _TRAIL:
         s = s.rstrip(" _.")
         if s.endswith("]"):
             j = s.rfind("[")
@@ -370,7 +369,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     group = None
     bracket = False
     # scene group after the last dash (not a " - " separator)
-    for _ in range(2):
+    for _ in _TWICE:
         k = s.rfind("-")
         if k <= 0 or k == len(s) - 1 or s[k + 1] in " _" or s[k - 1] in " _":
             break
@@ -696,8 +695,8 @@ def _core(name: str, section: str | None) -> tuple:
             for code in info[1]:
                 if code not in langs:
                     langs.append(code)
-            if not info[1] and "MULTi" not in flags:
-                flags.append("MULTi")
+            if not info[1] and "MULTI" not in flags:
+                flags.append("MULTI")
         elif kind == "flag":
             if soft_end < 0 and i > 0:
                 soft_end = i
@@ -1036,15 +1035,17 @@ def _category(
                 return "game" if gameish else "software"
             if gameish:
                 return "game"
-    dashy = "_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)
-    tail = s.rstrip(")")
-    ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdigit() and tail[-4:-2] in ("19", "20")
-    if has_video and not seasons and ("musicvideo" in cats or (ends_year and dashy and "_" in s)):
-        return "musicvideo"
-    if not has_video and not seasons and not (episodes and not ends_year) and (
-        music_tokens or (dashy and ends_year)
-    ):
-        return "music"
+    if not seasons and (not has_video or "_" in s or "musicvideo" in cats):
+        tail = s.rstrip(")")
+        ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdigit() and tail[-4:-2] in ("19", "20")
+        if has_video:
+            if "musicvideo" in cats or (ends_year and "_" in s):
+                return "musicvideo"
+        elif not (episodes and not ends_year) and (
+            music_tokens
+            or (ends_year and ("_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)))
+        ):
+            return "music"
     if "anime" in cats or (bracket_group and has_ep):
         return "anime"
     if sport_first and (has_video or air_date):

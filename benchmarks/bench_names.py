@@ -1,0 +1,195 @@
+#!/usr/bin/env python
+"""Throughput and worst-case timing of ``scenewatch.names`` against guessit and parsett.
+
+Run from the repository root:  .venv/bin/python benchmarks/bench_names.py [--seconds 3] [--sample 300]
+
+Names come from the development corpora in ``../shared/data/parser/`` when that folder exists
+(read at run time, never copied), otherwise from a synthetic set built here. Throughput is CPU time
+of this process (one core), best of several rounds; guessit and parsett are slow, so they are timed
+on a sample of a few hundred of the same names. The worst-case section feeds 10 KB adversarial
+inputs and reports the maximum time of a single call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+from scenewatch.names import parse, parse_columns  # noqa: E402
+
+CORPUS_DIR = ROOT.parent / "shared" / "data" / "parser"
+
+
+def load_names() -> tuple[list[str], str]:
+    names: set[str] = set()
+    for path in sorted(CORPUS_DIR.glob("corpus_*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                names.add(json.loads(line)["name"])
+    if names:
+        return sorted(names), f"development corpora ({CORPUS_DIR})"
+    return synthetic_names(3000), "synthetic names (corpora not found)"
+
+
+def synthetic_names(count: int) -> list[str]:
+    rnd = random.Random(7)
+    words = "the of night dark river city last king house star blue road fire lost world time".split()
+    tech = ["1080p", "720p", "2160p", "BluRay", "WEB-DL", "WEB", "HDTV", "x264", "x265", "H.264", "DDP5.1"]
+    groups = ["GRP", "NTb", "FLUX", "SPARKS", "KOGi", "VENOM", "CODEX"]
+    out = []
+    for i in range(count):
+        title = ".".join(rnd.choice(words).title() for _ in range(rnd.randint(1, 5)))
+        kind = i % 5
+        if kind == 0:
+            mid = f"{rnd.randint(1950, 2024)}.{rnd.choice(tech[:3])}.{rnd.choice(tech[3:7])}.{rnd.choice(tech[7:])}"
+        elif kind == 1:
+            mid = f"S{rnd.randint(1, 20):02d}E{rnd.randint(1, 24):02d}.{rnd.choice(tech[:3])}.WEB.h264"
+        elif kind == 2:
+            mid = f"{rnd.randint(2015, 2024)}.{rnd.randint(1, 12):02d}.{rnd.randint(1, 28):02d}.720p.HDTV.x264"
+        elif kind == 3:
+            mid = f"Update.v{rnd.randint(1, 9)}.{rnd.randint(0, 9)}.{rnd.randint(0, 99)}_NSW"
+        else:
+            title = title.replace(".", "_")
+            mid = f"-{title}-WEB-{rnd.randint(1990, 2024)}"
+        out.append(f"{title}.{mid}-{rnd.choice(groups)}")
+    return out
+
+
+def throughput(fn: Callable[[str], object], names: Sequence[str], seconds: float) -> float:
+    """Names per CPU second, best round of at least ``seconds`` of work."""
+    for n in names[:200]:
+        fn(n)  # warm-up
+    gc.collect()
+    best = 0.0
+    spent = 0.0
+    rounds = 0
+    while spent < seconds or rounds < 3:
+        t0 = time.process_time()
+        for n in names:
+            fn(n)
+        dt = time.process_time() - t0
+        spent += dt
+        rounds += 1
+        if dt > 0:
+            best = max(best, len(names) / dt)
+    return best
+
+
+def columns_throughput(names: Sequence[str], seconds: float) -> float:
+    batch = list(names) * max(1, 50_000 // max(1, len(names)))
+    best = 0.0
+    spent = 0.0
+    rounds = 0
+    while spent < seconds or rounds < 2:
+        t0 = time.process_time()
+        parse_columns(batch, None)
+        dt = time.process_time() - t0
+        spent += dt
+        rounds += 1
+        if dt > 0:
+            best = max(best, len(batch) / dt)
+    return best
+
+
+def adversarial_inputs(size: int = 10_000) -> dict[str, str]:
+    def fill(unit: str) -> str:
+        return (unit * (size // max(1, len(unit)) + 1))[:size]
+
+    rnd = random.Random(11)
+    alphabet = "aZ09._- []()/\\&+#~!x\u202e\u0301\U0001f600\x00\t\n-"
+    return {
+        "separators only": fill(".-_ "),
+        "dashes": fill("-"),
+        "open brackets": fill("["),
+        "nested brackets": fill("([{"),
+        "one long token": fill("a"),
+        "digits": fill("1"),
+        "dotted digits": fill("1."),
+        "version chain": "v1" + fill(".1"),
+        "episode markers": fill("S01E01."),
+        "episode ranges": fill("E01-"),
+        "dates": fill("2020.01.02."),
+        "dash numbers": fill(" - 01"),
+        "group dashes": fill("a-b"),
+        "crc brackets": fill("[ABCDEF12]"),
+        "tech tokens": fill("1080p.x264.WEB-DL.DDP5.1."),
+        "language words": fill("French.German."),
+        "slashes": fill("a/"),
+        "backslashes": fill("a\\"),
+        "control chars": fill("\x00\x01\x1f"),
+        "emoji": fill("\U0001f600."),
+        "right-to-left": fill("\u05e9\u05dc\u05d5\u05dd.\u202e"),
+        "random mix": "".join(rnd.choice(alphabet) for _ in range(size)),
+        "100 KB": fill("Title.") * 10,
+    }
+
+
+def worst_case(repeats: int = 5) -> list[tuple[str, float]]:
+    rows = []
+    for label, text in adversarial_inputs().items():
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            parse(text)
+            best = min(best, time.perf_counter() - t0)
+        rows.append((label, best))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=3.0, help="minimum CPU seconds timed for scenewatch")
+    ap.add_argument("--sample", type=int, default=300, help="names timed for guessit / parsett")
+    args = ap.parse_args()
+
+    names, origin = load_names()
+    sample = random.Random(3).sample(names, min(args.sample, len(names)))
+    print(f"names: {len(names)} from {origin}; python {sys.version.split()[0]}")
+    print()
+    print("## Throughput (one core, CPU time, best round)")
+    rates: dict[str, float] = {}
+    rates["scenewatch"] = throughput(parse, names, args.seconds)
+    print(f"scenewatch parse()          {rates['scenewatch']:>12,.0f} names/s")
+    cols = columns_throughput(names, args.seconds / 2)
+    print(f"scenewatch parse_columns()  {cols:>12,.0f} names/s  (ingest hot path, batches of ~50k)")
+    sw_sample = throughput(parse, sample, 0.5)
+    print(f"scenewatch on the sample    {sw_sample:>12,.0f} names/s  ({len(sample)} names)")
+    try:
+        from guessit import guessit
+
+        rates["guessit"] = throughput(lambda n: guessit(n), sample, 1.0)
+        print(f"guessit                     {rates['guessit']:>12,.0f} names/s  ({len(sample)} names)")
+    except ImportError:
+        print("guessit                     not installed")
+    try:
+        from PTT import parse_title
+
+        rates["parsett"] = throughput(lambda n: parse_title(n), sample, 1.0)
+        print(f"parsett                     {rates['parsett']:>12,.0f} names/s  ({len(sample)} names)")
+    except ImportError:
+        print("parsett                     not installed")
+    for other in ("guessit", "parsett"):
+        if other in rates and rates[other] > 0:
+            print(f"ratio scenewatch / {other:8s} {sw_sample / rates[other]:>10,.0f}x  (same sample)")
+    print()
+    print("## Worst case (10 KB adversarial inputs; max time of one call, best of 5)")
+    rows = worst_case()
+    for label, secs in rows:
+        print(f"  {label:18s} {secs * 1e6:8.1f} µs")
+    worst = max(rows, key=lambda r: r[1])
+    verdict = "OK" if worst[1] < 1e-3 else "OVER 1 ms"
+    print(f"max: {worst[1] * 1e6:.1f} µs ({worst[0]}) -> {verdict} (limit 1 ms)")
+
+
+if __name__ == "__main__":
+    main()
