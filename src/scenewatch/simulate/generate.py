@@ -66,7 +66,7 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "mvid": ("dupe.{d}", "upscaled", "mislabeled", "bad.ar"),
     "xxx": ("dupe.{d}", "mislabeled", "get.reqid", "stolen.from.P2P", "bad.ar"),
 }  # fmt: skip
-_REASON_TABLE = [tuple(r for r in _REASONS[c]) + _COMMON_REASONS[:4] for c in CATEGORIES]
+_REASON_TABLE = [_REASONS[c] + _COMMON_REASONS for c in CATEGORIES]
 _REASON_LEN = np.array([len(t) for t in _REASON_TABLE])
 _UNNUKE_REASONS = ("fixed", "nuked.in.error", "not.dupe", "proper.reason", "allowed", "valid.reqid")
 _NETWORKS = ("LocalNet", "NukeNet", "ZoNeNET", "oneNET", "XNET", "SanctityNet", "PreNet")
