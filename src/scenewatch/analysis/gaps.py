@@ -3,7 +3,9 @@
 Method: count announcements (every release with a pre time, all sections) per UTC hour. Each hour's count divided
 by that hour's median share of a day gives the daily volume it implies; the expected count of an hour is the rolling
 median of those implied volumes over the 97 hours centred on it (robust to outages shorter than two days, and quick to
-follow a real market drop such as a raid) times the hour's share. An hour is *dead* when it saw at most 10% of its
+follow a real market drop such as a raid) times the hour's share. Whole days below 10% of the median of the live days
+around them (61-day window) take that median as their level instead, so outages of several days are found too.
+An hour is *dead* when it saw at most 10% of its
 expectation while at least ``min_expected_hour`` were expected. Runs of at least ``min_hours`` consecutive dead hours
 are reported when at least ``min_missing`` announcements were expected in them.
 """
@@ -40,6 +42,12 @@ def hourly_expectation(db: Database, *, window_hours: int = 97) -> pd.DataFrame:
     implied = frame["observed"] / share.to_numpy()[frame["hod"]]  # the daily total this hour suggests
     level = implied.rolling(window_hours, center=True, min_periods=window_hours // 4).median()
     expected = level.to_numpy() * share.to_numpy()[frame["hod"]]
+    # outages longer than the rolling window: compare whole days with the median of nearby live days
+    totals_by_day = frame.groupby("day")["observed"].sum()
+    live = totals_by_day.where(totals_by_day > 0.1 * totals_by_day.rolling(61, center=True, min_periods=7).median())
+    reference = live.rolling(61, center=True, min_periods=7).median().reindex(frame["day"]).to_numpy()
+    dead_day = (totals_by_day.reindex(frame["day"]).to_numpy() <= 0.1 * reference) & (reference > 0)
+    expected = np.where(dead_day, reference * share.to_numpy()[frame["hod"]], expected)
     return pd.DataFrame({"hour": hours, "observed": frame["observed"].to_numpy(), "expected": expected})
 
 
