@@ -116,7 +116,7 @@ _MUSIC_SPLIT = re.compile(r"-(?![^(]*\))")
 
 def _classify(lo: str) -> tuple | None:
     """Classify a lower-case token the tables do not hold (first sight only; cached)."""
-    if lo.isdigit():
+    if lo.isdecimal():
         if len(lo) > 8:
             return None
         v = int(lo)
@@ -145,7 +145,7 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_VER.fullmatch(lo)
         if m:
             return ("ver", m.group(1), STRONG)
-    if c.isdigit():
+    if c.isdecimal():
         m = _RE_OF.fullmatch(lo)
         if m:
             return ("ep", int(m.group(1)), STRONG)
@@ -403,7 +403,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             if "www" in lo or ".com" in lo or ".org" in lo or lo in SUFFIXES:
                 s = s[j + 1 :]
             elif group is None and content and content.count(" ") < 2 and (
-                not lo.replace(".", "").isdigit()
+                not lo.replace(".", "").isdecimal()
                 and (_info(lo) is None or _info(lo)[0] in ("sport", "month", "cat"))
             ):
                 group = content
@@ -464,14 +464,14 @@ def _core(name: str, section: str | None) -> tuple:
     seasons: list[int] = []
     episodes: list[int] = []
     resolution = source = source_detail = video_codec = None
-    audio: list[str] = []
+    audio: tuple[str, ...] = ()
     channels = None
-    hdr: list[str] = []
-    langs: list[str] = []
-    flags: list[str] = []
-    editions: list[str] = []
+    hdr: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    editions: tuple[str, ...] = ()
     service = platform = version = None
-    cats: list[str] = []
+    cats: tuple[str, ...] = ()
     music_tokens = 0
     sport_first = False
     ep_last = -1
@@ -500,7 +500,7 @@ def _core(name: str, section: str | None) -> tuple:
                 date_idx = i
         elif kind == "year":
             d = None
-            if (i + 2 < n and lows[i + 1].isdigit()) or (i >= 2 and lows[i - 1].isdigit()):
+            if (i + 2 < n and lows[i + 1].isdecimal()) or (i >= 2 and lows[i - 1].isdecimal()):
                 d = _date_around(i, lows, n)
             if d is not None:
                 air_date, start, stop = d
@@ -519,7 +519,7 @@ def _core(name: str, section: str | None) -> tuple:
                 year_after_idx = i
             continue
         elif kind == "num":
-            if i + 2 < n and lows[i + 1] == "of" and lows[i + 2].isdigit():
+            if i + 2 < n and lows[i + 1] == "of" and lows[i + 2].isdecimal():
                 infos[i + 1] = infos[i + 2] = _CONT
                 info = ("ep", value, STRONG)
                 kind = "ep"
@@ -612,11 +612,11 @@ def _core(name: str, section: str | None) -> tuple:
         elif kind == "ac":
             if not intech and st != STRONG:
                 continue
-            if info[1] not in audio:
-                audio.append(info[1])
+            if value not in audio:
+                audio += (value,)
             if len(info) > 3:
                 channels = info[3]
-            elif lows[i][-1].isdigit() and i + 1 < n and lows[i + 1] in ("0", "1") and (
+            elif lows[i][-1].isdecimal() and i + 1 < n and lows[i + 1] in ("0", "1") and (
                 infos[i + 1] is not _CONT
             ):
                 channels = lows[i][-1] + "." + lows[i + 1]
@@ -650,7 +650,7 @@ def _core(name: str, section: str | None) -> tuple:
             elif v not in episodes:
                 episodes.append(v)
             if kind == "epv" and not lows[i].endswith("v1"):
-                flags.append("V2")
+                flags += ("V2",)
             ep_last = i + 1 if i + 1 < n and infos[i + 1] is _CONT else i
             if ep_first < 0:
                 ep_first = i
@@ -663,7 +663,7 @@ def _core(name: str, section: str | None) -> tuple:
             if ep_first < 0:
                 ep_first = i
         elif kind == "nxm":
-            if i > 0 and seps[i] == "." and len(lows[i - 1]) == 1 and lows[i - 1].isdigit():
+            if i > 0 and seps[i] == "." and len(lows[i - 1]) == 1 and lows[i - 1].isdecimal():
                 continue  # "FLACx2 2.0x3"
             s_, es = value
             if not seasons or (s_ == seasons[0] and not sxe_seen):
@@ -692,11 +692,11 @@ def _core(name: str, section: str | None) -> tuple:
                     continue
             if st == WEAK and prv is None and nxt is None and i != n - 1:
                 continue
-            for code in info[1]:
+            for code in value:
                 if code not in langs:
-                    langs.append(code)
-            if not info[1] and "MULTI" not in flags:
-                flags.append("MULTI")
+                    langs += (code,)
+            if not value and "MULTI" not in flags:
+                flags += ("MULTI",)
         elif kind == "flag":
             if soft_end < 0 and i > 0:
                 soft_end = i
@@ -706,20 +706,20 @@ def _core(name: str, section: str | None) -> tuple:
             if f == "REAL" and not toks[i].isupper():
                 continue
             if f not in flags:
-                flags.append(f)
+                flags += (f,)
         elif kind == "ed":
             if not intech:
                 continue
-            if info[1] not in editions:
-                editions.append(info[1])
-            if info[1] == "limited" and "LIMITED" not in flags:
-                flags.append("LIMITED")
+            if value not in editions:
+                editions += (value,)
+            if value == "limited" and "LIMITED" not in flags:
+                flags += ("LIMITED",)
         elif kind == "svc":
             if intech and service is None:
                 service = info[1]
         elif kind == "hdr":
-            if intech and info[1] not in hdr:
-                hdr.append(info[1])
+            if intech and value not in hdr:
+                hdr += (value,)
         elif kind == "ach":
             if intech:
                 channels = info[1]
@@ -734,14 +734,14 @@ def _core(name: str, section: str | None) -> tuple:
             if version is None:
                 parts_v = [info[1]]
                 j = i + 1
-                while j < n and seps[j] == "." and lows[j].isdigit() and len(parts_v) < 6:
+                while j < n and seps[j] == "." and lows[j].isdecimal() and len(parts_v) < 6:
                     parts_v.append(lows[j])
                     infos[j] = _CONT
                     j += 1
                 version = ".".join(parts_v)
         elif kind == "cat":
             if st == STRONG or intech or info[1] in ("xxx", "ebook", "audiobook"):
-                cats.append(info[1])
+                cats += (value,)
         elif kind == "music":
             music_tokens += 1
         elif kind == "sport":
@@ -855,11 +855,14 @@ def _core(name: str, section: str | None) -> tuple:
     # ---- category
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
     has_ep = bool(seasons or episodes or air_date)
-    category = _category(
-        cats, has_video, has_ep, platform, version, flags, s, seasons, episodes, music_tokens,
-        anime_ctx and bracket_group, sport_first, air_date, year, source,
-        resolution is not None or video_codec is not None or bool(hdr),
-    )
+    has_picture = resolution is not None or video_codec is not None or bool(hdr)
+    if has_picture and not cats and platform is None and not sport_first and not bracket_group and "_" not in s:
+        category = "tv" if has_ep else "movie"  # the common case, decided without the full rules
+    else:
+        category = _category(
+            cats, has_video, has_ep, platform, version, flags, s, seasons, episodes, music_tokens,
+            anime_ctx and bracket_group, sport_first, air_date, year, source, has_picture,
+        )
     if section:
         hint = _section_category(section)
         if hint is not None:
@@ -879,7 +882,7 @@ def _core(name: str, section: str | None) -> tuple:
     if category in _MUSIC_CATEGORIES and (category != "musicvideo" or "_" in s):
         if last_year is not None:
             year = last_year
-        artist, album, title = _music_fields(s, langs)
+        artist, album, title, langs = _music_fields(s, langs)
     else:
         end = te
         if category == "game" or category == "software":
@@ -938,19 +941,19 @@ def _core(name: str, section: str | None) -> tuple:
         source,
         video_codec,
         audio[0] if audio else None,
-        tuple(langs),
+        langs,
         group,
         category,
-        tuple(flags),
+        flags,
         service,
         platform,
         version,
         tuple(seasons),
         tuple(episodes),
         episode_title,
-        tuple(editions),
-        tuple(hdr),
-        tuple(audio),
+        editions,
+        hdr,
+        audio,
         channels,
         source_detail,
         artist,
@@ -988,7 +991,7 @@ def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None
     y = int(lows[i])
     if i + 2 < n:
         a_, b_ = lows[i + 1], lows[i + 2]
-        if len(a_) <= 2 and len(b_) <= 2 and a_.isdigit() and b_.isdigit():
+        if len(a_) <= 2 and len(b_) <= 2 and a_.isdecimal() and b_.isdecimal():
             a, b = int(a_), int(b_)
             if 1 <= a <= 12 and 1 <= b <= 31:
                 return f"{y:04d}-{a:02d}-{b:02d}", i, i + 3
@@ -996,7 +999,7 @@ def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None
                 return f"{y:04d}-{b:02d}-{a:02d}", i, i + 3
     if i >= 2:
         a_, b_ = lows[i - 2], lows[i - 1]
-        if len(a_) <= 2 and len(b_) <= 2 and a_.isdigit() and b_.isdigit():
+        if len(a_) <= 2 and len(b_) <= 2 and a_.isdecimal() and b_.isdecimal():
             a, b = int(a_), int(b_)
             if 1 <= b <= 12 and 1 <= a <= 31 and not (a <= 12 < b):
                 return f"{y:04d}-{b:02d}-{a:02d}", i - 2, i + 1
@@ -1037,7 +1040,7 @@ def _category(
                 return "game"
     if not seasons and (not has_video or "_" in s or "musicvideo" in cats):
         tail = s.rstrip(")")
-        ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdigit() and tail[-4:-2] in ("19", "20")
+        ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdecimal() and tail[-4:-2] in ("19", "20")
         if has_video:
             if "musicvideo" in cats or (ends_year and "_" in s):
                 return "musicvideo"
@@ -1057,7 +1060,9 @@ def _category(
     return None
 
 
-def _music_fields(s: str, langs: list[str]) -> tuple[str | None, str | None, str | None]:
+def _music_fields(
+    s: str, langs: tuple[str, ...]
+) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
     """Artist and album from ``Artist-Album-(CAT)-WEB-2020`` (the group already removed)."""
     fields = [f for f in _MUSIC_SPLIT.split(s) if f.strip(" _")]
     if "_-_" in s:
@@ -1068,7 +1073,7 @@ def _music_fields(s: str, langs: list[str]) -> tuple[str | None, str | None, str
         artist = _clean(fields[0])
         for f in fields[1:3]:
             lo = f.strip(" _()").lower()
-            if _info(lo) is None and not lo.isdigit():
+            if _info(lo) is None and not lo.isdecimal():
                 album = _clean(f)
                 break
     # languages written as -DE- between dashes
@@ -1078,8 +1083,8 @@ def _music_fields(s: str, langs: list[str]) -> tuple[str | None, str | None, str
         if code and f.isupper():
             for c in code:
                 if c not in langs:
-                    langs.append(c)
-    return artist, album, album or artist
+                    langs += (c,)
+    return artist, album, album or artist, langs
 
 
 def _bracket_ends_title(i: int, seps: list[str], infos: list) -> bool:
@@ -1108,13 +1113,13 @@ def _ebook_title(toks, seps, start, end, lows):
             break
     for i in range(start + 1, end):
         lo = lows[i]
-        if lo in _ISSUE_WORDS and i + 1 < len(lows) and lows[i + 1].isdigit() and lo != "n":
+        if lo in _ISSUE_WORDS and i + 1 < len(lows) and lows[i + 1].isdecimal() and lo != "n":
             end = i
             break
-        if len(lo) > 1 and lo[0] == "n" and lo[1:].isdigit():
+        if len(lo) > 1 and lo[0] == "n" and lo[1:].isdecimal():
             end = i
             break
-        if lo.isdigit() and len(lo) <= 3 and i == end - 1:
+        if lo.isdecimal() and len(lo) <= 3 and i == end - 1:
             end = i
             break
     return " ".join(toks[start:end]) or None, publisher
