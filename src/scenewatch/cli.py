@@ -206,6 +206,10 @@ def demo(
     run_demo(directory, scale=scale, seed=seed, console=out, progress_console=err)
 
 
+from scenewatch import cli_web  # noqa: E402, I001
+cli_web.register(app)
+
+
 def main() -> None:
     """Entry point: run the app and turn expected failures into one clean line."""
     try:

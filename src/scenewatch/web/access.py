@@ -1,0 +1,97 @@
+"""How the server process uses its one DuckDB database: many readers, one writer.
+
+The process opens the file read-write once (DuckDB allows one writing process, and while it holds the file no
+other process can open it). Each request reads through its own cursor (``con.cursor()``: a connection to the same
+database instance, safe to use from its own thread, seeing committed data); every write goes through
+:meth:`StoreAccess.write`, serialised by one lock, and what it wrote is published to the live hub.
+When the store's ``StoreWriter`` thread exists it can take that lock's place: writes then become submissions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from scenewatch.records import Announcement, NukeEvent
+from scenewatch.store import Database, Progress, WriteResult
+from scenewatch.web.live import LiveHub
+
+T = TypeVar("T")
+
+
+class CursorView(Database):
+    """A read view of a Database through its own cursor: what analysis functions get per request."""
+
+    def __init__(self, parent: Database) -> None:  # no super().__init__: nothing is opened or migrated
+        self.path = parent.path
+        self.read_only = True
+        self.con = parent.con.cursor()
+        self.con.execute("SET TimeZone = 'UTC'")
+
+    def close(self) -> None:
+        """Close the cursor only; the parent connection stays open."""
+        self.con.close()
+
+
+class _PublishingDatabase:
+    """The writing Database, seen by the ingest loop: every committed batch is also published."""
+
+    def __init__(self, db: Database, hub: LiveHub) -> None:
+        self._db = db
+        self._hub = hub
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    def write(
+        self,
+        announcements: Sequence[Announcement],
+        parsed: dict[str, list[Any]] | None = None,
+        nukes: Sequence[NukeEvent] = (),
+        *,
+        origin: str | None = None,
+        progress: Progress | None = None,
+    ) -> WriteResult:
+        result = self._db.write(announcements, parsed, nukes, origin=origin, progress=progress)
+        if announcements or nukes:
+            self._hub.publish(_Batch(announcements, nukes))
+        return result
+
+
+class _Batch:
+    __slots__ = ("announcements", "nukes")
+
+    def __init__(self, announcements: Sequence[Announcement], nukes: Sequence[NukeEvent]) -> None:
+        self.announcements = announcements
+        self.nukes = nukes
+
+
+class StoreAccess:
+    """The server's handle on the store: per-request read views and one serialised writer."""
+
+    def __init__(self, db: Database, hub: LiveHub | None = None) -> None:
+        self.db = db
+        self.hub = hub or LiveHub()
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def reader(self) -> Iterator[Database]:
+        """A read view for one request (its own cursor), closed afterwards."""
+        view = CursorView(self.db)
+        try:
+            yield view
+        finally:
+            view.close()
+
+    def open_reader(self) -> Database:
+        """A read view whose closing is the caller's job (for streamed responses)."""
+        return CursorView(self.db)
+
+    def write(self, work: Callable[[Database], T]) -> T:
+        """Run ``work`` with the writing Database, alone; batches it writes are published live."""
+        if self.db.read_only:
+            raise PermissionError("the database is open read-only")
+        with self._write_lock:
+            return work(_PublishingDatabase(self.db, self.hub))  # type: ignore[arg-type]

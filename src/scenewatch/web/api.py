@@ -1,0 +1,469 @@
+"""The REST API: search, one release, the analyses, events, gaps, writes and the live feed."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import shutil
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, WebSocket
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field, field_validator
+from starlette.websockets import WebSocketDisconnect
+
+from scenewatch import analysis
+from scenewatch.analysis.volume import COUNTED
+from scenewatch.output import rows
+from scenewatch.store import Database, release_key
+from scenewatch.web.access import StoreAccess
+from scenewatch.web.app import require_token
+from scenewatch.web.exports import MEDIA_TYPES, stream_query
+from scenewatch.web.search import AT, SearchError, parse_query
+
+router = APIRouter(prefix="/api")
+
+Text = Annotated[str | None, Query(max_length=200)]
+Day = Annotated[date | None, Query(description="UTC day, YYYY-MM-DD")]
+
+
+def fetch(db: Database, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of a query as dicts of plain Python values (lists stay lists, dates stay dates: FastAPI encodes them)."""
+    cursor = db.con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def access(request: Request) -> StoreAccess:
+    return request.app.state.access  # type: ignore[no-any-return]
+
+
+def _read(request: Request) -> Any:
+    """Dependency: a read view (own cursor) for this request."""
+    with access(request).reader() as view:
+        yield view
+
+
+Reader = Annotated[Database, Depends(_read)]
+
+# -- search --------------------------------------------------------------------------------------------------------
+_COLUMNS = """CAST(id AS VARCHAR) AS id, name, pre_at, first_seen_at, section, scene, size_mb, files, title, year,
+    season, episode, air_date, resolution, source, video_codec, audio_codec, {language} AS language, grp AS "group",
+    category, {flags} AS flags, service, platform, version"""
+_SORTS: dict[str, tuple[str, str]] = {  # name -> (key expression, direction)
+    "newest": (AT, "DESC"),
+    "oldest": (AT, "ASC"),
+    "name": ("name", "ASC"),
+    "-name": ("name", "DESC"),
+}
+Sort = Literal["newest", "oldest", "name", "-name"]
+ExportFormat = Literal["json", "csv", "ndjson", "parquet"]
+
+
+def _encode_cursor(sort: str, key: Any, ident: str) -> str:
+    key_text = key.isoformat() if isinstance(key, datetime) else str(key)
+    return base64.urlsafe_b64encode(orjson.dumps([sort, key_text, ident])).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, key_text, ident = orjson.loads(raw)
+        ident_value = int(ident)
+        if cursor_sort != sort or not isinstance(key_text, str) or not 0 <= ident_value < 2**64:
+            raise ValueError
+        key: Any = datetime.fromisoformat(key_text) if sort in ("newest", "oldest") else key_text
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise HTTPException(422, "cursor: not a cursor from this search (pass next_cursor back unchanged)") from None
+    return key, ident_value
+
+
+@router.get("/releases", tags=["releases"])
+def search_releases(
+    request: Request,
+    q: Annotated[str, Query(max_length=1000, description="Search text, e.g. `foo -bar @group SPARKS @nuked`")] = "",
+    sort: Sort = "newest",
+    limit: Annotated[int | None, Query(ge=1, description="Page size (JSON: 1-1000, default 50; exports: all)")] = None,
+    cursor: Annotated[str | None, Query(max_length=300, description="next_cursor of the previous page")] = None,
+    format: Annotated[ExportFormat, Query(description="json page, or a streamed csv/ndjson/parquet export")] = "json",
+) -> Any:
+    """Search releases; JSON pages with an opaque cursor on (time, id), or a streamed export of every match."""
+    query = parse_query(q)
+    where, params = query.where()
+    key, direction = _SORTS[sort]
+    if cursor:
+        cursor_key, cursor_id = _decode_cursor(cursor, sort)
+        op = "<" if direction == "DESC" else ">"
+        where += f" AND ({key} {op} ? OR ({key} = ? AND id {op} CAST(? AS UBIGINT)))"
+        params += [cursor_key, cursor_key, str(cursor_id)]
+    if format == "json":
+        if limit is not None and limit > 1000:
+            raise HTTPException(422, "limit: at most 1000 per JSON page (use format=csv, ndjson or parquet to export)")
+        page = limit or 50
+        columns = _COLUMNS.format(language="language", flags="flags")
+        sql = f"""SELECT {columns}, {key} AS _key FROM releases WHERE {where}
+                  ORDER BY {key} {direction}, releases.id {direction} LIMIT ?"""
+        with access(request).reader() as view:
+            items = fetch(view, sql, [*params, page + 1])
+        more = len(items) > page
+        items = items[:page]
+        next_cursor = _encode_cursor(sort, items[-1]["_key"], items[-1]["id"]) if more else None
+        for item in items:
+            del item["_key"]
+        return {"items": items, "next_cursor": next_cursor, "query": q}
+    listed = "array_to_string({0}, ' ')" if format == "csv" else "{0}"
+    columns = _COLUMNS.format(language=listed.format("language"), flags=listed.format("flags"))
+    sql = f"SELECT {columns} FROM releases WHERE {where} ORDER BY {key} {direction}, releases.id {direction}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    view = access(request).open_reader()
+    suffix = {"csv": "csv", "ndjson": "ndjson", "parquet": "parquet"}[format]
+    return StreamingResponse(
+        stream_query(view.con, sql, params, format, view.close),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="releases.{suffix}"'},
+    )
+
+
+@router.get("/releases/{name}", tags=["releases"])
+def get_release(name: str, db: Reader) -> dict[str, Any]:
+    """One release by name (case-insensitive): parsed fields, nuke history and sightings."""
+    if len(name) > 500:
+        raise HTTPException(422, "name: at most 500 characters")
+    key = release_key(name)
+    columns = _COLUMNS.format(language="language", flags="flags")
+    found = fetch(db, f"SELECT {columns}, parser_version FROM releases WHERE id = CAST(? AS UBIGINT)", [str(key)])
+    if not found:
+        raise HTTPException(404, f"no release named {name!r}")
+    nukes = fetch(
+        db,
+        """SELECT action, reason, network, nuked_at, feed FROM nukes WHERE release_id = CAST(? AS UBIGINT)
+           ORDER BY nuked_at NULLS LAST""",
+        [str(key)],
+    )
+    sightings = fetch(
+        db,
+        """SELECT feed, seen_at, time_trusted, section, origin FROM sightings WHERE release_id = CAST(? AS UBIGINT)
+           ORDER BY seen_at NULLS LAST""",
+        [str(key)],
+    )
+    release = found[0]
+    history = nukes
+    state = history[-1]["action"] if history else None
+    return {**release, "nuked": state in ("nuke", "modnuke"), "nukes": history, "sightings": sightings}
+
+
+# -- analyses ------------------------------------------------------------------------------------------------------
+@router.get("/volume", tags=["analyses"])
+def get_volume(
+    db: Reader,
+    by: Literal["day", "week", "month"] = "day",
+    split: Literal["category", "section", "group"] | None = None,
+    category: Text = None,
+    group: Text = None,
+    section: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> list[dict[str, Any]]:
+    """Releases per day, week (Monday-based) or month, optionally split and filtered — as `scenewatch volume`."""
+    _check_range(since, until)
+    frame = analysis.volume(db, by, split, category=category, group=group, section=section, since=since, until=until)
+    return rows(frame)
+
+
+@router.get("/silent-groups", tags=["analyses"])
+def get_silent_groups(
+    db: Reader,
+    event: Annotated[date, Query(description="Event day, YYYY-MM-DD")],
+    before_days: Annotated[int, Query(ge=1, le=3650)] = 28,
+    after_days: Annotated[int, Query(ge=1, le=3650)] = 28,
+    min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 10,
+) -> list[dict[str, Any]]:
+    """Groups active before the event and silent after it."""
+    frame = analysis.silent_groups(
+        db, event, before_days=before_days, after_days=after_days, min_releases=min_releases
+    )
+    return rows(frame)
+
+
+_GROUP_SORTS = {
+    "releases": "releases DESC",
+    "group": "lower(\"group\") ASC",
+    "first_pre": "first_pre ASC",
+    "last_pre": "last_pre DESC",
+    "dormancy": "dormancy DESC NULLS LAST",
+}
+
+
+def _group_summary_sql(extra_where: str) -> str:
+    return f"""
+    WITH g AS (
+        SELECT grp, count(*) AS releases, min(pre_at) AS first_pre, max(pre_at) AS last_pre,
+               mode(category) AS main_category, count(DISTINCT section) AS sections
+        FROM releases WHERE {COUNTED} AND grp IS NOT NULL {extra_where} GROUP BY grp
+    ), horizon AS (SELECT max(pre_at) AS end_at FROM releases WHERE {COUNTED})
+    SELECT grp AS "group", releases, first_pre, last_pre, main_category, sections,
+           round(date_diff('second', last_pre, end_at) / 86400.0, 2) AS days_silent,
+           CASE WHEN releases > 1 THEN round((date_diff('second', last_pre, end_at) / 86400.0)
+                / greatest(date_diff('second', first_pre, last_pre) / 86400.0 / (releases - 1), 1.0 / 24), 2)
+           END AS dormancy
+    FROM g, horizon"""
+
+
+@router.get("/groups", tags=["groups"])
+def get_groups(
+    db: Reader,
+    since: Day = None,
+    until: Day = None,
+    min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    sort: Literal["releases", "group", "first_pre", "last_pre", "dormancy"] = "releases",
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 500,
+) -> list[dict[str, Any]]:
+    """Groups with releases, first/last pre and a dormancy score (days silent ÷ the group's mean gap)."""
+    _check_range(since, until)
+    extra, params = "", []
+    if since:
+        extra += " AND pre_at >= ?"
+        params.append(datetime.combine(since, datetime.min.time()))
+    if until:
+        extra += " AND pre_at < ?"
+        params.append(datetime.combine(until, datetime.min.time()) + _ONE_DAY)
+    sql = f"SELECT * FROM ({_group_summary_sql(extra)}) WHERE releases >= ? ORDER BY {_GROUP_SORTS[sort]} LIMIT ?"
+    return fetch(db, sql, [*params, min_releases, limit])
+
+
+@router.get("/groups/{group}", tags=["groups"])
+def get_group(group: str, db: Reader) -> dict[str, Any]:
+    """One group: summary, weekly timeline, sections, categories and latest releases."""
+    if len(group) > 200:
+        raise HTTPException(422, "group: at most 200 characters")
+    summary = fetch(db, _group_summary_sql("AND lower(grp) = lower(?)"), [group])
+    if not summary:
+        raise HTTPException(404, f"no releases by group {group!r}")
+    timeline = analysis.volume(db, "week", None, group=group)
+    sections = fetch(
+        db,
+        f"""SELECT section, count(*) AS releases, min(pre_at) AS first_pre, max(pre_at) AS last_pre FROM releases
+            WHERE {COUNTED} AND lower(grp) = lower(?) GROUP BY section ORDER BY releases DESC""",
+        [group],
+    )
+    categories = fetch(
+        db,
+        f"""SELECT category, count(*) AS releases FROM releases WHERE {COUNTED} AND lower(grp) = lower(?)
+            GROUP BY category ORDER BY releases DESC""",
+        [group],
+    )
+    latest = fetch(
+        db,
+        f"""SELECT name, pre_at, section, category FROM releases WHERE {COUNTED} AND lower(grp) = lower(?)
+            ORDER BY pre_at DESC LIMIT 25""",
+        [group],
+    )
+    nukes = db.scalar(
+        """SELECT count(*) FROM nukes n JOIN releases r ON r.id = n.release_id
+           WHERE lower(r.grp) = lower(?) AND n.action = 'nuke'""",
+        [group],
+    )
+    return {
+        **summary[0],
+        "nukes": int(nukes or 0),
+        "timeline": rows(timeline),
+        "by_section": sections,
+        "by_category": categories,
+        "latest": latest,
+    }
+
+
+@router.get("/nukes", tags=["nukes"])
+def get_nukes(
+    db: Reader,
+    action: Literal["nuke", "unnuke", "modnuke", "delpre", "undelpre"] | None = None,
+    group: Text = None,
+    reason: Annotated[str | None, Query(max_length=200, description="Words the reason contains")] = None,
+    since: Day = None,
+    until: Day = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
+) -> list[dict[str, Any]]:
+    """Nuke-type events, newest first, filtered."""
+    _check_range(since, until)
+    clauses, params = ["TRUE"], []
+    if action:
+        clauses.append("n.action = ?")
+        params.append(action)
+    if group:
+        clauses.append("lower(r.grp) = lower(?)")
+        params.append(group)
+    if reason:
+        clauses.append("n.reason ILIKE ? ESCAPE '\\'")
+        params.append("%" + reason.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if since:
+        clauses.append("n.nuked_at >= ?")
+        params.append(datetime.combine(since, datetime.min.time()))
+    if until:
+        clauses.append("n.nuked_at < ?")
+        params.append(datetime.combine(until, datetime.min.time()) + _ONE_DAY)
+    sql = f"""SELECT n.name, n.action, n.reason, n.network, n.nuked_at, r.grp AS "group", r.category
+              FROM nukes n LEFT JOIN releases r ON r.id = n.release_id
+              WHERE {" AND ".join(clauses)} ORDER BY n.nuked_at DESC NULLS LAST LIMIT ?"""
+    return fetch(db, sql, [*params, limit])
+
+
+@router.get("/gaps", tags=["gaps"])
+def get_gaps(db: Reader, source: Text = None) -> list[dict[str, Any]]:
+    """Recorded periods when a source was not listening (outages, not lulls)."""
+    sql = "SELECT source, start_at, end_at, reason FROM gaps"
+    params: list[Any] = []
+    if source:
+        sql += " WHERE source = ?"
+        params.append(source)
+    return fetch(db, sql + " ORDER BY start_at", params)
+
+
+@router.get("/events", tags=["events"])
+def get_events(db: Reader) -> list[dict[str, Any]]:
+    """Registered events (raids and the like), by day."""
+    return fetch(db, "SELECT name, day, description, sources FROM events ORDER BY day")
+
+
+# -- writes --------------------------------------------------------------------------------------------------------
+class EventIn(BaseModel):
+    """A real-world event to measure against."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["SPARKS raid"])
+    day: date = Field(examples=["2020-08-25"])
+    description: str = Field("", max_length=5000)
+    sources: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=50)
+
+    @field_validator("name")
+    @classmethod
+    def _no_blank(cls, value: str) -> str:
+        if not value.strip() or "\x00" in value:
+            raise ValueError("name must have visible characters")
+        return value.strip()
+
+
+class IngestPath(BaseModel):
+    """A dump file or folder on the server's disk."""
+
+    path: str = Field(min_length=1, max_length=4096)
+    format: Literal["csv", "ndjson", "sql", "nzedb"] | None = None
+    force: bool = False
+
+
+@router.post("/events", tags=["events"], status_code=201, dependencies=[Depends(require_token)])
+def post_event(event: EventIn, request: Request) -> dict[str, Any]:
+    """Register an event (bearer token required)."""
+
+    def work(db: Database) -> None:
+        exists = db.scalar("SELECT count(*) FROM events WHERE lower(name) = lower(?)", [event.name])
+        if exists:
+            raise HTTPException(409, f"an event named {event.name!r} exists")
+        db.con.execute("INSERT INTO events VALUES (?, ?, ?, ?)", [event.name, event.day, event.description,
+                                                                   event.sources])  # fmt: skip
+
+    access(request).write(work)
+    return event.model_dump(mode="json")
+
+
+def _ingest(request: Request, path: Path, fmt: str | None, force: bool) -> dict[str, Any]:
+    from scenewatch.ingest import ingest_paths
+    from scenewatch.sources import SourceError
+
+    def work(db: Database) -> Any:
+        return ingest_paths(db, [path], fmt=fmt, force=force)
+
+    try:
+        summary = access(request).write(work)
+    except SourceError as exc:
+        raise HTTPException(422, f"cannot ingest: {exc}") from None
+    return {
+        "files": summary.files, "files_skipped": summary.files_skipped, "read": summary.read,
+        "inserted": summary.inserted, "present": summary.present, "rejected": summary.rejected,
+        "nukes": summary.nukes, "seconds": round(summary.seconds, 3),
+    }  # fmt: skip
+
+
+@router.post("/ingest", tags=["ingest"], dependencies=[Depends(require_token)])
+def post_ingest(body: IngestPath, request: Request) -> dict[str, Any]:
+    """Ingest a dump file or folder from the server's disk (bearer token required)."""
+    path = Path(body.path)
+    if "\x00" in body.path or not path.exists():
+        raise HTTPException(422, f"path: {body.path!r} does not exist on the server")
+    return _ingest(request, path, body.format, body.force)
+
+
+@router.post("/ingest/upload", tags=["ingest"], dependencies=[Depends(require_token)])
+def post_ingest_upload(
+    request: Request,
+    file: Annotated[UploadFile, File(description="A dump (plain, .gz or .zst)")],
+    format: Annotated[Literal["csv", "ndjson", "sql", "nzedb"] | None, Form()] = None,
+) -> dict[str, Any]:
+    """Ingest an uploaded dump file (bearer token required)."""
+    name = Path(file.filename or "upload").name
+    suffixes = "".join(s for s in Path(name).suffixes if s.isascii() and len(s) <= 8 and s[1:].isalnum())
+    with tempfile.TemporaryDirectory(prefix="scenewatch-upload-") as folder:
+        target = Path(folder) / f"upload{suffixes or '.ndjson'}"
+        with target.open("wb") as fh:
+            shutil.copyfileobj(file.file, fh, length=1 << 20)
+        return _ingest(request, target, format, True)
+
+
+# -- live ----------------------------------------------------------------------------------------------------------
+@router.websocket("/live")
+async def live(websocket: WebSocket) -> None:
+    """New releases and nukes as they land: JSON messages ``{"type": "batch", "releases": [...], "nukes": [...]}``.
+
+    ``?q=`` takes the search syntax; releases not matching it are left out.
+    """
+    try:
+        query = parse_query(websocket.query_params.get("q", ""))
+    except SearchError as exc:
+        await websocket.accept()
+        await websocket.send_json({"type": "error", "message": f"q: {exc}"})
+        await websocket.close(code=1008)
+        return
+    hub = websocket.app.state.access.hub
+    await websocket.accept()
+    sub = hub.subscribe()
+    await websocket.send_json({"type": "hello", "query": websocket.query_params.get("q", "")})
+    receiver = asyncio.create_task(_drain_client(websocket))
+    try:
+        while not receiver.done():
+            getter = asyncio.create_task(sub.queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                break
+            message = getter.result()
+            releases = [r for r in message["releases"] if query.matches(r)]
+            nukes = message["nukes"] if query.is_empty() else [n for n in message["nukes"] if query.matches(n)]
+            if releases or nukes:
+                await websocket.send_json({**message, "releases": releases, "nukes": nukes})
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.unsubscribe(sub)
+        receiver.cancel()
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _drain_client(websocket: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()
+
+
+# -- helpers -------------------------------------------------------------------------------------------------------
+_ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
+
+
+def _check_range(since: date | None, until: date | None) -> None:
+    if since and until and until < since:
+        raise HTTPException(422, "until: must not be before since")

@@ -1,0 +1,121 @@
+"""The app factory: ``create_app(db, token=None)`` gives the FastAPI app serving the API and the dashboard."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from scenewatch import __version__
+from scenewatch.store import Database
+from scenewatch.web.access import StoreAccess
+from scenewatch.web.live import LiveHub
+from scenewatch.web.search import SearchError
+
+_bearer = HTTPBearer(auto_error=False, description="The token given to `scenewatch serve --token`.")
+
+
+class UnauthorizedError(Exception):
+    """A write without the right bearer token."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """Dependency of every write endpoint: the bearer token configured at start, or 401."""
+    expected: str | None = request.app.state.token
+    if not expected:
+        raise UnauthorizedError("writes are disabled: start the server with --token or SCENEWATCH_TOKEN")
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError("missing bearer token (Authorization: Bearer <token>)")
+    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise UnauthorizedError("wrong bearer token")
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def create_app(
+    db: Database,
+    token: str | None = None,
+    *,
+    hub: LiveHub | None = None,
+    cors_origins: Sequence[str] = (),
+) -> FastAPI:
+    """The API and dashboard over ``db``, which this process owns (opened read-write once, or read-only).
+
+    ``token`` enables the write endpoints (bearer auth); without it they answer 401. ``hub.publish(batch)`` is the
+    hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
+    CORS is off unless ``cors_origins`` are given.
+    """
+    from scenewatch.web import api, pages
+
+    app = FastAPI(
+        title="scenewatch",
+        version=__version__,
+        description=(
+            "Scene release intelligence over the scenewatch store: search, analyses, live feed. Metadata only. "
+            "Read-only unless the server was started with a token; write endpoints need `Authorization: Bearer`."
+        ),
+    )
+    app.state.access = StoreAccess(db, hub)
+    app.state.token = token or None
+    if cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        message = "; ".join(f"{_location(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors)
+        return JSONResponse(status_code=422, content={"message": message, "detail": _plain_errors(errors)})
+
+    @app.exception_handler(SearchError)
+    async def _bad_search(request: Request, exc: SearchError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"message": f"q: {exc}", "detail": [{"loc": ["query", "q"],
+                            "msg": str(exc), "type": "search_syntax"}]})  # fmt: skip
+
+    @app.exception_handler(ValueError)
+    async def _bad_value(request: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"message": str(exc), "detail": [{"msg": str(exc)}]})
+
+    @app.exception_handler(duckdb.ConversionException)
+    @app.exception_handler(duckdb.OutOfRangeException)
+    @app.exception_handler(duckdb.InvalidInputException)
+    async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return JSONResponse(status_code=422, content={"message": first, "detail": [{"msg": first}]})
+
+    @app.exception_handler(UnauthorizedError)
+    async def _unauthorized(request: Request, exc: UnauthorizedError) -> JSONResponse:
+        return JSONResponse(status_code=401, content={"message": exc.message, "detail": exc.message},
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+
+    @app.exception_handler(PermissionError)
+    async def _read_only(request: Request, exc: PermissionError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"message": str(exc), "detail": str(exc)})
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def _plain_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        item = {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        out.append(item)
+    return out
