@@ -137,3 +137,16 @@ def test_frozen():
     p = parse("x")
     with pytest.raises(AttributeError):
         p.title = "y"  # type: ignore[misc]
+
+
+def test_parsed_equals_constructed():
+    import dataclasses
+    import pickle
+
+    p = parse("Show.Name.S01E02.1080p.WEB.h264-GRP")
+    q = ParsedName(**{f.name: getattr(p, f.name) for f in dataclasses.fields(p)})
+    assert p == q and hash(p) == hash(q) and repr(p) == repr(q)
+    assert pickle.loads(pickle.dumps(p)) == p
+    assert p.artist is None and p.hdr == ()
+    with pytest.raises(AttributeError):
+        _ = p.no_such_field  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from scenewatch.names._tables import (
@@ -262,6 +262,13 @@ class ParsedName:
     publisher: str | None = None
     format: str | None = None
     type: str | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        # parse() leaves empty fields unset (it is faster); an unset field reads as its default
+        try:
+            return _DEFAULTS[attr]
+        except KeyError:
+            raise AttributeError(attr) from None
 
     @property
     def proper(self) -> bool:
@@ -1149,14 +1156,18 @@ def _month_date(infos, lows):
 
 
 _SETTERS = tuple(ParsedName.__dict__[f].__set__ for f in ParsedName.__slots__)
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(ParsedName) if f.name != "name"}
 _NEW = object.__new__
+_EMPTY = ()
 
 
 def _build(values: tuple) -> ParsedName:
-    """ParsedName from the tuple ``_core`` returns (slot setters: faster than the frozen __init__)."""
+    """ParsedName from the tuple ``_core`` returns: only non-empty slots are set (the frozen __init__
+    would set all 30); unset ones read as their defaults through ``ParsedName.__getattr__``."""
     obj = _NEW(ParsedName)
     for setter, value in zip(_SETTERS, values, strict=True):
-        setter(obj, value)
+        if value is not None and value is not _EMPTY:
+            setter(obj, value)
     return obj
 
 
