@@ -1,0 +1,72 @@
+"""Which groups have gone quiet for longer than their own habits make likely, as of any date.
+
+Only releases before ``as_of`` are read, so the ranking can be backtested. Each group's activity is modelled as
+independent days: ``p`` = share of days with at least one release between its first release and ``as_of`` (the
+silence itself counts as observed days, which keeps young groups from looking too regular). The chance of a silence
+of ``s`` days is ``(1 − p)^s`` and the score is ``−log10`` of it (3 = one in a thousand). ``expected_gap`` = 1/p.
+
+Re-listings: feeds sometimes list old releases late; a name carrying a year more than ``relist_years`` before the
+year of its pre time is treated as a re-listing and ignored (simple; it also ignores genuine releases of old films).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from scenewatch.analysis._common import ts, with_warnings
+from scenewatch.analysis.volume import COUNTED
+from scenewatch.store import Database
+
+RELIST_FILTER = "(year IS NULL OR year >= year(pre_at) - ?)"
+
+
+def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
+    """Per group, from releases before ``as_of``: first/last pre, releases, active days, longest gap, sections."""
+    sql = f"""
+        WITH r AS (
+            SELECT grp, pre_at, category, section FROM releases
+            WHERE {COUNTED} AND grp IS NOT NULL AND pre_at < ? AND {RELIST_FILTER}
+        ),
+        d AS (SELECT DISTINCT grp, CAST(pre_at AS DATE) AS day FROM r),
+        g AS (SELECT grp, max(day - lag) AS longest_gap_days
+              FROM (SELECT grp, day, lag(day) OVER (PARTITION BY grp ORDER BY day) AS lag FROM d) GROUP BY grp)
+        SELECT r.grp AS "group", min(pre_at) AS first_pre, max(pre_at) AS last_pre, count(*) AS releases,
+               count(DISTINCT CAST(pre_at AS DATE)) AS active_days, mode(category) AS main_category,
+               list(DISTINCT upper(section)) FILTER (WHERE section IS NOT NULL) AS sections,
+               any_value(g.longest_gap_days) AS longest_gap_days
+        FROM r LEFT JOIN g USING (grp) GROUP BY r.grp HAVING count(*) >= ?
+    """
+    return db.query(sql, [ts(as_of), relist_years, min_releases])
+
+
+def dormancy(
+    db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2, limit: int | None = None
+) -> pd.DataFrame:
+    """Groups ranked by how improbable their current silence is: score = −log10 P(silence this long)."""
+    frame = group_activity(db, as_of, min_releases=min_releases, relist_years=relist_years)
+    if frame.empty:
+        return with_warnings(frame, [f"no group has {min_releases}+ releases before {as_of}"])
+    moment = pd.Timestamp(ts(as_of))
+    frame["lifespan_days"] = (frame["last_pre"] - frame["first_pre"]).dt.total_seconds() / 86400
+    frame["silence_days"] = (moment - frame["last_pre"]).dt.total_seconds() / 86400
+    observed_days = np.maximum((moment - frame["first_pre"].dt.floor("D")).dt.days, 1)
+    p = np.clip(frame["active_days"] / observed_days, 1e-6, 0.99)
+    frame["activity"] = p
+    frame["expected_gap"] = 1 / p
+    frame["score"] = -frame["silence_days"] * np.log10(1 - p)
+    frame["longest_gap_days"] = frame["longest_gap_days"].fillna(0).astype(float)
+    frame = frame.sort_values("score", ascending=False, ignore_index=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    columns = ["rank", "group", "first_pre", "last_pre", "releases", "active_days", "lifespan_days", "silence_days",
+               "expected_gap", "longest_gap_days", "score", "main_category", "sections", "activity"]  # fmt: skip
+    frame = frame[columns]
+    return frame.head(limit) if limit else frame
+
+
+def silence_probability(score: float) -> float:
+    """The probability a dormancy score stands for."""
+    return math.pow(10.0, -score)
