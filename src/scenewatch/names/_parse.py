@@ -78,11 +78,12 @@ _RE_SXE = re.compile(r"s(\d{1,4})x?((?:[ex]\d{1,4})+)(?:v\d|[a-d])?")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
+_RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
 _RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
 _RE_VER = re.compile(r"v(\d{1,5})")
-_RE_RES = re.compile(r"(\d{3,4})([pi])")
-_RE_RESWH = re.compile(r"(\d{3,4})x(\d{3,4})[pi]?")
+_RE_RES = re.compile(r"(\d{3,4})([pi])(?:\d{2})?")
+_RE_RESWH = re.compile(r"(\d{3,4})[x×](\d{3,4})[pi]?")
 _RE_AC_CH = re.compile(r"(aac|ac3|dd|ddp|eac3|dts|truehd|opus|flac|pcm|lpcm)(\d)(\d?)")
 _RE_NCD = re.compile(r"(\d{1,2})(cd|dvd|disc)")
 _RE_ORD = re.compile(r"(\d{1,2})(st|nd|rd|th)")
@@ -172,6 +173,12 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_ORD.fullmatch(lo)
         if m:
             return ("ord", int(m.group(1)), NEVER)
+    m = _RE_GLUED.fullmatch(lo)
+    if m:
+        src = WORDS.get(m.group(1))
+        vc = WORDS.get(m.group(2))
+        if src is not None and vc is not None and src[0] == "src" and vc[0] == "vc":
+            return ("src", src[1], STRONG, vc[1])  # "HDTVx264"
     m = _RE_AC_CH.fullmatch(lo)
     if m:
         base = WORDS.get(m.group(1))
@@ -346,11 +353,44 @@ def _from_path(s: str) -> str:
     return out
 
 
+# evidence that a path component is a release name: year, season, episode, date, resolution,
+# source, video codec, audio codec, group
+_EVIDENCE = (2, 3, 4, 5, 6, 7, 8, 9, 11)
+_TYPE_INDEX = 29
+
+
+def _core_path(name: str, s: str, section: str | None) -> tuple:
+    """A path: parse the file name and its folders; the component with the most evidence answers,
+    the others fill the fields it lacks ("Movies/Title (1998)/Title.720p.x264-GRP.mkv")."""
+    parts = [p.strip() for p in _PATH_SPLIT.split(s) if p.strip()][-3:]
+    if not parts:
+        return _core("", section, False)
+    last = _from_path(s)  # the file name, with a season folder / show folder when it needs them
+    candidates = [_core(last, section, False)]
+    for folder in reversed(parts[:-1]):
+        candidates.append(_core(folder, section, False))
+    scores = [sum(1 for k in _EVIDENCE if c[k] is not None) for c in candidates]
+    best = max(range(len(candidates)), key=lambda k: (scores[k], -k))
+    merged = list(candidates[best])
+    for k, c in enumerate(candidates):
+        if k == best or scores[k] == 0:
+            continue
+        for j in range(1, len(merged)):
+            if (merged[j] is None or merged[j] == ()) and c[j] is not None and c[j] != ():
+                if j in (3, 17) and merged[4] is not None and c[4] is not None and k > best:
+                    continue
+                merged[j] = c[j]
+    if merged[_TYPE_INDEX] == "movie" and (merged[17] or merged[18]):
+        merged[_TYPE_INDEX] = "episode"
+        if merged[12] == "movie":
+            merged[12] = "tv"
+    merged[0] = name
+    return tuple(merged)
+
+
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
-    if ("/" in s or "\\" in s) and _PATHLIKE.search(s):
-        s = _from_path(s)
     s = s.strip(" \t\r\n")
     dot = s.rfind(".")
     if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
@@ -419,10 +459,12 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     return s, group, bracket, crc
 
 
-def _core(name: str, section: str | None) -> tuple:
+def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
     if not s.isprintable():
         s = _CTRL.sub(" ", s)
+    if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s):
+        return _core_path(name, s, section)
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
 
@@ -608,8 +650,10 @@ def _core(name: str, section: str | None) -> tuple:
             if source is None or (st == STRONG and source_weak):
                 source, source_detail = value
                 source_weak = st != STRONG
-            if info[1][0] != "web":
+            if value[0] != "web":
                 has_video_src = True
+            if len(info) > 3 and video_codec is None:
+                video_codec = info[3]
         elif kind == "res":
             if resolution is None and (st == STRONG or intech):
                 resolution = info[1]
