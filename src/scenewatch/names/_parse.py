@@ -74,7 +74,8 @@ _GROUP_OK = re.compile(r"[^\s.\[\](){}/\\]+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 
 # anchored patterns for tokens the tables do not know (result cached per token)
-_RE_SXE = re.compile(r"s(\d{1,4})x?((?:[ex]\d{1,4})+)(?:v\d|[a-d])?")
+_RE_SXE = re.compile(r"s(\d{1,4})x?((?:(?:ep|e|x)\d{1,4})+)(?:v\d|[a-d])?")
+_RE_MULTI_EP = re.compile(r"e(\d{1,4})((?:-?e\d{1,4})+)")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
@@ -82,7 +83,7 @@ _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
 _RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
 _RE_VER = re.compile(r"v(\d{1,5})")
-_RE_RES = re.compile(r"(\d{3,4})([pi])(?:\d{2})?")
+_RE_RES = re.compile(r"(\d{3,4})([pi])(?:\d{2}|x|hd)?")
 _RE_RESWH = re.compile(r"(\d{3,4})[x×](\d{3,4})[pi]?")
 _RE_AC_CH = re.compile(r"(aac|ac3|dd|ddp|eac3|dts|truehd|opus|flac|pcm|lpcm)(\d)(\d?)")
 _RE_NCD = re.compile(r"(\d{1,2})(cd|dvd|disc)")
@@ -142,6 +143,9 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_EP.fullmatch(lo)
         if m:
             return ("ep", int(m.group(1)), STRONG)
+        m = _RE_MULTI_EP.fullmatch(lo)
+        if m:
+            return ("sxe", (None, tuple(int(x) for x in re.findall(r"\d+", lo))), STRONG)
     if c == "v":
         m = _RE_VER.fullmatch(lo)
         if m:
@@ -163,9 +167,9 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_RESWH.fullmatch(lo)
         if m:
             w, h = int(m.group(1)), int(m.group(2))
-            for lim, r in ((3800, "2160p"), (1900, "1080p"), (1270, "720p")):
-                if w >= lim:
-                    return ("res", r, STRONG)
+            for lim, std, r in ((3800, 2160, "2160p"), (1900, 1080, "1080p"), (1270, 720, "720p")):
+                if lim <= w <= lim * 1.05 and h <= std:
+                    return ("res", r, STRONG)  # 1920x800 is a cropped 1080p
             return ("res", f"{h}p", STRONG)
         m = _RE_NCD.fullmatch(lo)
         if m:
@@ -391,6 +395,7 @@ def _core_path(name: str, s: str, section: str | None) -> tuple:
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
+    tag = ""
     s = s.strip(" \t\r\n")
     dot = s.rfind(".")
     if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
@@ -407,9 +412,12 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
                     crc = True
                     s = s[:j]
                     continue
-                if lo in SUFFIXES or _is_site(lo) or (
-                    j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None
-                ):
+                if lo in SUFFIXES or _is_site(lo):
+                    s = s[:j]  # indexer / site tags are dropped
+                    continue
+                if j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None:
+                    if s[j - 1] != "]" and not tag:
+                        tag = s[j:]  # "-GRP[XYZ]": an unknown glued tag stays with the group
                     s = s[:j]
                     continue
         break
@@ -437,7 +445,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
                 j -= 1
             if (s[j:k].lower(), lo) in PHRASES:
                 break  # "WEB-DL", "DTS-HD", "DVD-R"
-        group = cand
+        group = cand + tag
         s = s[:k]
         break
     # anime style "[Group] Title - 01"
@@ -451,7 +459,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
                 s = s[j + 1 :]
             elif group is None and content and content.count(" ") < 2 and (
                 not lo.replace(".", "").isdecimal()
-                and (_info(lo) is None or _info(lo)[0] in ("sport", "month", "cat"))
+                and (_info(lo) is None or _info(lo)[2] == NEVER or _info(lo)[0] in ("sport", "month", "cat"))
             ):
                 group = content
                 bracket = True
@@ -561,7 +569,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 continue
             last_year = info[1]
             if tend < 0:
-                if i > 0:
+                if i > 0 or n == 1:
                     years_before.append(i)
             elif first_year_after is None:
                 first_year_after = value
@@ -627,7 +635,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         if tend < 0:
             if st == STRONG:
                 tend = i
-            elif st == WEAK and i > 0:
+            elif st == WEAK and (i > 0 or n == 1 or _tech_follows(infos, n)):
                 nxt = infos[i + 1] if i + 1 < n else None
                 if i + 1 >= n or (
                     nxt is not None
@@ -674,10 +682,17 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 infos[i + 1] = _CONT
         elif kind == "sxe":
             s_, es = value
-            if sxe_seen and s_ != seasons[0] and "-" not in seps[i]:
-                continue  # "s19e09_s20e14": a second, unrelated episode
+            if sxe_seen and seasons and s_ is not None:
+                if s_ == seasons[-1] and seps[i] == "-" and ep_last == i - 1 and episodes and len(es) == 1 and (
+                    0 < es[0] - episodes[-1] <= 300
+                ):
+                    episodes.extend(range(episodes[-1] + 1, es[0] + 1))  # S01E01-S01E21
+                    ep_last = i
+                    continue
+                if s_ != seasons[0] and "-" not in seps[i]:
+                    continue  # "s19e09_s20e14": a second, unrelated episode
             sxe_seen = True
-            if s_ not in seasons:
+            if s_ is not None and s_ not in seasons:
                 seasons.append(s_)
             if len(es) == 2 and "-" in toks[i] and 0 < es[1] - es[0] <= 60:
                 es = tuple(range(es[0], es[1] + 1))
@@ -814,7 +829,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     if years_before:
         y = years_before[-1]
         year = infos[y][1]
-        te = y
+        te = y if y > 0 else tend
     elif first_year_after is not None:
         year = first_year_after
     if 0 < date_idx < te:
@@ -1013,6 +1028,12 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         fmt,
         typ,
     )
+
+
+def _tech_follows(infos: list, n: int) -> bool:
+    """A name that opens with a weak token followed by technical ones is a fragment: "English.720p"."""
+    nxt = infos[1] if n > 1 else None
+    return nxt is not None and nxt is not _CONT and (nxt[2] >= WEAK or nxt[0] == "lang")
 
 
 def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple[int, int, int] | None:
