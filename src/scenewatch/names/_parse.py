@@ -80,6 +80,7 @@ _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
+_RE_SUBLANG = re.compile(r"sub([a-z]{2,8})|([a-z]{2,8})subs?")
 _RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
 _RE_VER = re.compile(r"v(\d{1,5})")
@@ -103,6 +104,7 @@ _POST_WORDS = {
     )
     for w in ws
 }
+_SUB_WORDS = frozenset(("sub", "subs", "st", "subtitle", "subtitles", "subtitulos", "legenda", "sottotitoli"))
 _BEFORE_YEAR = frozenset(("lang", "ed", "tech"))
 _NOT_GROUP = frozenset(("res", "vc", "ac", "ach", "hdr", "ed", "lang", "sxe", "nxm", "cont"))
 _LIST_SEPS = frozenset(("-", "+", "&", ".&.", " & ", "_&_", " + "))
@@ -183,6 +185,12 @@ def _classify(lo: str) -> tuple | None:
         vc = WORDS.get(m.group(2))
         if src is not None and vc is not None and src[0] == "src" and vc[0] == "vc":
             return ("src", src[1], STRONG, vc[1])  # "HDTVx264"
+    m = _RE_SUBLANG.fullmatch(lo)
+    if m:
+        code = m.group(1) or m.group(2)
+        info = WORDS.get(code)
+        if info is not None and info[0] == "lang" and info[1]:
+            return ("sublang", info[1], WEAK)  # "SubFR", "SWESUB", "NLsubs"
     m = _RE_AC_CH.fullmatch(lo)
     if m:
         base = WORDS.get(m.group(1))
@@ -273,6 +281,7 @@ class ParsedName:
     publisher: str | None = None
     format: str | None = None
     type: str | None = None
+    subtitles: tuple[str, ...] = ()
 
     def __getattr__(self, attr: str) -> Any:
         # parse() leaves empty fields unset (it is faster); an unset field reads as its default
@@ -305,6 +314,7 @@ class ParsedName:
             ("release_group", self.group),
             ("edition", list(self.edition)),
             ("language", list(self.language)),
+            ("subtitle_language", list(self.subtitles)),
             ("type", self.type),
             ("category", self.category),
             ("episode_title", self.episode_title),
@@ -539,6 +549,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     source_weak = False
     soft_end = -1
     year_after_idx = -1
+    after_year = False
+    subs: tuple[str, ...] = ()
+    sub_run = False
     for i in range(n):
         info = infos[i]
         if info is None:
@@ -571,6 +584,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             if tend < 0:
                 if i > 0 or n == 1:
                     years_before.append(i)
+                    after_year = True
             elif first_year_after is None:
                 first_year_after = value
                 year_after_idx = i
@@ -629,8 +643,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         elif kind == "lang" and st == WEAK and len(lows[i]) <= 3:
             t = toks[i]
             if not (t.isupper() or t.islower()):
-                infos[i] = None
-                continue
+                # "Eng", "Ita": a language only among technical tokens, never the end of a title
+                st = NEVER
+                info = infos[i] = (kind, value, NEVER)
         # ---- end of the title
         if tend < 0:
             if st == STRONG:
@@ -650,7 +665,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 sp = seps[i]
                 if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
                     tend = i
-        intech = tend >= 0
+        intech = tend >= 0 or after_year
         # ---- fields
         if kind == "src":
             if st == WEAK and not intech:
@@ -741,7 +756,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 ep_last = i
                 if ep_first < 0:
                     ep_first = i
-        elif kind == "lang":
+        elif kind == "lang" or kind == "sublang":
             if not intech:
                 continue
             prv = infos[i - 1] if i > 0 else None
@@ -752,10 +767,23 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     if not (
                         (prv is not None and (prv[2] >= WEAK or prv[0] in _LANG_NEIGHBOURS))
                         or (nxt is not None and (nxt[2] >= WEAK or nxt[0] in _LANG_NEIGHBOURS))
+                        or (i == n - 1 and t.isupper())
                     ):
                         continue
-                elif not ((prv is not None and prv[0] == "lang") or (nxt is not None and nxt[0] == "lang")):
+                elif not (
+                    (prv is not None and (prv[0] == "lang" or (len(t) == 3 and prv[2] >= WEAK)))
+                    or (nxt is not None and (nxt[0] == "lang" or (len(t) == 3 and nxt[2] >= WEAK)))
+                ):
                     continue
+            if kind == "sublang" or (i > 0 and (lows[i - 1] in _SUB_WORDS or (sub_run and prv is not None and (
+                prv[0] == "lang"
+            )))) or (i + 1 < n and lows[i + 1] in _SUB_WORDS):
+                sub_run = True
+                for code in value:
+                    if code not in subs:
+                        subs += (code,)
+                continue
+            sub_run = False
             if st == WEAK and prv is None and nxt is None and i != n - 1:
                 continue
             for code in value:
@@ -1027,6 +1055,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         publisher,
         fmt,
         typ,
+        subs,
     )
 
 
