@@ -1,0 +1,91 @@
+"""Releases that appeared before the retail date of their title ("leaks"), matched from a retail-dates CSV.
+
+The CSV has columns ``title, year, kind, date`` and optionally ``country``. Titles are normalised on both sides
+(lower case, every run of non-alphanumerics to one space, a leading "the " dropped). Movies must match title and year;
+other kinds match the title, and the year too when both sides have one. A kind of movie/tv/game/ebook/software/music
+also restricts the release category. ``days_before_retail`` = retail date − pre day (positive: out before retail).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from scenewatch.analysis._common import with_warnings
+from scenewatch.analysis.volume import COUNTED
+from scenewatch.store import Database
+
+_NORMALISE_SQL = "regexp_replace(trim(regexp_replace(lower(title), '[^a-z0-9]+', ' ', 'g')), '^the ', '')"
+_KIND_CATEGORY = {
+    "movie": "movie", "film": "movie", "tv": "tv", "series": "tv", "game": "game", "ebook": "ebook",
+    "book": "ebook", "software": "software", "app": "software", "music": "music", "album": "music",
+}  # fmt: skip
+
+
+def normalise_title(title: str) -> str:
+    """The title key used for matching (same rule as the SQL)."""
+    text = re.sub(r"[^a-z0-9]+", " ", str(title).lower()).strip()
+    return re.sub(r"^the ", "", text)
+
+
+def read_retail(path: Path | str) -> pd.DataFrame:
+    """Read and validate a retail-dates CSV (title, year, kind, date[, country])."""
+    frame = pd.read_csv(path, dtype={"title": str, "kind": str, "country": str})
+    missing = {"title", "year", "kind", "date"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    frame["date"] = pd.to_datetime(frame["date"], errors="raise").dt.date
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    frame["kind"] = frame["kind"].fillna("").str.strip().str.lower()
+    frame["key"] = frame["title"].map(normalise_title)
+    if "country" not in frame.columns:
+        frame["country"] = None
+    return frame
+
+
+def leaks(db: Database, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
+    """Per matched release: name, group, source, category, retail date, pre time and days_before_retail."""
+    retail = retail_csv if isinstance(retail_csv, pd.DataFrame) else read_retail(retail_csv)
+    keys = sorted(set(retail["key"]))
+    columns = ["title", "year", "kind", "country", "retail_date", "name", "group", "source", "category", "pre_at",
+               "days_before_retail", "before_retail"]  # fmt: skip
+    if not keys:
+        return with_warnings(pd.DataFrame(columns=columns), ["the retail file has no titles"])
+    sql = f"""
+        SELECT name, grp AS "group", source, category, year AS release_year, pre_at, {_NORMALISE_SQL} AS key
+        FROM releases WHERE {COUNTED} AND title IS NOT NULL AND list_contains(?, {_NORMALISE_SQL})
+    """
+    found = db.query(sql, [keys])
+    merged = found.merge(retail.rename(columns={"date": "retail_date"}), on="key", how="inner")
+    if merged.empty:
+        return with_warnings(pd.DataFrame(columns=columns), ["no release matched a retail title"])
+    both = merged["release_year"].notna() & merged["year"].notna()
+    same_year = both & (merged["release_year"].astype("Int64") == merged["year"])
+    is_movie = merged["kind"].map(_KIND_CATEGORY).eq("movie")
+    keep = (is_movie & same_year) | (~is_movie & (~both | same_year))
+    wanted = merged["kind"].map(_KIND_CATEGORY)
+    keep &= wanted.isna() | (wanted == merged["category"])
+    merged = merged[keep].copy()
+    merged["days_before_retail"] = [(r - p.date()).days for r, p in zip(merged["retail_date"], merged["pre_at"],
+                                                                         strict=True)]  # fmt: skip
+    merged["before_retail"] = merged["days_before_retail"] > 0
+    frame = merged.sort_values(["days_before_retail", "pre_at"], ascending=[False, True], ignore_index=True)
+    return with_warnings(frame[columns], [])
+
+
+def leak_summary(frame: pd.DataFrame, by: str = "group") -> pd.DataFrame:
+    """Per group / source / category / title: releases, share_before_retail, median and max days before retail."""
+    if by not in ("group", "source", "category", "title"):
+        raise ValueError(f"by must be group, source, category or title, not {by!r}")
+    if frame.empty:
+        return pd.DataFrame(columns=[by, "releases", "before_retail", "share_before_retail", "median_days_before",
+                                     "max_days_before"])  # fmt: skip
+    key = frame[by].fillna("(none)")
+    out = frame.groupby(key).agg(
+        releases=("name", "count"), before_retail=("before_retail", "sum"),
+        median_days_before=("days_before_retail", "median"), max_days_before=("days_before_retail", "max"),
+    )  # fmt: skip
+    out.insert(2, "share_before_retail", out["before_retail"] / out["releases"])
+    return out.reset_index(names=by).sort_values(["before_retail", "releases"], ascending=False, ignore_index=True)
