@@ -105,6 +105,7 @@ _POST_WORDS = {
     for w in ws
 }
 _SUB_WORDS = frozenset(("sub", "subs", "st", "subtitle", "subtitles", "subtitulos", "legenda", "sottotitoli"))
+_RANGE_WORDS = frozenset(("to", "and", "a", "au", "bis", "til", "al", "ao"))
 _BEFORE_YEAR = frozenset(("lang", "ed", "tech"))
 _NOT_GROUP = frozenset(("res", "vc", "ac", "ach", "hdr", "ed", "lang", "sxe", "nxm", "cont"))
 _LIST_SEPS = frozenset(("-", "+", "&", ".&.", " & ", "_&_", " + "))
@@ -130,7 +131,11 @@ def _classify(lo: str) -> tuple | None:
         if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
             return ("date", f"{m.group(1)}-{m.group(2)}-{m.group(3)}", STRONG)
         return ("num", v, NEVER)
-    if not lo or len(lo) > 24 or not lo.isascii():
+    if not lo or len(lo) > 24:
+        return None
+    if not lo.isascii():
+        if lo[-1] in "ªº°" and lo[:-1].isdecimal() and len(lo) <= 3:
+            return ("ord", int(lo[:-1]), NEVER)  # "4ª Temporada"
         return None
     c = lo[0]
     if c == "s":
@@ -378,7 +383,7 @@ def _core_path(name: str, s: str, section: str | None) -> tuple:
     the others fill the fields it lacks ("Movies/Title (1998)/Title.720p.x264-GRP.mkv")."""
     parts = [p.strip() for p in _PATH_SPLIT.split(s) if p.strip()][-3:]
     if not parts:
-        return _core("", section, False)
+        return (name, *_core("", section, False)[1:])
     last = _from_path(s)  # the file name, with a season folder / show folder when it needs them
     candidates = [_core(last, section, False)]
     for folder in reversed(parts[:-1]):
@@ -601,6 +606,15 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 info = (kind, value, STRONG)
                 st = STRONG
                 infos[i + 1] = _CONT
+            elif ep_last == i - 2 and seasons and not episodes and lows[i - 1] in _RANGE_WORDS:
+                # "Season 1 to 6", "Seasons 1 and 2", "1ª a 8ª"
+                if lows[i - 1] == "and":
+                    if value not in seasons:
+                        seasons.append(value)
+                elif 0 < value - seasons[-1] <= 50:
+                    seasons.extend(range(seasons[-1] + 1, value + 1))
+                ep_last = i
+                continue
             elif ep_last == i - 1 and (episodes or seasons):
                 sp = seps[i]
                 if sp in _LIST_SEPS or sp in (" ~ ", "~"):
@@ -617,6 +631,17 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                         target.append(v)
                     ep_last = i
                     continue
+                if seasons and not episodes and not sxe_seen and value < 100 and (
+                    ("," in sp or "&" in sp or ":" in sp)
+                    or (sp in (" ", ".") and value == seasons[-1] + 1 and lows[i][0] != "0")
+                ):
+                    # season lists: "Season 1, 2 & 3", "Season 1 2 3", "Seasons 1: 11"
+                    if ":" in sp and value > seasons[-1]:
+                        seasons.extend(range(seasons[-1] + 1, value + 1))
+                    elif value not in seasons:
+                        seasons.append(value)
+                    ep_last = i
+                    continue
                 if not episodes and sp in (" ", ".", "_") and value < 1000 and not sxe_seen:
                     # "Show S02 03", "Season 11 01": the number after a season is the episode
                     episodes.append(value)
@@ -631,6 +656,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             nxt = infos[i + 1] if i + 1 < n else None
             if nxt is None and i + 1 < n and kind == "sword":
                 nxt = _ROMAN.get(lows[i + 1])
+            prv = infos[i - 1] if i > 0 else None
             if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
                 value = nxt[1]
                 episode_word = kind == "eword"
@@ -638,6 +664,17 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 info = (kind, value, STRONG)
                 st = STRONG
                 infos[i + 1] = _CONT
+            elif kind == "sword" and prv is not None and prv[0] in ("num", "ord") and 0 < prv[1] < 100 and not seasons:
+                # "3rd Season", "4ª Temporada", "Vikings 3 Temporada"
+                if nums and nums[-1] == i - 1:
+                    nums.pop()
+                seasons.append(prv[1])
+                ep_last = i
+                if ep_first < 0:
+                    ep_first = i - 1
+                if tend < 0 or tend > i - 1:
+                    tend = i - 1
+                continue
             else:
                 continue
         elif kind == "lang" and st == WEAK and len(lows[i]) <= 3:
