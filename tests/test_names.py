@@ -150,3 +150,20 @@ def test_parsed_equals_constructed():
     assert p.artist is None and p.hdr == ()
     with pytest.raises(AttributeError):
         _ = p.no_such_field  # type: ignore[attr-defined]
+
+
+def test_format_rows():
+    from scenewatch.names import format_rows
+
+    rows = format_rows(parse_many(["Movie.2019.1080p.BluRay.x264-GRP"]))
+    assert rows[0]["name"] == "Movie.2019.1080p.BluRay.x264-GRP" and rows[0]["release_group"] == "GRP"
+
+
+def test_subtitles_and_languages():
+    p = parse("Show.S01E01.ENG.-.sub.FR.HDTV.XviD-GRP")
+    assert p.language == ("en",) and p.subtitles == ("fr",)
+
+
+def test_season_lists():
+    assert parse("Show Season 1, 2 & 3 Complete 720p").seasons == (1, 2, 3)
+    assert parse("Show.Name.Season.1-3.720p.HDTV").seasons == (1, 2, 3)

@@ -1326,6 +1326,11 @@ def parse_many(names: Sequence[str], sections: Sequence[str | None] | None = Non
     ]
 
 
+def format_rows(parsed: Iterable[ParsedName]) -> list[dict[str, Any]]:
+    """Rows for display (CLI table or JSON lines): ``{"name": ..., **to_dict()}``."""
+    return [{"name": p.name, **p.to_dict()} for p in parsed]
+
+
 _COLUMN_INDEX = {
     "title": 1,
     "year": 2,
