@@ -394,9 +394,11 @@ def _core_path(name: str, s: str, section: str | None) -> tuple:
     for k, c in enumerate(candidates):
         if k == best or scores[k] == 0:
             continue
+        # a folder's season only goes with the file's episode when the folder names no episode itself
+        keep_season = merged[4] is not None and c[4] is not None and k > best
         for j in range(1, len(merged)):
             if (merged[j] is None or merged[j] == ()) and c[j] is not None and c[j] != ():
-                if j in (3, 17) and merged[4] is not None and c[4] is not None and k > best:
+                if keep_season and j in (3, 17):
                     continue
                 merged[j] = c[j]
     if merged[_TYPE_INDEX] == "movie" and (merged[17] or merged[18]):
@@ -814,7 +816,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     continue
             if kind == "sublang" or (i > 0 and (lows[i - 1] in _SUB_WORDS or (sub_run and prv is not None and (
                 prv[0] == "lang"
-            )))) or (i + 1 < n and lows[i + 1] in _SUB_WORDS):
+            )))) or (i + 1 < n and lows[i + 1] in _SUB_WORDS and not ("-" in seps[i + 1] and len(seps[i + 1]) > 1)):
                 sub_run = True
                 for code in value:
                     if code not in subs:
