@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from scenewatch.analysis._common import ALL, gap_warnings, monday, ts, with_warnings
+from scenewatch.analysis._common import ALL, data_span, gap_warnings, monday, ts, with_warnings
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
 
@@ -64,4 +64,8 @@ def compare(db: Database, windows: list[tuple[str, date, date]], by: str | None 
     frame = frame.sort_values(["_all", label, "w"]).reset_index(drop=True)
     out = frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]
     warns = [w for _, a, b in windows for w in gap_warnings(db, a, b)]
+    first, last = data_span(db)
+    for name, a, b in windows:
+        if first is None or last is None or a < first or b > last:
+            warns.append(f"window {name} ({a}..{b}) reaches beyond the data ({first}..{last}): its count is partial")
     return with_warnings(out, warns)
