@@ -208,6 +208,8 @@ def demo(
 
 from scenewatch import cli_web  # noqa: E402, I001
 cli_web.register(app)
+from scenewatch import cli_analysis  # noqa: E402, I001
+cli_analysis.register(app)
 
 
 def main() -> None:
