@@ -80,6 +80,9 @@ _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
+_DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
+_STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
+_RE_ACX = re.compile(r"([a-z0-9]{2,6})x\d")
 _RE_SUBLANG = re.compile(r"sub([a-z]{2,8})|([a-z]{2,8})subs?")
 _RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
@@ -174,8 +177,10 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_RESWH.fullmatch(lo)
         if m:
             w, h = int(m.group(1)), int(m.group(2))
-            for lim, std, r in ((3800, 2160, "2160p"), (1900, 1080, "1080p"), (1270, 720, "720p")):
-                if lim <= w <= lim * 1.05 and h <= std:
+            if h in _STANDARD_HEIGHTS:
+                return ("res", f"{h}p", STRONG)
+            for lim, r in ((3800, "2160p"), (1900, "1080p"), (1270, "720p")):
+                if w >= lim:
                     return ("res", r, STRONG)  # 1920x800 is a cropped 1080p
             return ("res", f"{h}p", STRONG)
         m = _RE_NCD.fullmatch(lo)
@@ -190,6 +195,11 @@ def _classify(lo: str) -> tuple | None:
         vc = WORDS.get(m.group(2))
         if src is not None and vc is not None and src[0] == "src" and vc[0] == "vc":
             return ("src", src[1], STRONG, vc[1])  # "HDTVx264"
+    m = _RE_ACX.fullmatch(lo)
+    if m:
+        info = WORDS.get(m.group(1)) or WORDS.get(m.group(1)[1:])
+        if info is not None and info[0] == "ac":
+            return info  # "AC3x2", "FLACx2", "QAACx2": two tracks
     m = _RE_SUBLANG.fullmatch(lo)
     if m:
         code = m.group(1) or m.group(2)
@@ -474,7 +484,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             lo = content.lower()
             if "www" in lo or ".com" in lo or ".org" in lo or lo in SUFFIXES:
                 s = s[j + 1 :]
-            elif group is None and content and content.count(" ") < 2 and (
+            elif group is None and content and content.count(" ") < 2 and not content[-4:].isdecimal() and (
                 not lo.replace(".", "").isdecimal()
                 and (_info(lo) is None or _info(lo)[2] == NEVER or _info(lo)[0] in ("sport", "month", "cat"))
             ):
@@ -490,6 +500,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         s = _CTRL.sub(" ", s)
     if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s):
         return _core_path(name, s, section)
+    if "+" in s:
+        s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
 
@@ -557,6 +569,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     soft_end = -1
     year_after_idx = -1
     after_year = False
+    res_vague = False
     subs: tuple[str, ...] = ()
     sub_run = False
     for i in range(n):
@@ -587,6 +600,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 if tend < 0 or tend > start:
                     tend = start
                 continue
+            if i > 0 and seps[i] == "-" and infos[i - 1] is not None and infos[i - 1][0] == "year":
+                continue  # "1993-2004": a span, the first year counts
             last_year = info[1]
             if tend < 0:
                 if i > 0 or n == 1:
@@ -717,8 +732,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             if len(info) > 3 and video_codec is None:
                 video_codec = info[3]
         elif kind == "res":
-            if resolution is None and (st == STRONG or intech):
-                resolution = info[1]
+            if (resolution is None or (res_vague and lows[i][0].isdecimal())) and (st == STRONG or intech):
+                resolution = value
+                res_vague = not lows[i][0].isdecimal()  # "4K" / "UHD" give way to a later "1080p"
         elif kind == "vc":
             if video_codec is None:
                 video_codec = info[1]
@@ -903,9 +919,16 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         te = date_idx
     if year is None and air_date:
         year = int(air_date[:4])
+    if year is None and n > 2 and infos[0] is not None and infos[0][0] == "year" and infos[1] is None and (
+        last_year is None
+    ):
+        year = infos[0][1]  # "2008 The Incredible Hulk": a leading year is the year when no other follows
+        tstart_year = 1
+    else:
+        tstart_year = 0
 
     # anime absolute numbering / bare episode numbers in the title region
-    tstart = 0
+    tstart = tstart_year
     if not episodes and not seasons and air_date is None and nums:
         cand = -1
         pair = _number_pair(nums, lows, seps, infos, n, tend)
@@ -1043,10 +1066,14 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     title, episode_title = episode_title, None
         if category == "ebook" and title:
             title, publisher = _ebook_title(toks, seps, 0, end, lows)
-        if category in ("ebook", "music", "sports", "xxx") and air_date is None:
-            air_date, cut = _month_date(infos, lows)
-            if cut is not None and title and category == "ebook":
-                title, publisher = _ebook_title(toks, seps, 0, cut, lows)
+        if air_date is None and n > 2:
+            d, cut, with_day = _month_date(infos, lows)
+            if d is not None and (with_day or category in ("ebook", "music", "sports", "xxx")):
+                air_date = d
+                if year is None:
+                    year = int(d[:4])
+                if cut is not None and title and category == "ebook":
+                    title, publisher = _ebook_title(toks, seps, 0, cut, lows)
         if title is None and bracket_group and group:
             title, group = group, None
         if title is not None:
@@ -1284,8 +1311,8 @@ def _month_date(infos, lows):
         ):
             day = prv[1]
             cut = i - 1
-        return f"{y:04d}-{int(info[1]):02d}-{day:02d}", cut
-    return None, None
+        return f"{y:04d}-{int(info[1]):02d}-{day:02d}", cut, cut < i
+    return None, None, False
 
 
 _SETTERS = tuple(ParsedName.__dict__[f].__set__ for f in ParsedName.__slots__)
