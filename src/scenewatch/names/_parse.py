@@ -91,6 +91,8 @@ _RE_RES = re.compile(r"(\d{3,4})([pi])(?:\d{2}|x|hd)?")
 _RE_RESWH = re.compile(r"(\d{3,4})[x×](\d{3,4})[pi]?")
 _RE_AC_CH = re.compile(r"(aac|ac3|dd|ddp|eac3|dts|truehd|opus|flac|pcm|lpcm)(\d)(\d?)")
 _RE_NCD = re.compile(r"(\d{1,2})(cd|dvd|disc)")
+_RE_NUM_PART = re.compile(r"(\d{1,4})[a-d]")
+_RE_SPECIAL = re.compile(r"(?:sp|ex|ova|oad|ncop|nced|op|ed)(\d{1,3})[a-d]?")
 _RE_ORD = re.compile(r"(\d{1,2})(st|nd|rd|th)")
 _RE_DATE8 = re.compile(r"((?:19|20)\d\d)(\d\d)(\d\d)")
 _RE_SEASONWORD = re.compile(r"(?:saison|season|temporada|staffel)(\d{1,2})")
@@ -156,6 +158,10 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_MULTI_EP.fullmatch(lo)
         if m:
             return ("sxe", (None, tuple(int(x) for x in re.findall(r"\d+", lo))), STRONG)
+    if c in "eonsx":
+        m = _RE_SPECIAL.fullmatch(lo)
+        if m:
+            return ("ep", int(m.group(1)), STRONG)  # anime specials: "SP01", "EX01", "ED2", "OP4a"
     if c == "v":
         m = _RE_VER.fullmatch(lo)
         if m:
@@ -189,6 +195,9 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_ORD.fullmatch(lo)
         if m:
             return ("ord", int(m.group(1)), NEVER)
+        m = _RE_NUM_PART.fullmatch(lo)
+        if m:
+            return ("num", int(m.group(1)), NEVER)  # "01b", "111C": part of an episode
     m = _RE_GLUED.fullmatch(lo)
     if m:
         src = WORDS.get(m.group(1))
@@ -458,6 +467,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         cand = s[k + 1 :]
         if len(cand) > 40 or not (cand.isalnum() or _GROUP_OK.fullmatch(cand)):
             break
+        if s[0] == "[" and "_" in cand:
+            break  # "[Grp]_Show_Name-man_04": an anime name, the dash is part of the title
         lo = cand.lower()
         if lo in SUFFIXES:
             s = s[:k]
