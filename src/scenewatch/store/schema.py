@@ -77,6 +77,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE releases ADD COLUMN parser_version INTEGER;
     """,
+    # 3: live listeners: per-source cursor, heartbeat and open outage (crash-safe gaps), and uptime sessions.
+    """
+    CREATE TABLE live_state (
+        source VARCHAR PRIMARY KEY,
+        cursor VARCHAR,
+        cursor_at TIMESTAMP,
+        heartbeat_at TIMESTAMP,
+        up_since TIMESTAMP,
+        down_since TIMESTAMP,
+        down_reason VARCHAR,
+        clean_stop BOOLEAN NOT NULL DEFAULT false,
+        updated_at TIMESTAMP
+    );
+    CREATE TABLE live_uptime (
+        source VARCHAR NOT NULL,
+        start_at TIMESTAMP NOT NULL,
+        end_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, start_at)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -95,19 +115,19 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration the database lacks, each in its own transaction; return the new version."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)").fetchall()
     version = current_version(con)
     if version > SCHEMA_VERSION:
         raise RuntimeError(
             f"database schema version {version} is newer than this scenewatch ({SCHEMA_VERSION}): upgrade scenewatch"
         )
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION").fetchall()
         try:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [number])
-            con.execute("COMMIT")
+            con.execute(sql).fetchall()
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [number]).fetchall()
+            con.execute("COMMIT").fetchall()
         except Exception:
-            con.execute("ROLLBACK")
+            con.execute("ROLLBACK").fetchall()
             raise
     return SCHEMA_VERSION
