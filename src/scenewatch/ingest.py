@@ -1,14 +1,18 @@
-"""The ingest loop: sources → names → store, one transaction per batch, resumable after a crash."""
+"""The ingest loop: sources → names → store, one transaction per batch, resumable after a crash.
+
+Small inputs (a folder of daily dumps) are coalesced: one transaction carries the rows of several files
+together with each file's progress, so per-transaction costs are paid per 50,000 records, not per file.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scenewatch.names import parse_columns
-from scenewatch.records import Reject
+from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.sources import DumpSource, Source, SourceBatch, expand_paths
 from scenewatch.store import Database, Progress, WriteResult
 
@@ -45,47 +49,110 @@ class IngestTick:
     summary: IngestSummary
 
 
-def write_batch(db: Database, batch: SourceBatch, origin: str, progress: Progress | None) -> WriteResult:
-    """Parse the batch's names and write it, with the source's progress, in one transaction."""
-    names = [a.name for a in batch.announcements]
-    sections = [a.section for a in batch.announcements]
-    parsed = parse_columns(names, sections) if names else None
-    return db.write(batch.announcements, parsed, batch.nukes, origin=origin, progress=progress)
-
-
-def ingest_source(
+def write_batch(
     db: Database,
-    source: Source,
-    summary: IngestSummary,
+    announcements: list[Announcement],
+    nukes: list[NukeEvent],
     *,
-    fingerprint: str,
-    skip: int = 0,
-    batch_size: int = 50_000,
-    on_reject: Callable[[Reject], None] | None = None,
-    on_batch: Callable[[int], None] | None = None,
-) -> None:
-    """Stream one source into the store, committing its position with every batch."""
-    last = skip
-    for batch in source.batches(skip=skip, batch_size=batch_size):
-        progress = Progress(source.origin, fingerprint, batch.records_done, complete=False)
-        result = write_batch(db, batch, source.origin, progress)
-        summary.read += len(batch.announcements) + len(batch.rejects) + _standalone_nukes(batch)
+    origin: str | list[str | None] | None,
+    progress: Progress | list[Progress] | None = None,
+) -> WriteResult:
+    """Parse the announcements' names and write everything, with progress, in one transaction."""
+    names = [a.name for a in announcements]
+    sections = [a.section for a in announcements]
+    parsed = parse_columns(names, sections) if names else None
+    return db.write(announcements, parsed, nukes, origin=origin, progress=progress)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """Batches waiting to be written together."""
+
+    announcements: list[Announcement] = field(default_factory=list)
+    origins: list[str | None] = field(default_factory=list)
+    nukes: list[NukeEvent] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    progress: dict[str, Progress] = field(default_factory=dict)
+    records: int = 0
+    standalone_nukes: int = 0
+
+    def add(self, batch: SourceBatch, origin: str, progress: Progress) -> None:
+        self.announcements.extend(batch.announcements)
+        self.origins.extend([origin] * len(batch.announcements))
+        self.nukes.extend(batch.nukes)
+        self.rejects.extend(batch.rejects)
+        self.progress[origin] = progress
+        self.records += len(batch.announcements) + len(batch.rejects) + len(batch.nukes)
+        self.standalone_nukes += len(batch.nukes) - sum(1 for a in batch.announcements if a.nuke is not None)
+
+
+class _Writer:
+    """Accumulates source batches and writes them in transactions of about ``batch_size`` records."""
+
+    def __init__(
+        self,
+        db: Database,
+        summary: IngestSummary,
+        batch_size: int,
+        on_reject: Callable[[Reject], None] | None,
+    ) -> None:
+        self.db = db
+        self.summary = summary
+        self.batch_size = batch_size
+        self.on_reject = on_reject
+        self.pending = _Pending()
+
+    def add(self, batch: SourceBatch, progress: Progress) -> bool:
+        """Queue a batch; write when enough has gathered. Return whether a write happened."""
+        self.pending.add(batch, progress.origin, progress)
+        if self.pending.records >= self.batch_size:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Write everything queued in one transaction."""
+        pending, self.pending = self.pending, _Pending()
+        if not pending.progress:
+            return
+        result = write_batch(
+            self.db, pending.announcements, pending.nukes,
+            origin=pending.origins, progress=list(pending.progress.values()),
+        )  # fmt: skip
+        summary = self.summary
+        summary.read += len(pending.announcements) + len(pending.rejects) + pending.standalone_nukes
         summary.inserted += result.releases_inserted
         summary.present += result.releases_present
         summary.nukes += result.nukes_inserted
         summary.sightings += result.sightings_inserted
-        summary.rejected += len(batch.rejects)
-        if on_reject:
-            for reject in batch.rejects:
-                on_reject(reject)
-        if on_batch:
-            on_batch(batch.records_done)
-        last = batch.records_done
-    db.write([], None, (), progress=Progress(source.origin, fingerprint, last, complete=True))
+        summary.rejected += len(pending.rejects)
+        if self.on_reject:
+            for reject in pending.rejects:
+                self.on_reject(reject)
 
 
-def _standalone_nukes(batch: SourceBatch) -> int:
-    return len(batch.nukes) - sum(1 for a in batch.announcements if a.nuke is not None)
+def ingest_sources(
+    db: Database,
+    sources: Iterable[tuple[Source, str, int]],
+    summary: IngestSummary,
+    *,
+    batch_size: int = 50_000,
+    on_reject: Callable[[Reject], None] | None = None,
+    on_write: Callable[[str, int], None] | None = None,
+) -> None:
+    """Stream sources (each with its content fingerprint and records to skip) into the store."""
+    writer = _Writer(db, summary, batch_size, on_reject)
+    for source, fingerprint, skip in sources:
+        last = skip
+        for batch in source.batches(skip=skip, batch_size=batch_size):
+            last = batch.records_done
+            if writer.add(batch, Progress(source.origin, fingerprint, last, complete=False)) and on_write:
+                on_write(source.origin, last)
+        # An empty batch carries the "complete" mark, written with the next transaction.
+        writer.add(SourceBatch(records_done=last), Progress(source.origin, fingerprint, last, complete=True))
+        if on_write:
+            on_write(source.origin, last)
+    writer.flush()
 
 
 def ingest_paths(
@@ -106,29 +173,29 @@ def ingest_paths(
     files = expand_paths(paths)
     # Open every input first: an unknown format or bad rule fails before anything is written.
     sources = [
-        DumpSource(path.resolve(), fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone)
-        for path in files
+        DumpSource(path.resolve(), fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone) for path in files
     ]
     summary = IngestSummary(files=len(files))
-    for index, source in enumerate(sources):
-        fingerprint = source.fingerprint()
-        previous = db.progress(source.origin)
-        skip = 0
-        if previous is not None and previous.fingerprint == fingerprint and not force:
-            if previous.complete:
-                summary.files_skipped += 1
-                summary.skipped_origins.append(source.origin)
-                continue
-            skip = previous.records_done
+    index_of = {source.origin: i for i, source in enumerate(sources)}
 
-        def tick(done: int, origin: str = source.origin, i: int = index) -> None:
-            if on_tick:
-                summary.seconds = time.perf_counter() - started
-                on_tick(IngestTick(origin, i, len(files), done, summary))
+    def plan() -> Iterable[tuple[Source, str, int]]:
+        for source in sources:
+            fingerprint = source.fingerprint()
+            previous = db.progress(source.origin)
+            skip = 0
+            if previous is not None and previous.fingerprint == fingerprint and not force:
+                if previous.complete:
+                    summary.files_skipped += 1
+                    summary.skipped_origins.append(source.origin)
+                    continue
+                skip = previous.records_done
+            yield source, fingerprint, skip
 
-        ingest_source(
-            db, source, summary, fingerprint=fingerprint, skip=skip, batch_size=batch_size,
-            on_reject=on_reject, on_batch=tick,
-        )  # fmt: skip
+    def on_write(origin: str, done: int) -> None:
+        if on_tick:
+            summary.seconds = time.perf_counter() - started
+            on_tick(IngestTick(origin, index_of[origin] + 1, len(files), done, summary))
+
+    ingest_sources(db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write)
     summary.seconds = time.perf_counter() - started
     return summary
