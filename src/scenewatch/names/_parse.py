@@ -80,6 +80,7 @@ _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
+_WEBSITE = re.compile(r"(?i)^[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s+-\s+|\s*-\s*|\s+)")
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
 _RE_ACX = re.compile(r"([a-z0-9]{2,6})x\d")
@@ -513,6 +514,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         return _core_path(name, s, section)
     if "+" in s:
         s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
+    if s[:3].lower() == "www" or s[:4].lower() in ("{www", "[www", "(www"):
+        s = _WEBSITE.sub("", s, count=1)  # "www.site.tld - Title (2019) ..."
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
 
@@ -723,8 +726,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                         nxt[2] >= WEAK
                         or nxt[0] == "lang"
                         or (nxt[0] == "year" and kind in _BEFORE_YEAR and len(lows[i]) > 3 - (kind != "lang"))
+                    or nxt[0] == "sword"
                     )
-                ):
+                ) or (i + 1 < n and kind in _BEFORE_YEAR and seps[i + 1][-1:] in _OPENERS):
                     tend = i
             elif i > 0:
                 sp = seps[i]
@@ -963,6 +967,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             nums = []
         for i in nums:
             if i >= te:
+                if i <= te + 1 and infos[i][1] < 2000 and seps[i][-1:] == "[" and i + 1 < n and "]" in seps[i + 1]:
+                    cand = i  # "Title HD REMASTER][07][720p]": a bracketed number right after the title
                 break
             if i > 0 and infos[i][1] < 2000:
                 sp = seps[i]
