@@ -83,6 +83,7 @@ _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
 _WEBSITE = re.compile(r"(?i)^[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s+-\s+|\s*-\s*|\s+)")
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
+_RE_REVISION = re.compile(r"(proper|repack|rerip)\d")
 _RE_ACX = re.compile(r"([a-z0-9]{2,6})x\d")
 _RE_SUBLANG = re.compile(r"sub([a-z]{2,8})|([a-z]{2,8})subs?")
 _RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
@@ -205,6 +206,9 @@ def _classify(lo: str) -> tuple | None:
         vc = WORDS.get(m.group(2))
         if src is not None and vc is not None and src[0] == "src" and vc[0] == "vc":
             return ("src", src[1], STRONG, vc[1])  # "HDTVx264"
+    m = _RE_REVISION.fullmatch(lo)
+    if m:
+        return ("flag", m.group(1).upper(), STRONG)  # "REPACK2", "PROPER3"
     m = _RE_ACX.fullmatch(lo)
     if m:
         info = WORDS.get(m.group(1)) or WORDS.get(m.group(1)[1:])
@@ -934,8 +938,10 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         te = date_idx
     if year is None and air_date:
         year = int(air_date[:4])
+    if year is None and seasons and 1900 <= seasons[0] <= 2039:
+        year = seasons[0]  # "Show.S2014E18": the season is the year
     if year is None and n > 2 and infos[0] is not None and infos[0][0] == "year" and infos[1] is None and (
-        last_year is None
+        first_year_after is None
     ):
         year = infos[0][1]  # "2008 The Incredible Hulk": a leading year is the year when no other follows
         tstart_year = 1
