@@ -80,7 +80,9 @@ _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
-_WEBSITE = re.compile(r"(?i)^[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s+-\s+|\s*-\s*|\s+)")
+_WEBSITE = re.compile(
+    r"(?i)^(?:ww+[.,\s][^\n]{0,40}?\s-\s|[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s*-\s*|\s+))"
+)
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
 _RE_REVISION = re.compile(r"(proper|repack|rerip)\d")
@@ -491,6 +493,14 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         group = cand + tag
         s = s[:k]
         break
+    # a leading block of technical tokens goes to the end: "[720p] Title Season 1" -> "Title Season 1 [720p]"
+    if s[:1] == "[":
+        j = s.find("]")
+        if j > 1:
+            first = _SPLIT.split(s[1:j].strip(), 1)[0].lower()
+            lead = _info(first) if first else None
+            if lead is not None and lead[2] >= WEAK and lead[0] not in ("lang", "cat") and j + 1 < len(s):
+                s = s[j + 1 :] + " " + s[: j + 1]
     # anime style "[Group] Title - 01"
     if s and s[0] in "[【":
         close = "]" if s[0] == "[" else "】"
@@ -518,7 +528,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         return _core_path(name, s, section)
     if "+" in s:
         s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
-    if s[:3].lower() == "www" or s[:4].lower() in ("{www", "[www", "(www"):
+    if s[:2].lower() == "ww" or s[:4].lower() in ("{www", "[www", "(www"):
         s = _WEBSITE.sub("", s, count=1)  # "www.site.tld - Title (2019) ..."
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
@@ -699,6 +709,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 info = (kind, value, STRONG)
                 st = STRONG
                 infos[i + 1] = _CONT
+            elif kind == "sword" and nxt is not None and nxt[0] == "season" and lows[i] != "series":
+                kind = "tech"  # "Skins Season S01-S07": the word goes with the marker after it
+                st = STRONG
             elif kind == "sword" and prv is not None and prv[0] in ("num", "ord") and 0 < prv[1] < 100 and not seasons:
                 # "3rd Season", "4ª Temporada", "Vikings 3 Temporada"
                 if nums and nums[-1] == i - 1:
@@ -751,9 +764,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             if len(info) > 3 and video_codec is None:
                 video_codec = info[3]
         elif kind == "res":
-            if (resolution is None or (res_vague and lows[i][0].isdecimal())) and (st == STRONG or intech):
+            if (resolution is None or (res_vague and lows[i][-1] in "pi")) and (st == STRONG or intech):
                 resolution = value
-                res_vague = not lows[i][0].isdecimal()  # "4K" / "UHD" give way to a later "1080p"
+                res_vague = lows[i][-1] not in "pi"  # "4K" / "UHD" give way to a later "1080p"
         elif kind == "vc":
             if video_codec is None:
                 video_codec = info[1]
@@ -908,7 +921,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     j += 1
                 version = ".".join(parts_v)
         elif kind == "cat":
-            if st == STRONG or intech or info[1] in ("xxx", "ebook", "audiobook"):
+            if st == STRONG or intech or (value in ("xxx", "ebook", "audiobook") and i > 0):
                 cats += (value,)
         elif kind == "music":
             music_tokens += 1
