@@ -85,6 +85,9 @@ def default_sections(db: Database, event: date | None) -> list[Section]:
                 table=silent.head(40),
             )
         )
+    from scenewatch.report.analysis_sections import analysis_sections
+
+    sections.extend(analysis_sections(db, event))
     return sections
 
 
