@@ -597,7 +597,6 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     soft_end = -1
     year_after_idx = -1
     after_year = False
-    res_vague = False
     subs: tuple[str, ...] = ()
     sub_run = False
     for i in range(n):
@@ -764,9 +763,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             if len(info) > 3 and video_codec is None:
                 video_codec = info[3]
         elif kind == "res":
-            if (resolution is None or (res_vague and lows[i][-1] in "pi")) and (st == STRONG or intech):
-                resolution = value
-                res_vague = lows[i][-1] not in "pi"  # "4K" / "UHD" give way to a later "1080p"
+            if (resolution is None or lows[i][-1] in "pi") and (st == STRONG or intech):
+                resolution = value  # the last explicit "1080p" wins over "4K" / "UHD" and earlier ones
         elif kind == "vc":
             if video_codec is None:
                 video_codec = info[1]
