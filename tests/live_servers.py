@@ -53,7 +53,6 @@ Info = scenewatch live tests
 Listen = 127.0.0.1
 Ports = {port}
 MotdPhrase = scenewatch test server
-IncludeDir = {include}
 
 [Limits]
 MaxConnectionsIP = 0
@@ -63,6 +62,7 @@ PingTimeout = 30
 PongTimeout = 10
 
 [Options]
+IncludeDir = {include}
 DNS = no
 Ident = no
 PAM = no

@@ -210,6 +210,8 @@ from scenewatch import cli_web  # noqa: E402, I001
 cli_web.register(app)
 from scenewatch import cli_analysis  # noqa: E402, I001
 cli_analysis.register(app)
+from scenewatch import cli_live  # noqa: E402, I001
+cli_live.register(app)
 
 
 def main() -> None:

@@ -23,9 +23,8 @@ from typing import Any
 
 import duckdb
 
-from scenewatch.ingest import write_batch
+from scenewatch.names import parse_columns
 from scenewatch.records import Announcement, Gap, NukeEvent
-from scenewatch.sources.base import SourceBatch
 from scenewatch.sources.live.base import LiveSource
 from scenewatch.store.database import Database, WriteResult
 from scenewatch.store.writer import FlushInfo, StoreWriter
@@ -36,8 +35,11 @@ log = logging.getLogger("scenewatch.live")
 def parsing_write(
     db: Database, announcements: Sequence[Announcement], nukes: Sequence[NukeEvent], origin: str
 ) -> WriteResult:
-    """The ingest path: parse names, then the idempotent ``Database.write``."""
-    return write_batch(db, SourceBatch(list(announcements), list(nukes)), origin, None)
+    """The ingest path: parse names, then the idempotent ``Database.write`` (one transaction)."""
+    parsed = (
+        parse_columns([a.name for a in announcements], [a.section for a in announcements]) if announcements else None
+    )
+    return db.write(announcements, parsed, nukes, origin=origin)
 
 
 class WriterSink:

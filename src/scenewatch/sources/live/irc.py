@@ -267,6 +267,7 @@ class IrcSource(LiveSource):
         self.origin = f"{scheme}://{network.host}:{network.port}"
         self.nick = network.nick
         self.joined: set[str] = set()
+        self._nick_attempt = 0
         self._wanted = {c.lower(): c for c in network.channels}
         self._writer: asyncio.StreamWriter | None = None
         self._throttle = _Throttle(network.send_rate, network.send_burst)
@@ -328,6 +329,7 @@ class IrcSource(LiveSource):
         )
         self._writer = writer
         self.nick = net.nick
+        self._nick_attempt = 0
         if net.password:
             await self.send(f"PASS {net.password}")
         await self.send(f"NICK {self.nick}")
@@ -376,8 +378,13 @@ class IrcSource(LiveSource):
             backoff.reset()
             self.stats.connects += 1
             await self._join(list(self._wanted.values()))
-        elif command in ("433", "432", "436"):  # nick in use / erroneous / collision
-            self.nick = (self.nick[:12] + "_" + str(int(time.time() * 1000) % 1000))[:16]
+        elif command in ("433", "432", "436") and not self.stats.connected:  # nick in use / erroneous / collision
+            self._nick_attempt += 1
+            base, attempt = self.network.nick, self._nick_attempt
+            if command == "432" and attempt == 1 and len(base) > 9:  # RFC 1459 guarantees only 9 characters
+                self.nick = base[:9]
+            else:
+                self.nick = base[: 9 - len(str(attempt))] + str(attempt)
             await self.send(f"NICK {self.nick}")
         elif command == "JOIN" and msg.nick.lower() == self.nick.lower() and params:
             channel = params[0].lower()
