@@ -413,7 +413,8 @@ def _core_path(name: str, s: str, section: str | None) -> tuple:
     last = _from_path(s)  # the file name, with a season folder / show folder when it needs them
     candidates = [_core(last, section, False)]
     for folder in reversed(parts[:-1]):
-        candidates.append(_core(folder, section, False))
+        if "." in folder or "-" in folder or "_" in folder or any(ch.isdecimal() for ch in folder):
+            candidates.append(_core(folder, section, False))  # ("Movies", "Doctor Who" carry nothing)
     scores = [sum(1 for k in _EVIDENCE if c[k] is not None) for c in candidates]
     best = max(range(len(candidates)), key=lambda k: (scores[k], -k))
     merged = list(candidates[best])
@@ -597,6 +598,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     soft_end = -1
     year_after_idx = -1
     after_year = False
+    month_seen = False
     subs: tuple[str, ...] = ()
     sub_run = False
     for i in range(n):
@@ -926,6 +928,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         elif kind == "sport":
             if i == 0:
                 sport_first = True
+        elif kind == "month":
+            month_seen = True
     if tend < 0:
         tend = n
     if episode_word and not sxe_seen and year_after_idx > ep_first >= 0 and len(episodes) == 1 and not seasons:
@@ -1100,7 +1104,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     title, episode_title = episode_title, None
         if category == "ebook" and title:
             title, publisher = _ebook_title(toks, seps, 0, end, lows)
-        if air_date is None and n > 2:
+        if air_date is None and month_seen:
             d, cut, with_day = _month_date(infos, lows)
             if d is not None and (with_day or category in ("ebook", "music", "sports", "xxx")):
                 air_date = d
