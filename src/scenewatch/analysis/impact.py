@@ -1,7 +1,8 @@
 """Impact of an event on daily release volume, against a counterfactual fitted on the pre-event period.
 
 Model (per category and for all releases): daily counts ``y_t`` before the event follow a quasi-Poisson GLM
-``log E[y_t] = a + b·t + weekday_t`` (six weekday dummies, ``t`` in weeks, trend optional); dispersion φ is the
+``log E[y_t] = a + b·t + weekday_t`` (six weekday dummies, ``t`` in weeks, trend optional; a trend that would move
+the expectation by more than 1.5× over the post window is dropped for that series); dispersion φ is the
 Pearson χ²/df of the fit, inflated by the Bartlett-weighted autocorrelation of the residuals (lags 1–7) because the
 effect is a sum over many correlated days. The fit is extrapolated into the post period to give the expected count.
 Relative change = observed/expected − 1; its 95% interval combines parameter uncertainty (delta method on
@@ -42,6 +43,7 @@ class Fit:
     inflation: float
     pre: np.ndarray  # mask of pre-event days
     used: np.ndarray  # mask of days not touched by gaps
+    trend: bool = True  # whether the linear trend was kept
 
 
 def _design(days: pd.DatetimeIndex, event: date, trend: bool) -> np.ndarray:
@@ -54,8 +56,14 @@ def _design(days: pd.DatetimeIndex, event: date, trend: bool) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def fit_counterfactual(series: pd.Series, event: date, *, trend: bool = True, skip: set[date] | None = None) -> Fit:
-    """Fit the quasi-Poisson weekday(+trend) model on the days before ``event`` and predict every day."""
+def fit_counterfactual(
+    series: pd.Series, event: date, *, trend: bool = True, skip: set[date] | None = None, max_drift: float = 1.5
+) -> Fit:
+    """Fit the quasi-Poisson weekday(+trend) model on the days before ``event`` and predict every day.
+
+    A trend that would move the expectation by more than ``max_drift``× (either way) between the event and the end
+    of the window is not trusted: the series is refitted without it (``Fit.trend`` is then False).
+    """
     days = pd.DatetimeIndex(pd.to_datetime(series.index))
     y = series.to_numpy(dtype=float)
     x = _design(days, event, trend)
@@ -64,10 +72,15 @@ def fit_counterfactual(series: pd.Series, event: date, *, trend: bool = True, sk
     fit_mask = pre & used
     k = x.shape[1]
     if y[fit_mask].sum() == 0 or fit_mask.sum() <= k + 2:
-        return Fit(days, y, np.zeros(len(y)), x, np.zeros((k, k)), 1.0, 1.0, pre, used)
+        return Fit(days, y, np.zeros(len(y)), x, np.zeros((k, k)), 1.0, 1.0, pre, used, trend)
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
         result = sm.GLM(y[fit_mask], x[fit_mask], family=sm.families.Poisson()).fit(scale="X2")
+    if trend:
+        drift = math.exp(abs(float(result.params[1])) * max(float(x[:, 1].max()), 0.0))
+        if drift > max_drift:
+            refit = fit_counterfactual(series, event, trend=False, skip=skip)
+            return refit
     mu = np.exp(x @ result.params)
     resid = (y[fit_mask] - mu[fit_mask]) / np.sqrt(np.maximum(mu[fit_mask], 1e-9))
     inflation = 1.0
@@ -76,7 +89,7 @@ def fit_counterfactual(series: pd.Series, event: date, *, trend: bool = True, sk
         acf = [float(np.dot(r[:-lag], r[lag:]) / np.dot(r, r)) for lag in range(1, 8)]
         inflation = max(1.0, 1.0 + 2.0 * sum((1 - lag / 8) * a for lag, a in enumerate(acf, start=1)))
     cov = np.asarray(result.cov_params()) * inflation
-    return Fit(days, y, mu, x, cov, max(float(result.scale), 1.0), inflation, pre, used)
+    return Fit(days, y, mu, x, cov, max(float(result.scale), 1.0), inflation, pre, used, trend)
 
 
 def summarise(fit: Fit, mask: np.ndarray) -> dict[str, float]:
@@ -159,7 +172,7 @@ def impact(
     for key, fit in fitted.items():
         rows.append({"category": key, "pre_days": int((fit.pre & fit.used).sum()),
                      "post_days": int((~fit.pre & fit.used).sum()), **summarise(fit, ~fit.pre),
-                     "dispersion": fit.dispersion * fit.inflation})  # fmt: skip
+                     "dispersion": fit.dispersion * fit.inflation, "trend": fit.trend})  # fmt: skip
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame["_all"] = frame["category"] == ALL
