@@ -59,6 +59,7 @@ _ISSUE_WORDS = frozenset(("no", "nr", "issue", "ausgabe", "vol", "volume", "band
 # ----------------------------------------------------------------------------- tokeniser
 _SPLIT = re.compile(r"([\s._,;+&|\[\](){}*~!?#/\\<>:\"=-]+)")
 _OPENERS = frozenset("([{")
+_DOTTED = re.compile(r"[A-Za-z0-9.']+")
 _HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
 _PATHLIKE = re.compile(r"(?:^|\S)[/\\](?:\S|$)")
 _PATH_SPLIT = re.compile(r"[/\\]+")
@@ -534,15 +535,21 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
 
-    parts = _SPLIT.split(s)
-    toks = parts[0::2]
-    seps = ["", *parts[1::2]]  # seps[i] is the separator before toks[i]
-    if toks and toks[-1] == "":
-        toks.pop()
-        seps.pop()
-    if toks and toks[0] == "":
-        del toks[0]
-        del seps[0]
+    if "-" not in s and "." in s and _DOTTED.fullmatch(s) and ".." not in s and s[0] != ".":
+        # the common scene shape "Word.Word.2019.1080p.x264": a plain split is enough
+        toks = s.split(".")
+        seps = ["."] * len(toks)  # seps[i] is the separator before toks[i]
+        seps[0] = ""
+    else:
+        parts = _SPLIT.split(s)
+        toks = parts[0::2]
+        seps = ["", *parts[1::2]]
+        if toks and toks[-1] == "":
+            toks.pop()
+            seps.pop()
+        if toks and toks[0] == "":
+            del toks[0]
+            del seps[0]
     n = len(toks)
     lows = list(map(str.lower, toks))
     infos: list[tuple | None] = list(map(_CACHE_GET, lows))
