@@ -6,10 +6,16 @@ together with each file's progress, so per-transaction costs are paid per 50,000
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 
 from scenewatch.names import parse_columns
 from scenewatch.records import Announcement, NukeEvent, Reject
@@ -56,12 +62,31 @@ def write_batch(
     *,
     origin: str | list[str | None] | None,
     progress: Progress | list[Progress] | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> WriteResult:
-    """Parse the announcements' names and write everything, with progress, in one transaction."""
-    names = [a.name for a in announcements]
-    sections = [a.section for a in announcements]
-    parsed = parse_columns(names, sections) if names else None
+    """Parse the announcements' names (unless ``parsed`` is given) and write everything in one transaction."""
+    if parsed is None and announcements:
+        parsed = parse_columns([a.name for a in announcements], [a.section for a in announcements])
     return db.write(announcements, parsed, nukes, origin=origin, progress=progress)
+
+
+def _parse_to_arrow(names: list[str], sections: list[str | None]) -> pa.Table:
+    """Worker-side parse: columns as an Arrow table (cheap to send back between processes)."""
+    from scenewatch.store.database import PARSED_COLUMNS
+
+    columns = parse_columns(names, sections)
+    return pa.table({key: pa.array(columns[key], kind) for key, kind in PARSED_COLUMNS.items()})
+
+
+def parser_pool() -> ProcessPoolExecutor | None:
+    """A one-process pool that parses names while the main process reads and writes (None on one core).
+
+    ``SCENEWATCH_PARSE_WORKERS=0`` turns it off.
+    """
+    workers = int(os.environ.get("SCENEWATCH_PARSE_WORKERS", "1" if (os.cpu_count() or 1) > 1 else "0"))
+    if workers <= 0:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 @dataclass(slots=True)
@@ -87,7 +112,11 @@ class _Pending:
 
 
 class _Writer:
-    """Accumulates source batches and writes them in transactions of about ``batch_size`` records."""
+    """Accumulates source batches and writes them in transactions of about ``batch_size`` records.
+
+    With a parser pool, batch k is parsed in the worker while the main process reads batch k+1 and
+    writes batch k-1; writes stay in input order, so committed progress is always a prefix.
+    """
 
     def __init__(
         self,
@@ -95,12 +124,15 @@ class _Writer:
         summary: IngestSummary,
         batch_size: int,
         on_reject: Callable[[Reject], None] | None,
+        pool: ProcessPoolExecutor | None = None,
     ) -> None:
         self.db = db
         self.summary = summary
         self.batch_size = batch_size
         self.on_reject = on_reject
         self.pending = _Pending()
+        self.pool = pool
+        self.in_flight: tuple[_Pending, Future[pa.Table]] | None = None
 
     def add(self, batch: SourceBatch, progress: Progress) -> bool:
         """Queue a batch; write when enough has gathered. Return whether a write happened."""
@@ -111,13 +143,31 @@ class _Writer:
         return False
 
     def flush(self) -> None:
-        """Write everything queued in one transaction."""
+        """Send everything queued to be parsed and written (in order, one transaction per flush)."""
         pending, self.pending = self.pending, _Pending()
         if not pending.progress:
             return
+        if self.pool is None or not pending.announcements:
+            self._write(pending, None)
+            return
+        future = self.pool.submit(
+            _parse_to_arrow, [a.name for a in pending.announcements], [a.section for a in pending.announcements]
+        )
+        self.finish()
+        self.in_flight = (pending, future)
+
+    def finish(self) -> None:
+        """Write the batch still being parsed, if any."""
+        if self.in_flight is not None:
+            pending, future = self.in_flight
+            self.in_flight = None
+            table = future.result()
+            self._write(pending, {name: table.column(name).combine_chunks() for name in table.column_names})
+
+    def _write(self, pending: _Pending, parsed: dict[str, Any] | None) -> None:
         result = write_batch(
             self.db, pending.announcements, pending.nukes,
-            origin=pending.origins, progress=list(pending.progress.values()),
+            origin=pending.origins, progress=list(pending.progress.values()), parsed=parsed,
         )  # fmt: skip
         summary = self.summary
         summary.read += len(pending.announcements) + len(pending.rejects) + pending.standalone_nukes
@@ -139,9 +189,10 @@ def ingest_sources(
     batch_size: int = 50_000,
     on_reject: Callable[[Reject], None] | None = None,
     on_write: Callable[[str, int], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> None:
     """Stream sources (each with its content fingerprint and records to skip) into the store."""
-    writer = _Writer(db, summary, batch_size, on_reject)
+    writer = _Writer(db, summary, batch_size, on_reject, pool)
     for source, fingerprint, skip in sources:
         last = skip
         for batch in source.batches(skip=skip, batch_size=batch_size):
@@ -153,6 +204,7 @@ def ingest_sources(
         if on_write:
             on_write(source.origin, last)
     writer.flush()
+    writer.finish()
 
 
 def ingest_paths(
@@ -196,6 +248,13 @@ def ingest_paths(
             summary.seconds = time.perf_counter() - started
             on_tick(IngestTick(origin, index_of[origin] + 1, len(files), done, summary))
 
-    ingest_sources(db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write)
+    # Parsing in a second process pays off only for inputs of several batches.
+    large = sum(p.stat().st_size for p in files) > 64 * batch_size * 10
+    pool = parser_pool() if large else None
+    try:
+        ingest_sources(db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -277,7 +277,7 @@ _UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 def _announcement_table(
     announcements: Sequence[Announcement],
-    parsed: dict[str, list[Any]] | None,
+    parsed: dict[str, Any] | None,
     origin: str | Sequence[str | None] | None,
 ) -> pa.Table:
     count = len(announcements)
@@ -299,7 +299,7 @@ def _announcement_table(
     }
     for column, kind in PARSED_COLUMNS.items():
         values = parsed[column] if parsed is not None else [None] * count
-        columns[column] = pa.array(values, kind)
+        columns[column] = values.cast(kind) if isinstance(values, pa.Array) else pa.array(values, kind)
     # A group announced by the source wins over the one read from the name.
     announced_groups = [a.group for a in announcements]
     if any(announced_groups):
