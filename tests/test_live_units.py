@@ -110,7 +110,7 @@ def test_writer_batches_and_turns_a_crash_into_a_gap(db_path: Path) -> None:
         flush_events=500,
         flush_seconds=3600,
         heartbeat_seconds=3600,
-        on_batch=lambda i: flushes.append(i.announcements),
+        on_batch=lambda i: flushes.append(len(i.announcements)),
     )
     writer.start(["src"])
     writer.source_up("src")
@@ -131,10 +131,12 @@ def test_writer_batches_and_turns_a_crash_into_a_gap(db_path: Path) -> None:
     assert writer.last_cursor("src") == ("id:1200", NOW.replace(tzinfo=UTC))
     writer.source_up("src")
     assert writer.flush()
+    assert writer.submit(lambda d: d.count_releases()) == 1200  # other writers of the process go through the thread
     writer.stop()
     gap = db.con.execute("SELECT start_at, reason FROM gaps").fetchall()
     assert len(gap) == 1 and gap[0][0].replace(tzinfo=None) >= beat.replace(tzinfo=None) - timedelta(seconds=1)
     assert "killed" in gap[0][1]
     assert db.scalar("SELECT count(*) FROM releases WHERE name = 'Lost.In.The.Buffer-GRP'") == 0
     assert db.scalar("SELECT clean_stop FROM live_state") is True
+    assert writer.running is False
     db.close()

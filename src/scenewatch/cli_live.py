@@ -50,11 +50,11 @@ def listen(
     def on_batch(info: FlushInfo) -> None:
         if quiet:
             return
-        line = f"{info.at:%H:%M:%S} stored {info.announcements} announcements ({info.inserted} new)"
+        line = f"{info.at:%H:%M:%S} stored {len(info.announcements)} announcements ({info.inserted} new)"
         if info.nukes:
-            line += f", {info.nukes} nuke events"
-        if info.gaps:
-            line += f", {info.gaps} gaps"
+            line += f", {len(info.nukes)} nuke events"
+        for gap in info.gaps:
+            line += f"; gap {gap.source} {gap.start:%H:%M:%S}-{gap.end:%H:%M:%S} ({gap.reason})"
         out.print(line, highlight=False)
         out.file.flush()
 

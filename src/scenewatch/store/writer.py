@@ -20,9 +20,10 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -30,6 +31,7 @@ from scenewatch.records import Announcement, Gap, NukeEvent
 from scenewatch.store.database import Database, WriteResult
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WriteFn = Callable[[Database, Sequence[Announcement], Sequence[NukeEvent], str], WriteResult]
 
@@ -57,15 +59,15 @@ def plain_write(
 
 @dataclass(frozen=True, slots=True)
 class FlushInfo:
-    """What one flush wrote; passed to ``on_batch``."""
+    """What one flush committed; passed to ``on_batch`` (it has ``announcements`` and ``nukes`` like a SourceBatch,
+    so a web server's live hub can publish it as is)."""
 
-    announcements: int
-    nukes: int
+    announcements: list[Announcement]
+    nukes: list[NukeEvent]
     inserted: int
-    gaps: int
+    gaps: list[Gap]
     seconds: float
     at: datetime
-    oldest_received: float | None = None  # time.monotonic() of the oldest event in the batch
 
 
 @dataclass(slots=True)
@@ -162,6 +164,15 @@ class StoreWriter:
         self._queue.put(("flush", done))
         return done.wait(timeout)
 
+    def submit(self, work: Callable[[Database], T], timeout: float | None = 60.0) -> T:
+        """Run ``work(db)`` in the writer thread, after what is buffered, and return its result.
+
+        This is how another part of the same process (a web server's ingest endpoint) writes while the writer runs.
+        """
+        future: Future[T] = Future()
+        self._queue.put(("call", work, future))
+        return future.result(timeout)
+
     # -- readers (any thread) -------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A read cursor on the same database, safe to use from the calling thread (close it when done)."""
@@ -208,6 +219,11 @@ class StoreWriter:
                     buf = self._flush(buf)
                     last_beat = time.monotonic()
                     continue
+                elif kind == "call":
+                    buf = self._flush(buf)
+                    last_beat = time.monotonic()
+                    self._call(item[1], item[2])
+                    continue
                 elif kind == "stop":
                     stopping = True
             now = time.monotonic()
@@ -215,6 +231,17 @@ class StoreWriter:
             if stopping or buf.count >= self.flush_events or due or now - last_beat >= self.heartbeat_seconds:
                 buf = self._flush(buf, final=stopping)
                 last_beat = time.monotonic()
+
+    def _call(self, work: Callable[[Database], Any], future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            with self._lock:
+                result = work(self.db)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
 
     def _add(self, buf: _Buffer, origin: str, records: Sequence[Announcement | NukeEvent], received: float) -> None:
         anns, nukes = buf.events.setdefault(origin, ([], []))
@@ -232,15 +259,17 @@ class StoreWriter:
     def _flush(self, buf: _Buffer, *, final: bool = False) -> _Buffer:
         started = time.perf_counter()
         beat = _now()  # every event received before this moment is in ``buf``
-        inserted = announced = nuked = 0
+        inserted = 0
+        written_anns: list[Announcement] = []
+        written_nukes: list[NukeEvent] = []
         gaps: list[Gap] = []
         with self._lock:
             for origin, (anns, nukes) in buf.events.items():
                 try:
                     result = self._write(self.db, anns, nukes, origin)
                     inserted += result.releases_inserted
-                    announced += len(anns)
-                    nuked += len(nukes)
+                    written_anns += anns
+                    written_nukes += nukes
                 except Exception as exc:  # a failed write must become a visible gap, not a silent drop
                     self.write_errors += 1
                     log.exception("store write failed for %s (%d events)", origin, len(anns) + len(nukes))
@@ -253,13 +282,13 @@ class StoreWriter:
                 self.write_errors += 1
                 log.exception("live state update failed")
         self.flushes += 1
-        self.events_written += announced + nuked
+        self.events_written += len(written_anns) + len(written_nukes)
         for waiter in buf.waiters:
             waiter.set()
-        if self.on_batch is not None and (announced or nuked or gaps):
+        if self.on_batch is not None and (written_anns or written_nukes or gaps):
             try:
                 self.on_batch(
-                    FlushInfo(announced, nuked, inserted, len(gaps), time.perf_counter() - started, beat, buf.first)
+                    FlushInfo(written_anns, written_nukes, inserted, gaps, time.perf_counter() - started, beat)
                 )
             except Exception:
                 log.exception("on_batch callback failed")
@@ -296,6 +325,8 @@ class StoreWriter:
     def _apply(self, ops: list[tuple[Any, ...]], failed: list[Gap], beat: datetime, final: bool) -> list[Gap]:
         con = self.db.con
         gaps: list[Gap] = list(failed)
+        last_cursor = {op[1]: i for i, op in enumerate(ops) if op[0] == "cursor"}
+        ops = [op for i, op in enumerate(ops) if op[0] != "cursor" or last_cursor[op[1]] == i]  # one UPDATE each
         con.execute("BEGIN TRANSACTION")
         try:
             for op in ops:
