@@ -160,6 +160,9 @@ def groups_command(
     ] = None,
     clusters: Annotated[bool, typer.Option("--clusters", help="Clusters of groups that stopped together.")] = False,
     window_days: Annotated[float, typer.Option("--window-days", help="For --vanished-with.")] = 3.0,
+    within: Annotated[
+        float | None, typer.Option("--within", help="--dormant: only groups whose last release is this recent (days).")
+    ] = None,
     min_releases: Annotated[int, typer.Option("--min-releases")] = 5,
     limit: Annotated[int, typer.Option("--limit", help="Rows to show (0: all).")] = 50,
     as_json: JsonFlag = False,
@@ -179,7 +182,8 @@ def groups_command(
 
                 last = data_span(database)[1]
                 day = date.fromordinal(last.toordinal() + 1) if last else date.today()
-            frame, title = dormancy(database, day, min_releases=min_releases), f"dormant groups as of {day}"
+            frame = dormancy(database, day, min_releases=min_releases, within_days=within)
+            title = f"dormant groups as of {day}"
             frame = frame.drop(columns=["sections"])
         elif vanished_with_group is not None:
             frame = vanished_with(database, vanished_with_group, window_days, as_of=day, min_releases=min_releases)

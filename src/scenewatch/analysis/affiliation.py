@@ -32,7 +32,7 @@ def _default_as_of(db: Database, as_of: date | None) -> date:
 
 
 def _sections(value: object) -> set[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, list | tuple | np.ndarray) and pd.isna(value)):
         return set()
     return {str(v) for v in value}  # type: ignore[union-attr]
 

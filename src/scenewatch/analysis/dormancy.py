@@ -7,6 +7,7 @@ of ``s`` days is ``(1 − p)^s`` and the score is ``−log10`` of it (3 = one in
 
 Re-listings: feeds sometimes list old releases late; a name carrying a year more than ``relist_years`` before the
 year of its pre time is treated as a re-listing and ignored (simple; it also ignores genuine releases of old films).
+The year is the parsed one or, failing that, the first stand-alone 19xx/20xx in the name.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from scenewatch.analysis._common import ts, with_warnings
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
 
-RELIST_FILTER = "(year IS NULL OR year >= year(pre_at) - ?)"
+# the year of the name: the parsed one, else the first 19xx/20xx standing alone between separators
+NAME_YEAR = "coalesce(year, TRY_CAST(nullif(regexp_extract(name, '[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)', 1), '') AS INTEGER))"
+RELIST_FILTER = f"({NAME_YEAR} IS NULL OR {NAME_YEAR} >= year(pre_at) - ?)"
 
 
 def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
@@ -44,9 +47,14 @@ def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_y
 
 
 def dormancy(
-    db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2, limit: int | None = None
-) -> pd.DataFrame:
-    """Groups ranked by how improbable their current silence is: score = −log10 P(silence this long)."""
+    db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2, limit: int | None = None,
+    within_days: float | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Groups ranked by how improbable their current silence is: score = −log10 P(silence this long).
+
+    ``within_days`` keeps only groups whose last release is at most that many days before ``as_of`` (recent stops,
+    e.g. the days after an event, rather than groups long gone).
+    """
     frame = group_activity(db, as_of, min_releases=min_releases, relist_years=relist_years)
     if frame.empty:
         return with_warnings(frame, [f"no group has {min_releases}+ releases before {as_of}"])
@@ -59,6 +67,8 @@ def dormancy(
     frame["expected_gap"] = 1 / p
     frame["score"] = -frame["silence_days"] * np.log10(1 - p)
     frame["longest_gap_days"] = frame["longest_gap_days"].fillna(0).astype(float)
+    if within_days is not None:
+        frame = frame[frame["silence_days"] <= within_days]
     frame = frame.sort_values("score", ascending=False, ignore_index=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     columns = ["rank", "group", "first_pre", "last_pre", "releases", "active_days", "lifespan_days", "silence_days",
