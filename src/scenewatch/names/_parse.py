@@ -8,6 +8,7 @@ scenewatch relies on.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -1392,12 +1393,18 @@ def parse_many(names: Sequence[str], sections: Sequence[str | None] | None = Non
     """Parse a batch of names (sections aligned with names, or None)."""
     core = _core
     build = _build
-    if sections is None:
-        return [build(core(n if n.__class__ is str else str(n or ""), None)) for n in names]
-    return [
-        build(core(n if n.__class__ is str else str(n or ""), s))
-        for n, s in zip(names, sections, strict=True)
-    ]
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects that never form cycles
+    try:
+        if sections is None:
+            return [build(core(n if n.__class__ is str else str(n or ""), None)) for n in names]
+        return [
+            build(core(n if n.__class__ is str else str(n or ""), s))
+            for n, s in zip(names, sections, strict=True)
+        ]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def format_rows(parsed: Iterable[ParsedName]) -> list[dict[str, Any]]:
@@ -1405,47 +1412,41 @@ def format_rows(parsed: Iterable[ParsedName]) -> list[dict[str, Any]]:
     return [{"name": p.name, **p.to_dict()} for p in parsed]
 
 
-_COLUMN_INDEX = {
-    "title": 1,
-    "year": 2,
-    "season": 3,
-    "episode": 4,
-    "air_date": 5,
-    "resolution": 6,
-    "source": 7,
-    "video_codec": 8,
-    "audio_codec": 9,
-    "language": 10,
-    "group": 11,
-    "category": 12,
-    "flags": 13,
-    "service": 14,
-    "platform": 15,
-    "version": 16,
-}
-
-
 def parse_columns(
     names: Sequence[str], sections: Sequence[str | None] | None = None
 ) -> dict[str, list[Any]]:
-    """Parse a batch into columns keyed by ``STORE_COLUMNS`` (the shape the store inserts)."""
-    it: Iterable[tuple]
-    if sections is None:
-        it = (_core(n if isinstance(n, str) else str(n or ""), None) for n in names)
-    else:
-        it = (
-            _core(n if isinstance(n, str) else str(n or ""), s)
-            for n, s in zip(names, sections, strict=True)
-        )
-    rows = list(it)
-    columns: dict[str, list[Any]] = {}
-    if not rows:
-        return {key: [] for key in STORE_COLUMNS}
-    transposed = list(zip(*rows, strict=True))
-    for key, kind in STORE_COLUMNS.items():
-        col = transposed[_COLUMN_INDEX[key]]
-        if kind.startswith("list"):
-            columns[key] = [list(v) for v in col]
-        else:
-            columns[key] = list(col)
-    return columns
+    """Parse a batch into columns keyed by ``STORE_COLUMNS`` (the shape the store inserts).
+
+    The ingest hot path: no ParsedName per row, values appended straight into the column lists.
+    """
+    if sections is not None and len(sections) != len(names):
+        raise ValueError("sections must be aligned with names")
+    cols: list[list[Any]] = [[] for _ in STORE_COLUMNS]
+    (title, year, season, episode, air_date, resolution, source, video_codec, audio_codec, language,
+     group, category, flags, service, platform, version) = (c.append for c in cols)
+    core = _core
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects that never form cycles
+    try:
+        for k, n in enumerate(names):
+            r = core(n if n.__class__ is str else str(n or ""), None if sections is None else sections[k])
+            title(r[1])
+            year(r[2])
+            season(r[3])
+            episode(r[4])
+            air_date(r[5])
+            resolution(r[6])
+            source(r[7])
+            video_codec(r[8])
+            audio_codec(r[9])
+            language(list(r[10]))
+            group(r[11])
+            category(r[12])
+            flags(list(r[13]))
+            service(r[14])
+            platform(r[15])
+            version(r[16])
+    finally:
+        if enabled:
+            gc.enable()
+    return dict(zip(STORE_COLUMNS, cols, strict=True))
