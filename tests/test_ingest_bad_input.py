@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.helpers import run_cli
 
 from scenewatch.ingest import ingest_paths
 from scenewatch.records import Reject
 from scenewatch.store import Database
+from tests.helpers import run_cli
 
 GOOD = {"name": "Good.Movie.2020.1080p.BluRay.x264-GRP", "pre_at": 1597831200, "section": "X264-HD"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -159,6 +160,29 @@ def simulate(
 
 
 @app.command()
+def reparse(
+    db: DbOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-parse every release, not only stale ones.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Re-parse stored release names after a parser upgrade (only rows parsed by another version)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from scenewatch.reparse import reparse as reparse_store
+
+    with open_db(db) as database:
+        progress = Progress(
+            "[bold]reparse", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, disable=quiet
+        )
+        task = progress.add_task("reparse", total=None)
+        with progress:
+            count = reparse_store(
+                database, force=force, on_batch=lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    out.print(f"re-parsed {count:,} releases" if count else "every release is parsed by the current parser")
+
+
+@app.command()
 def report(
     out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("scenewatch-report.html"),
     db: DbOption = None,
@@ -206,12 +230,10 @@ def demo(
     run_demo(directory, scale=scale, seed=seed, console=out, progress_console=err)
 
 
-from scenewatch import cli_web  # noqa: E402, I001
-cli_web.register(app)
-from scenewatch import cli_analysis  # noqa: E402, I001
-cli_analysis.register(app)
-from scenewatch import cli_live  # noqa: E402, I001
-cli_live.register(app)
+# Command groups live in their own modules and register themselves, like built-in plugins.
+COMMAND_MODULES = ("scenewatch.cli_analysis", "scenewatch.cli_live", "scenewatch.cli_web")
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
 
 
 def main() -> None:

@@ -19,8 +19,11 @@ import pyarrow as pa
 
 from scenewatch.names import parse_columns
 from scenewatch.records import Announcement, NukeEvent, Reject
+from scenewatch.reparse import parser_version
 from scenewatch.sources import DumpSource, Source, SourceBatch, expand_paths
 from scenewatch.store import Database, Progress, WriteResult
+
+_PARSER_VERSION = parser_version()
 
 
 @dataclass(slots=True)
@@ -67,7 +70,7 @@ def write_batch(
     """Parse the announcements' names (unless ``parsed`` is given) and write everything in one transaction."""
     if parsed is None and announcements:
         parsed = parse_columns([a.name for a in announcements], [a.section for a in announcements])
-    return db.write(announcements, parsed, nukes, origin=origin, progress=progress)
+    return db.write(announcements, parsed, nukes, origin=origin, progress=progress, parser_version=_PARSER_VERSION)
 
 
 def _parse_to_arrow(names: list[str], sections: list[str | None]) -> pa.Table:

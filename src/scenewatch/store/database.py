@@ -161,12 +161,17 @@ class Database:
         *,
         origin: str | Sequence[str | None] | None = None,
         progress: Progress | Sequence[Progress] | None = None,
+        parser_version: int | None = None,
     ) -> WriteResult:
         """Write one batch in one transaction, with the inputs' progress: all of it lands, or none.
 
         ``origin`` names where the announcements came from (one value, or one per announcement).
         """
         table = _announcement_table(announcements, parsed, origin)
+        if table.num_rows:
+            table = table.append_column(
+                "parser_version", pa.repeat(pa.scalar(parser_version, pa.int32()), table.num_rows)
+            )
         progresses = [progress] if isinstance(progress, Progress) else list(progress or [])
         nuke_table = _nuke_table(nukes)
         con = self.con
@@ -200,6 +205,40 @@ class Database:
             raise
         # Every announcement that did not create a release was already present (in the store or the batch).
         return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
+
+    def update_parsed(self, ids: Sequence[int], parsed: dict[str, Any], parser_version: int) -> int:
+        """Replace the parsed columns of existing releases (after a parser upgrade); return rows changed."""
+        table = pa.table(
+            {
+                "id": pa.array(ids, pa.uint64()),
+                **{
+                    column: values.cast(kind) if isinstance(values, pa.Array) else pa.array(values, kind)
+                    for column, kind in PARSED_COLUMNS.items()
+                    for values in [parsed[column]]
+                },
+            }
+        )
+        assignments = ", ".join(
+            f'{"grp" if c == "group" else c} = u."{c}"'
+            if c != "air_date"
+            else "air_date = TRY_CAST(u.air_date AS DATE)"
+            for c in PARSED_COLUMNS
+        )
+        con = self.con
+        con.register("reparsed", table)
+        try:
+            con.execute("BEGIN TRANSACTION").fetchall()
+            changed = con.execute(
+                f"UPDATE releases SET {assignments}, parser_version = ? FROM reparsed u WHERE releases.id = u.id",
+                [parser_version],
+            ).fetchall()
+            con.execute("COMMIT").fetchall()
+        except BaseException:
+            con.execute("ROLLBACK").fetchall()
+            raise
+        finally:
+            con.unregister("reparsed")
+        return int(changed[0][0]) if changed else 0
 
     def add_gap(self, gap: Gap) -> None:
         """Record a period during which a source was not listening."""
@@ -246,7 +285,8 @@ SELECT
     any_value(language) AS language, any_value("group") AS grp,
     coalesce(any_value(category) FILTER (WHERE category IS NOT NULL), 'other') AS category,
     any_value(flags) AS flags, any_value(service) AS service, any_value(platform) AS platform,
-    any_value(version) AS version
+    any_value(version) AS version,
+    any_value(parser_version) AS parser_version
 FROM staged
 GROUP BY id
 ON CONFLICT (id) DO UPDATE SET
