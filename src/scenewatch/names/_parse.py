@@ -209,7 +209,7 @@ def _classify(lo: str) -> tuple | None:
         src = WORDS.get(m.group(1))
         vc = WORDS.get(m.group(2))
         if src is not None and vc is not None and src[0] == "src" and vc[0] == "vc":
-            return ("src", src[1], STRONG, vc[1])  # "HDTVx264"
+            return ("srcv", (src[1], vc[1]), STRONG)  # "HDTVx264"
     m = _RE_REVISION.fullmatch(lo)
     if m:
         return ("flag", m.group(1).upper(), STRONG)  # "REPACK2", "PROPER3"
@@ -228,7 +228,7 @@ def _classify(lo: str) -> tuple | None:
     if m:
         base = WORDS.get(m.group(1))
         codec = base[1] if base else m.group(1)
-        return ("ac", codec, STRONG, m.group(2) + "." + (m.group(3) or "0") if m.group(3) else m.group(2))
+        return ("acch", (codec, m.group(2) + "." + (m.group(3) or "0")), STRONG)
     m = _RE_SEASONWORD.fullmatch(lo)
     if m:
         return ("season", int(m.group(1)), STRONG)
@@ -619,7 +619,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             continue
         if info is _CONT:
             continue
-        kind, value, st = info[0], info[1], info[2]
+        kind, value, st = info
         # ---- conversions that need the neighbours (only tokens that are not strong on their own)
         if st == STRONG:
             if kind == "date":
@@ -770,22 +770,32 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 source_weak = st != STRONG
             if value[0] != "web":
                 has_video_src = True
-            if len(info) > 3 and video_codec is None:
-                video_codec = info[3]
+        elif kind == "srcv":  # "HDTVx264"
+            if source is None or source_weak:
+                source, source_detail = value[0]
+                source_weak = False
+            has_video_src = value[0][0] != "web"
+            if video_codec is None:
+                video_codec = value[1]
         elif kind == "res":
             if (resolution is None or lows[i][-1] in "pi") and (st == STRONG or intech):
                 resolution = value  # the last explicit "1080p" wins over "4K" / "UHD" and earlier ones
         elif kind == "vc":
             if video_codec is None:
                 video_codec = info[1]
+        elif kind == "acch":  # "DDP5", "AAC2.0"
+            if value[0] not in audio:
+                audio += (value[0],)
+            channels = value[1]
+            if i + 1 < n and lows[i + 1] in ("0", "1") and seps[i + 1] == "." and infos[i + 1] is not _CONT:
+                channels = value[1][0] + "." + lows[i + 1]
+                infos[i + 1] = _CONT
         elif kind == "ac":
             if not intech and st != STRONG:
                 continue
             if value not in audio:
                 audio += (value,)
-            if len(info) > 3:
-                channels = info[3]
-            elif lows[i][-1].isdecimal() and i + 1 < n and lows[i + 1] in ("0", "1") and (
+            if lows[i][-1].isdecimal() and i + 1 < n and lows[i + 1] in ("0", "1") and (
                 infos[i + 1] is not _CONT
             ):
                 channels = lows[i][-1] + "." + lows[i + 1]
