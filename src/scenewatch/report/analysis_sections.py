@@ -140,11 +140,19 @@ def analysis_sections(db: Database, event: date | None) -> list:
         _warned("Binary segmentation on weekday-adjusted log daily counts, BIC-style penalty.", breaks),
         changepoint_figure(db, breaks, event, found_gaps), breaks[breaks["rank"] <= 2].reset_index(drop=True),
     ))  # fmt: skip
-    as_of = event + timedelta(days=1) if event is not None else last + timedelta(days=1)
-    quiet = dormancy(db, as_of).head(25).drop(columns=["sections", "activity"])
-    sections.append(Section(f"Most improbably silent groups as of {as_of}",
-                            "Score = −log10 of the chance of a silence this long given the group's own activity.",
-                            table=quiet))  # fmt: skip
+    if event is not None:  # who stopped around the event: recent stops only, three days on
+        as_of, within = event + timedelta(days=3), 7.0
+    else:
+        as_of, within = last + timedelta(days=1), None
+    quiet = dormancy(db, as_of, min_releases=20, within_days=within).head(25).drop(columns=["sections", "activity"])
+    note = " Only groups whose last release is at most 7 days old." if within else ""
+    sections.append(
+        Section(
+            f"Most improbably silent groups as of {as_of}",
+            "Score = −log10 of the chance of a silence this long given the group's own activity." + note,
+            table=quiet,
+        )
+    )
     clusters = vanished_clusters(db, last + timedelta(days=1))
     if len(clusters):
         sections.append(Section("Groups that stopped together",
