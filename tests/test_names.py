@@ -167,3 +167,24 @@ def test_subtitles_and_languages():
 def test_season_lists():
     assert parse("Show Season 1, 2 & 3 Complete 720p").seasons == (1, 2, 3)
     assert parse("Show.Name.Season.1-3.720p.HDTV").seasons == (1, 2, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("Artist-Title-DDC-1080p-x264-2023-GRP", "musicvideo"),
+        ("Game.Title-CODEX", "game"),
+        ("Game.Title.PS5-DUPLEX", "game"),
+        ("Author-Title-AUDIOBOOK-WEB-DE-2021-GRP", "audiobook"),
+        ("NBA.2023.05.02.Lakers.vs.Warriors.720p.WEB.h264-GRP", "sports"),
+        ("Some.Magazine.June.2023.PDF-GRP", "ebook"),
+        ("[SubsPlease] Anime Title - 1047 (1080p) [ABCDEF12].mkv", "anime"),
+    ],
+)
+def test_categories(name, category):
+    assert parse(name).category == category
+
+
+def test_non_latin_titles():
+    assert parse("Тест.Название.2020.1080p.WEB-DL.H264-GRP").title == "Тест Название"
+    assert parse("東京.2020.1080p.WEB-DL.H264-GRP").title == "東京"

@@ -16,6 +16,7 @@ from typing import Any
 
 from scenewatch.names._tables import (
     EXTENSIONS,
+    GROUP_CATEGORY,
     LANG_CODES,
     NEVER,
     PHRASE_FIRST,
@@ -87,6 +88,7 @@ _WEBSITE = re.compile(
 )
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
+_RE_MULTI_N = re.compile(r"multi\d{1,2}")
 _RE_REVISION = re.compile(r"(proper|repack|rerip)\d")
 _RE_ACX = re.compile(r"([a-z0-9]{2,6})x\d")
 _RE_SUBLANG = re.compile(r"sub([a-z]{2,8})|([a-z]{2,8})subs?")
@@ -210,6 +212,9 @@ def _classify(lo: str) -> tuple | None:
         vc = WORDS.get(m.group(2))
         if src is not None and vc is not None and src[0] == "src" and vc[0] == "vc":
             return ("srcv", (src[1], vc[1]), STRONG)  # "HDTVx264"
+    m = _RE_MULTI_N.fullmatch(lo)
+    if m:
+        return ("flag", "MULTI", WEAK)  # "MULTi10": ten languages
     m = _RE_REVISION.fullmatch(lo)
     if m:
         return ("flag", m.group(1).upper(), STRONG)  # "REPACK2", "PROPER3"
@@ -948,6 +953,15 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 sport_first = True
         elif kind == "month":
             month_seen = True
+        elif kind == "vword":  # "Build.12345"
+            if i + 1 < n and lows[i + 1].isdecimal() and i > 0:
+                if version is None:
+                    version = lows[i + 1]
+                infos[i + 1] = _CONT
+                if soft_end < 0:
+                    soft_end = i
+                if tend < 0:
+                    tend = i
     if tend < 0:
         tend = n
     if episode_word and not sxe_seen and year_after_idx > ep_first >= 0 and len(episodes) == 1 and not seasons:
@@ -1068,7 +1082,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
     has_ep = bool(seasons or episodes or air_date)
     has_picture = resolution is not None or video_codec is not None or bool(hdr)
-    if has_picture and not cats and platform is None and not sport_first and not bracket_group and "_" not in s:
+    if has_picture and not cats and platform is None and not sport_first and not bracket_group and "_" not in s and (
+        "." in s or " " in s
+    ):
         category = "tv" if has_ep else "movie"  # the common case, decided without the full rules
     else:
         category = _category(
@@ -1086,12 +1102,12 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 category = hint
             elif category == "music" and hint in ("audiobook", "musicvideo"):
                 category = hint
-    if category is None:
-        category = "other"
+    if category is None or (category == "movie" and not has_video and year is None):
+        category = _group_category(group) or category or "other"
 
     # ---- title
     title = artist = album = publisher = episode_title = fmt = None
-    if category in _MUSIC_CATEGORIES and (category != "musicvideo" or "_" in s):
+    if category in _MUSIC_CATEGORIES and (category != "musicvideo" or "_" in s or "." not in s):
         if last_year is not None:
             year = last_year
         artist, album, title, langs = _music_fields(s, langs)
@@ -1142,6 +1158,19 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 ):
                     fmt = toks[i].upper()
 
+    if category == "xxx" and air_date is None and 0 < tstart + 1 < n:
+        # "Site.23.05.02.Performer.Name.XXX": a two-digit-year date after the site name
+        i = tstart + 1
+        if i + 2 < n and all(len(lows[j]) == 2 and lows[j].isdecimal() for j in (i, i + 1, i + 2)):
+            m_, d_ = int(lows[i + 1]), int(lows[i + 2])
+            if 1 <= m_ <= 12 and 1 <= d_ <= 31:
+                air_date = f"20{lows[i]}-{m_:02d}-{d_:02d}"
+                year = int(air_date[:4])
+                publisher = toks[tstart]
+                k = i + 3
+                while k < n and (infos[k] is None or infos[k][2] == NEVER):
+                    k += 1
+                title = " ".join(toks[i + 3 : k]) or title
     if category in _VIDEO_CATEGORIES and (category != "other" or has_video):
         typ = "episode" if (seasons or episodes or date_idx >= 0) else "movie"
     else:
@@ -1261,11 +1290,13 @@ def _category(
                 return "game" if gameish else "software"
             if gameish:
                 return "game"
-    if not seasons and (not has_video or "_" in s or "musicvideo" in cats):
+    if not seasons and (not has_video or "_" in s or "musicvideo" in cats or ("." not in s and " " not in s)):
         tail = s.rstrip(")")
         ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdecimal() and tail[-4:-2] in ("19", "20")
         if has_video:
-            if "musicvideo" in cats or (ends_year and "_" in s):
+            if "musicvideo" in cats or (
+                ends_year and ("_" in s or (" " not in s and "." not in s and s.count("-") >= 2))
+            ):
                 return "musicvideo"
         elif not (episodes and not ends_year) and (
             music_tokens
@@ -1281,6 +1312,10 @@ def _category(
     if has_video or year is not None or source is not None:
         return "movie"
     return None
+
+
+def _group_category(group: str | None) -> str | None:
+    return GROUP_CATEGORY.get(group.lower()) if group else None
 
 
 def _music_fields(

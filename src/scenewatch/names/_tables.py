@@ -59,6 +59,7 @@ WORDS, PHRASES, PHRASE_FIRST, LANG_CODES = _load()
 PHRASE_MAX = max((len(p) for p in PHRASES), default=1)
 assert PHRASE_MAX <= 3, "phrases are at most three words"
 
+GROUP_CATEGORY = {row[0]: row[1] for row in _rows("groups.tsv")}
 EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv"))
 SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
 
