@@ -71,19 +71,51 @@ RequireAuthPing = yes
 """
 
 
-class Ngircd:
-    """A real ngircd on 127.0.0.1 with a temp config; ``restart`` keeps the port."""
+# RFC 7919 ffdhe2048, so ngircd (GnuTLS) need not generate DH parameters for seconds at every start.
+FFDHE2048 = """\
+-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+"""
+OPENSSL = shutil.which("openssl")
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+
+class Ngircd:
+    """A real ngircd on 127.0.0.1 with a temp config; ``restart`` keeps the port; ``tls=True`` adds a TLS port."""
+
+    def __init__(self, directory: Path, port: int | None = None, *, tls: bool = False) -> None:
         if NGIRCD is None:
             raise RuntimeError("ngircd is not installed")
         self.port = port or free_port()
+        self.tls_port: int | None = None
         self.directory = directory
         include = directory / "conf.d"
         include.mkdir(parents=True, exist_ok=True)
         self.conf = directory / "ngircd.conf"
-        self.conf.write_text(NGIRCD_CONF.format(port=self.port, include=include), encoding="utf-8")
-        for path in (directory, include, self.conf):
+        text = NGIRCD_CONF.format(port=self.port, include=include)
+        self.cert = directory / "cert.pem"
+        files = [self.conf]
+        if tls:
+            if OPENSSL is None:
+                raise RuntimeError("openssl is not installed")
+            key, dh = directory / "key.pem", directory / "dh.pem"
+            subprocess.run(
+                [OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                 str(self.cert), "-days", "2", "-subj", "/CN=localhost",
+                 "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            dh.write_text(FFDHE2048, encoding="ascii")
+            self.tls_port = free_port()
+            text += f"\n[SSL]\nCertFile = {self.cert}\nKeyFile = {key}\nDHFile = {dh}\nPorts = {self.tls_port}\n"
+            files += [key, dh, self.cert]
+        self.conf.write_text(text, encoding="utf-8")
+        for path in (directory, include, *files):
             path.chmod(0o755 if path.is_dir() else 0o644)
         self.log = directory / "ngircd.log"
         self.proc: subprocess.Popen[bytes] | None = None

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.live_servers import FakePredbApi, LoopThread, wait_until
 
 from scenewatch.live import LiveRunner
 from scenewatch.sources.live import ApiConfig, HttpApiSource
 from scenewatch.sources.live.http_api import retry_after_seconds
 from scenewatch.store import Database
+from tests.live_servers import FakePredbApi, LoopThread, wait_until
 
 
 @pytest.fixture
@@ -101,3 +101,21 @@ def test_retry_after_forms() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_a_live_source_is_also_a_plain_source(loop: LoopThread) -> None:
+    from scenewatch.sources import Source
+
+    api = FakePredbApi(loop)
+    for i in range(3):
+        api.add(f"Plain.Source.{i}-GRP")
+    source = _source(api)
+    assert isinstance(source, Source)
+    batches = source.batches(batch_size=10)
+    seen: list[str] = []
+    for batch in batches:
+        seen += [a.name for a in batch.announcements]
+        if len(seen) >= 3:
+            break
+    batches.close()  # stops the private listener thread
+    assert sorted(seen) == [f"Plain.Source.{i}-GRP" for i in range(3)]

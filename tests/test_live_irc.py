@@ -6,6 +6,7 @@ Needs the `ngircd` binary (Debian/Ubuntu: `apt-get install -y ngircd`); skipped 
 from __future__ import annotations
 
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.live_servers import NGIRCD, IrcBot, Ngircd, wait_until
 
 from scenewatch.live import LiveRunner, load_config
 from scenewatch.sources.live import IrcNetwork, IrcSource
 from scenewatch.store import Database
+from tests.live_servers import NGIRCD, IrcBot, Ngircd, wait_until
 
 pytestmark = pytest.mark.skipif(NGIRCD is None, reason="ngircd is not installed (apt-get install -y ngircd)")
 
@@ -146,3 +147,25 @@ def test_sigkill_is_recorded_as_a_gap_on_restart(ircd: Ngircd, bot: IrcBot, db_p
         kept = _count(runner, "SELECT count(*) FROM releases WHERE name LIKE 'Kept.Before.The.Kill%'")
     assert kept == 1
     db.close()
+
+
+def test_ircs_with_a_self_signed_certificate(tmp_path: Path, db_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (needed to make the test certificate)")
+    server = Ngircd(tmp_path / "ircd-tls", tls=True)
+    server.start()
+    bot = IrcBot(server.port)
+    try:
+        url = f"ircs://127.0.0.1:{server.tls_port}/#pre?cafile={server.cert}"
+        source = IrcSource(IrcNetwork.from_url(url, backoff_base=0.2, backoff_cap=1.0))
+        assert source.origin == f"ircs://127.0.0.1:{server.tls_port}"
+        db = Database(db_path)
+        with LiveRunner(db, [source], flush_seconds=0.2) as runner:
+            bot.connect(["#pre"])
+            bot.wait_for_nick("#pre", "scenewat")
+            bot.say("#pre", "[PRE] [X264] Over.Tls.2024.1080p.WEB.h264-GRP")
+            wait_until(lambda: _count(runner, "SELECT count(*) FROM releases") == 1, what="the TLS announce")
+        db.close()
+    finally:
+        bot.close()
+        server.stop()

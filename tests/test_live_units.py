@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from scenewatch.live import load_config
+from scenewatch.live import LiveRunner, load_config
 from scenewatch.records import Announcement, NukeAction, NukeEvent
 from scenewatch.sources.base import SourceError
-from scenewatch.sources.live import Backoff, IrcNetwork, LineFormats, strip_formatting
+from scenewatch.sources.live import Backoff, IrcNetwork, IrcSource, LineFormats, strip_formatting
 from scenewatch.sources.live.irc import parse_message
 from scenewatch.store import Database
 from scenewatch.store.writer import StoreWriter
+from tests.live_servers import LoopThread, wait_until
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 NAME = "Some.Show.S01E01.720p.HDTV.x264-GRP"
@@ -140,3 +142,55 @@ def test_writer_batches_and_turns_a_crash_into_a_gap(db_path: Path) -> None:
     assert db.scalar("SELECT clean_stop FROM live_state") is True
     assert writer.running is False
     db.close()
+
+
+def test_irc_client_survives_bad_bytes_and_detects_a_silent_server(db_path: Path) -> None:
+    loop = LoopThread()
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if line.startswith(b"USER"):
+                writer.write(b":srv 001 swatch :welcome\r\n")
+            elif line.startswith(b"JOIN"):
+                writer.write(b":swatch!u@h JOIN #pre\r\n")
+                writer.write(b":bot!u@h PRIVMSG #pre :[PRE] [TV] Caf\xe9.Show.S01E01-GRP\r\n")  # Latin-1, not UTF-8
+                writer.write(b":bot!u@h PRIVMSG #pre :" + b"x" * 70_000 + b"\r\n")  # over the 64 KiB line limit
+                writer.write(b"\r\n:\r\n")  # empty and command-less lines
+                writer.write(b":bot!u@h PRIVMSG #pre :[PRE] [TV] Still.Listening.S01E02-GRP\r\n")
+                # ...and then silence: PINGs are never answered
+            await writer.drain()
+
+    server = loop.call(asyncio.start_server(handle, "127.0.0.1", 0))
+    port = server.sockets[0].getsockname()[1]
+    network = IrcNetwork.from_url(f"irc://127.0.0.1:{port}/#pre", nick="swatch", idle_ping=0.3, backoff_base=0.1)
+    source = IrcSource(network)
+    db = Database(db_path)
+    try:
+        with LiveRunner(db, [source], flush_seconds=0.1) as runner:
+            wait_until(lambda: len(connections) >= 2, what="a reconnect after the ping timeout")
+            wait_until(lambda: _count(runner, "SELECT count(*) FROM gaps") >= 1, what="the outage as a gap")
+            wait_until(lambda: _count(runner, "SELECT count(*) FROM releases") == 2, what="both announces")
+            con = runner.cursor()
+            names = {r[0] for r in con.execute("SELECT name FROM releases").fetchall()}
+            gaps = con.execute("SELECT reason FROM gaps").fetchall()
+            con.close()
+    finally:
+        server.close()
+        loop.close()
+    assert names == {"Café.Show.S01E01-GRP", "Still.Listening.S01E02-GRP"}
+    assert source.stats.malformed >= 1
+    assert gaps and "ping timeout" in gaps[0][0]
+    db.close()
+
+
+def _count(runner: LiveRunner, sql: str) -> int:
+    con = runner.cursor()
+    try:
+        return int(con.execute(sql).fetchall()[0][0])
+    finally:
+        con.close()

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.live_servers import FakePredbApi, FakeWsFeed, LoopThread, wait_until
 
 from scenewatch.live import LiveRunner
 from scenewatch.sources.live import ApiConfig, WebsocketConfig, WebsocketSource
 from scenewatch.sources.live.websocket import default_catchup_url
 from scenewatch.store import Database
+from tests.live_servers import FakePredbApi, FakeWsFeed, LoopThread, wait_until
 
 
 @pytest.fixture

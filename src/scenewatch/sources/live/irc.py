@@ -128,6 +128,7 @@ class IrcNetwork:
     port: int = 6667
     tls: bool = False
     tls_verify: bool = True
+    tls_cafile: str | None = None  # a CA bundle (or self-signed certificate) to trust instead of the system's
     channels: list[str] = field(default_factory=list)
     nick: str = "scenewatch"
     username: str = "scenewatch"
@@ -166,6 +167,8 @@ class IrcNetwork:
             values["tls_verify"] = False
         if "name" in params:
             values["name"] = params["name"]
+        if "cafile" in params:
+            values["tls_cafile"] = params["cafile"]
         if "feed" in params and channels:
             values["feeds"] = {c.lower(): params["feed"] for c in channels}
         values.update(overrides)
@@ -320,7 +323,7 @@ class IrcSource(LiveSource):
         net = self.network
         context: ssl.SSLContext | None = None
         if net.tls:
-            context = ssl.create_default_context()
+            context = ssl.create_default_context(cafile=net.tls_cafile)
             if not net.tls_verify:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
