@@ -86,6 +86,7 @@ _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
 _WEBSITE = re.compile(
     r"(?i)^(?:ww+[.,\s][^\n]{0,40}?\s-\s|[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s*-\s*|\s+))"
 )
+_WWW_START = frozenset("wW{[(")
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
 _RE_MULTI_N = re.compile(r"multi\d{1,2}")
@@ -447,7 +448,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
     tag = ""
-    s = s.strip(" \t\r\n")
+    if s[:1].isspace() or s[-1:].isspace():
+        s = s.strip(" \t\r\n")
     dot = s.rfind(".")
     if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
         s = s[:dot]
@@ -536,7 +538,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         return _core_path(name, s, section)
     if "+" in s:
         s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
-    if s[:2].lower() == "ww" or s[:4].lower() in ("{www", "[www", "(www"):
+    if s[:1] in _WWW_START and (s[:2].lower() == "ww" or s[:4].lower() in ("{www", "[www", "(www")):
         s = _WEBSITE.sub("", s, count=1)  # "www.site.tld - Title (2019) ..."
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
