@@ -584,6 +584,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     ):
         infos[0] = None
 
+    has_open = "(" in s or "[" in s or "{" in s
     tend = -1  # first technical token: the title ends before it
     air_date = None
     date_idx = -1
@@ -619,7 +620,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     for i in range(n):
         info = infos[i]
         if info is None:
-            if tend < 0 and i > 0:
+            if has_open and tend < 0 and i > 0:
                 sp = seps[i]
                 if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
                     tend = i
@@ -763,7 +764,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     )
                 ) or (i + 1 < n and kind in _BEFORE_YEAR and seps[i + 1][-1:] in _OPENERS):
                     tend = i
-            elif i > 0:
+            elif has_open and i > 0:
                 sp = seps[i]
                 if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
                     tend = i
