@@ -119,3 +119,29 @@ def test_a_live_source_is_also_a_plain_source(loop: LoopThread) -> None:
             break
     batches.close()  # stops the private listener thread
     assert sorted(seen) == [f"Plain.Source.{i}-GRP" for i in range(3)]
+
+
+def test_listen_command_stops_cleanly_on_sigterm(loop: LoopThread, db_path: Path) -> None:
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    api = FakePredbApi(loop)
+    api.add("Cli.Listen.Release-GRP")
+    command = [sys.executable, "-m", "scenewatch", "listen", api.url, "--db", str(db_path), "--flush-seconds", "0.2"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True).start()
+    try:
+        wait_until(lambda: "stored 1 announcements (1 new)" in lines.get(timeout=20), timeout=30, what="a write")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr
+    assert f"{api.url}: 1 announcements" in stderr
+    db = Database(db_path)
+    assert db.scalar("SELECT clean_stop FROM live_state WHERE source = ?", [api.url]) is True
+    assert db.scalar("SELECT down_reason FROM live_state WHERE source = ?", [api.url]) == "listener stopped"
+    db.close()
