@@ -152,6 +152,15 @@ def _classify(lo: str) -> tuple | None:
             return ("ord", int(lo[:-1]), NEVER)  # "4ª Temporada"
         return None
     c = lo[0]
+    if lo.isalpha():
+        # a plain word: only glued subtitle languages ("SubFR", "SWESUB") are technical
+        if "sub" in lo:
+            m = _RE_SUBLANG.fullmatch(lo)
+            if m:
+                info = WORDS.get(m.group(1) or m.group(2))
+                if info is not None and info[0] == "lang" and info[1]:
+                    return ("sublang", info[1], WEAK)
+        return None
     if c == "s":
         m = _RE_SXE.fullmatch(lo)
         if m:
