@@ -85,6 +85,26 @@ def throughput(fn: Callable[[str], object], names: Sequence[str], seconds: float
     return best
 
 
+def unseen_throughput(count: int = 20_000) -> float:
+    """Names whose title words were never seen (real ingest): every new token is classified once."""
+    rnd = random.Random(5)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = []
+    for i in range(count):
+        words = [
+            "".join(rnd.choice(letters) for _ in range(rnd.randint(3, 9))).title() for _ in range(rnd.randint(1, 4))
+        ]
+        group = "".join(rnd.choice(letters) for _ in range(5)).upper()
+        tail = ("S01E02.1080p.WEB.h264", "2019.1080p.BluRay.x264", "2021.06.14.720p.HDTV.x264")[i % 3]
+        names.append(".".join(words) + "." + tail + "-" + group)
+    gc.collect()
+    t0 = time.process_time()
+    for n in names:
+        parse(n)
+    dt = time.process_time() - t0
+    return len(names) / dt if dt > 0 else 0.0
+
+
 def columns_throughput(names: Sequence[str], seconds: float) -> float:
     batch = list(names) * max(1, 50_000 // max(1, len(names)))
     best = 0.0
@@ -162,6 +182,7 @@ def main() -> None:
     print(f"scenewatch parse()          {rates['scenewatch']:>12,.0f} names/s")
     cols = columns_throughput(names, args.seconds / 2)
     print(f"scenewatch parse_columns()  {cols:>12,.0f} names/s  (ingest hot path, batches of ~50k)")
+    print(f"scenewatch unseen names     {unseen_throughput():>12,.0f} names/s  (new title words and groups, cold)")
     sw_sample = throughput(parse, sample, 0.5)
     print(f"scenewatch on the sample    {sw_sample:>12,.0f} names/s  ({len(sample)} names)")
     try:
