@@ -1438,7 +1438,11 @@ def parse(name: str, section: str | None = None) -> ParsedName:
     """Parse one release name, with the announced section as an optional hint. Never raises on a str."""
     if name.__class__ is not str:
         name = "" if name is None else str(name)
-    return _build(_core(name, section))
+    obj = _NEW(ParsedName)
+    for setter, value in zip(_SETTERS, _core(name, section), strict=True):
+        if value is not None and value is not _EMPTY:
+            setter(obj, value)
+    return obj
 
 
 def parse_dict(name: str) -> dict[str, Any]:
