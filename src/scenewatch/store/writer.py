@@ -15,6 +15,7 @@ as a gap as soon as the source is listening again.
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -89,6 +90,7 @@ class StoreWriter:
         flush_events: int = 500,
         flush_seconds: float = 1.0,
         heartbeat_seconds: float = 1.0,
+        max_batch: int | None = None,
         write: WriteFn = plain_write,
         on_batch: Callable[[FlushInfo], None] | None = None,
     ) -> None:
@@ -98,6 +100,8 @@ class StoreWriter:
         self.flush_events = flush_events
         self.flush_seconds = flush_seconds
         self.heartbeat_seconds = heartbeat_seconds
+        # Under a backlog one write may take what is already queued, up to this many events (fewer, larger writes).
+        self.max_batch = max_batch or flush_events * 10
         self._write = write
         self.on_batch = on_batch
         self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
@@ -197,11 +201,12 @@ class StoreWriter:
         buf = _Buffer()
         last_beat = time.monotonic()
         stopping = False
+        pending: collections.deque[tuple[Any, ...]] = collections.deque()
         while not stopping:
             now = time.monotonic()
             deadline = (buf.first + self.flush_seconds) if buf.first is not None else last_beat + self.heartbeat_seconds
             try:
-                item = self._queue.get(timeout=max(0.0, deadline - now))
+                item = pending.popleft() if pending else self._queue.get(timeout=max(0.0, deadline - now))
             except queue.Empty:
                 item = None
             if item is not None:
@@ -228,9 +233,27 @@ class StoreWriter:
                     stopping = True
             now = time.monotonic()
             due = buf.first is not None and now - buf.first >= self.flush_seconds
+            if buf.count >= self.flush_events and not stopping:
+                self._drain(buf, pending)  # under a backlog, write what is already queued in the same batch
             if stopping or buf.count >= self.flush_events or due or now - last_beat >= self.heartbeat_seconds:
                 buf = self._flush(buf, final=stopping)
                 last_beat = time.monotonic()
+
+    def _drain(self, buf: _Buffer, pending: collections.deque[tuple[Any, ...]]) -> None:
+        """Add records that are already waiting, up to ``max_batch``; control items wait in ``pending``."""
+        while buf.count < self.max_batch and not pending:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item[0] == "ev":
+                self._add(buf, item[1], [item[2]], item[3])
+            elif item[0] == "evs":
+                self._add(buf, item[1], item[2], item[3])
+            elif item[0] == "op":
+                buf.ops.append(item[1:])
+            else:
+                pending.append(item)
 
     def _call(self, work: Callable[[Database], Any], future: Future[Any]) -> None:
         if not future.set_running_or_notify_cancel():

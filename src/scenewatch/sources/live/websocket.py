@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import websockets
+from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import WebSocketException
 
 from scenewatch.records import Announcement, Gap, NukeAction, NukeEvent
@@ -97,7 +97,7 @@ class WebsocketSource(LiveSource):
         try:
             while True:
                 try:
-                    async with websockets.connect(
+                    async with ws_connect(
                         self.config.url,
                         open_timeout=self.config.open_timeout,
                         ping_interval=self.config.ping_interval,
