@@ -160,11 +160,17 @@ def test_ircs_with_a_self_signed_certificate(tmp_path: Path, db_path: Path) -> N
         source = IrcSource(IrcNetwork.from_url(url, backoff_base=0.2, backoff_cap=1.0))
         assert source.origin == f"ircs://127.0.0.1:{server.tls_port}"
         db = Database(db_path)
+        bot.connect(["#pre"])  # first in the channel: the bot is its operator
         with LiveRunner(db, [source], flush_seconds=0.2) as runner:
-            bot.connect(["#pre"])
             bot.wait_for_nick("#pre", "scenewat")
             bot.say("#pre", "[PRE] [X264] Over.Tls.2024.1080p.WEB.h264-GRP")
             wait_until(lambda: _count(runner, "SELECT count(*) FROM releases") == 1, what="the TLS announce")
+            bot.send(f"KICK #pre {source.nick} :testing rejoin")
+            wait_until(lambda: "#pre" not in source.joined, what="the kick")
+            wait_until(lambda: "#pre" in source.joined, what="the rejoin after a kick")
+            bot.say("#pre", "[PRE] [X264] After.The.Kick.2024.1080p.WEB.h264-GRP")
+            wait_until(lambda: _count(runner, "SELECT count(*) FROM releases") == 2, what="announce after rejoin")
+            assert source.stats.connects == 1  # a kick is not a reconnect
         db.close()
     finally:
         bot.close()
