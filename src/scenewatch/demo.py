@@ -46,8 +46,9 @@ def run_demo(
         )
 
         console.print(f"[bold]3. releases per category per week around {DEMO_EVENT}[/]")
-        window = event_window_table(db, DEMO_EVENT, weeks=3)
-        emit(console, window, OutputFormat.TABLE)
+        window = event_window_table(db, DEMO_EVENT, weeks=3).set_index("category").T
+        window.index.name = "week of"
+        emit(console, window.reset_index(), OutputFormat.TABLE)
 
         silent = silent_groups(db, DEMO_EVENT)
         console.print(f"[bold]4. groups that went silent after {DEMO_EVENT}[/] ({len(silent)} groups)")
