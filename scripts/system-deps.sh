@@ -5,6 +5,7 @@ set -euo pipefail
 missing=()
 command -v ngircd >/dev/null 2>&1 || [ -x /usr/sbin/ngircd ] || missing+=(ngircd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # a self-signed certificate for the ircs:// test
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
