@@ -119,20 +119,20 @@ def parse(
     """Parse release names into fields."""
     import orjson
 
-    from scenewatch.names import parse as parse_name
+    from scenewatch.names import format_rows, parse_many
 
     if names == ["-"]:
         names = [line.strip() for line in sys.stdin if line.strip()]
-    parsed = [parse_name(n, section) for n in names]
+    rows = format_rows(parse_many(names, [section] * len(names)))
     if as_json:
-        rows = [{"name": p.name, **p.to_dict()} for p in parsed]
-        out.print_json(orjson.dumps(rows).decode())
+        out.file.write(orjson.dumps(rows).decode() + "\n")
         return
     from rich.table import Table
 
-    for p in parsed:
-        table = Table(title=p.name, show_header=False, title_justify="left")
-        for key, value in p.to_dict().items():
+    for row in rows:
+        out.print(f"[bold]{row.pop('name')}[/]", highlight=False, soft_wrap=True)
+        table = Table(show_header=False)
+        for key, value in row.items():
             table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
         out.print(table)
 
