@@ -14,11 +14,10 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from tests.web_fixtures import RAID_DAY, TOKEN, LiveServer, shared_server, start_server
-
 from scenewatch.analysis import volume
 from scenewatch.store import Database
 from scenewatch.web.access import CursorView
+from tests.web_fixtures import RAID_DAY, TOKEN, LiveServer, shared_server, start_server
 
 INJECTION = "'; DROP TABLE releases; --"
 INJECTIONS = [

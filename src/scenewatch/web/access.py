@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from scenewatch.records import Announcement, NukeEvent
-from scenewatch.store import Database, Progress, WriteResult
+from scenewatch.store import Database, WriteResult
 from scenewatch.web.live import LiveHub
 
 T = TypeVar("T")
@@ -50,11 +50,9 @@ class _PublishingDatabase:
         announcements: Sequence[Announcement],
         parsed: dict[str, list[Any]] | None = None,
         nukes: Sequence[NukeEvent] = (),
-        *,
-        origin: str | None = None,
-        progress: Progress | None = None,
+        **options: Any,
     ) -> WriteResult:
-        result = self._db.write(announcements, parsed, nukes, origin=origin, progress=progress)
+        result = self._db.write(announcements, parsed, nukes, **options)
         if announcements or nukes:
             self._hub.publish(_Batch(announcements, nukes))
         return result

@@ -224,8 +224,10 @@ def get_groups(
     min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     sort: Literal["releases", "group", "first_pre", "last_pre", "dormancy"] = "releases",
     limit: Annotated[int, Query(ge=1, le=100_000)] = 500,
+    with_dormancy: Annotated[bool, Query(description="Add dormancy_score and vanished_cluster (analysis)")] = True,
 ) -> list[dict[str, Any]]:
-    """Groups with releases, first/last pre and a dormancy score (days silent ÷ the group's mean gap)."""
+    """Groups with releases, first/last pre, dormancy (days silent ÷ mean gap) and, when the analyses exist,
+    the dormancy score (−log10 P(silence this long)) and the vanished cluster the group belongs to (affiliation)."""
     _check_range(since, until)
     extra, params = "", []
     if since:
@@ -235,7 +237,14 @@ def get_groups(
         extra += " AND pre_at < ?"
         params.append(datetime.combine(until, datetime.min.time()) + _ONE_DAY)
     sql = f"SELECT * FROM ({_group_summary_sql(extra)}) WHERE releases >= ? ORDER BY {_GROUP_SORTS[sort]} LIMIT ?"
-    return fetch(db, sql, [*params, min_releases, limit])
+    found = fetch(db, sql, [*params, min_releases, limit])
+    if with_dormancy and found:
+        from scenewatch.web.analyses import dormancy_scores
+
+        scores = dormancy_scores(db, min_releases)
+        for row in found:
+            row.update(scores.get(row["group"], {}))
+    return found
 
 
 @router.get("/groups/{group}", tags=["groups"])
@@ -315,14 +324,39 @@ def get_nukes(
 
 
 @router.get("/gaps", tags=["gaps"])
-def get_gaps(db: Reader, source: Text = None) -> list[dict[str, Any]]:
-    """Recorded periods when a source was not listening (outages, not lulls)."""
-    sql = "SELECT source, start_at, end_at, reason FROM gaps"
-    params: list[Any] = []
+def get_gaps(
+    db: Reader,
+    kind: Literal["all", "recorded", "detected"] = "all",
+    source: Text = None,
+    min_expected_hour: Annotated[float, Query(gt=0, le=1e6)] = 3.0,
+    min_missing: Annotated[float, Query(ge=0, le=1e9)] = 50.0,
+    min_hours: Annotated[int, Query(ge=1, le=24 * 365)] = 2,
+) -> list[dict[str, Any]]:
+    """Periods when a source was not listening: recorded in the store and/or detected from hourly volumes."""
+    try:
+        from scenewatch.analysis import gaps as gap_analysis
+    except ImportError:  # older checkout: recorded gaps only
+        gap_analysis = None
+    if gap_analysis is None:
+        sql = "SELECT source, start_at AS start, end_at AS \"end\", reason, 'recorded' AS kind FROM gaps"
+        found = fetch(db, sql + " ORDER BY start_at")
+    else:
+        import pandas as pd
+
+        parts = []
+        if kind in ("all", "recorded"):
+            parts.append(gap_analysis.recorded_gaps(db))
+        if kind in ("all", "detected"):
+            parts.append(gap_analysis.detect_gaps(db, min_expected_hour=min_expected_hour, min_missing=min_missing,
+                                                  min_hours=min_hours))  # fmt: skip
+        frames = [p for p in parts if not p.empty]
+        frame = pd.concat(frames, ignore_index=True) if frames else parts[0]
+        from scenewatch.web.analyses import table
+
+        found = table(frame.sort_values("start") if len(frame) else frame)["rows"]
     if source:
-        sql += " WHERE source = ?"
-        params.append(source)
-    return fetch(db, sql + " ORDER BY start_at", params)
+        found = [g for g in found if g.get("source") == source]
+    return found
 
 
 @router.get("/events", tags=["events"])

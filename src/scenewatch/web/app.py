@@ -59,7 +59,7 @@ def create_app(
     hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
     CORS is off unless ``cors_origins`` are given.
     """
-    from scenewatch.web import api, pages
+    from scenewatch.web import analyses, api, pages
 
     app = FastAPI(
         title="scenewatch",
@@ -109,6 +109,7 @@ def create_app(
         return JSONResponse(status_code=409, content={"message": str(exc), "detail": str(exc)})
 
     app.include_router(api.router)
+    app.include_router(analyses.router)
     app.include_router(pages.router)
     return app
 

@@ -37,12 +37,69 @@ function bandTraces(x, observed, expected, lower, upper, color) {
   ];
 }
 
-async function impactFromServer(eventDay, before, after) {
+async function optional(path, params) {
   try {
-    return await SW.api("/api/impact", { event: eventDay, before_days: before * 7, after_days: after * 7 });
+    return await SW.api(path, params);
   } catch (err) {
     return null;
   }
+}
+
+async function serverModel(eventDay, before, after) {
+  // The analysis module's quasi-Poisson counterfactual with its 95% prediction band, impact and recovery.
+  const span = { event: eventDay, before: `${before}w`, after: `${after}w`, by: "category" };
+  const cf = await optional("/api/impact/counterfactual", span);
+  if (!cf || !cf.rows || !cf.rows.length) return null;
+  const [impact, recovery] = await Promise.all([
+    optional("/api/impact", span),
+    optional("/api/recovery", { event: eventDay, before: `${before}w`, horizon: `${after}w`, by: "category" }),
+  ]);
+  const names = [...new Set(cf.rows.map((r) => r.category))];
+  const series = names.map((name) => {
+    const mine = cf.rows.filter((r) => r.category === name);
+    return { name, days: mine.map((r) => r.day), observed: mine.map((r) => r.observed),
+             expected: mine.map((r) => r.expected), lower: mine.map((r) => r.expected_low),
+             upper: mine.map((r) => r.expected_high) };
+  });
+  const drops = {}, recoveries = {};
+  for (const r of (impact && impact.rows) || []) drops[r.category] = r;
+  for (const r of (recovery && recovery.rows) || []) {
+    recoveries[r.category] = r.recovered ? r.recovery_date : (r.not_yet ? "not yet" : r.note || "n/a");
+  }
+  const total = (s) => s.observed.reduce((a, b) => a + b, 0);
+  series.sort((a, b) => (a.name === "all" ? -1 : b.name === "all" ? 1 : total(b) - total(a)));
+  return { series: series.slice(0, 9), drops, recoveries, warnings: cf.warnings || [],
+           method: "Counterfactual: quasi-Poisson model (weekday + trend) fitted on the days before the event; band: " +
+                   "95% prediction interval (scenewatch.analysis.impact). Drop and recovery from the same analysis." };
+}
+
+async function naiveModel(eventDay, since, until) {
+  const rows = await SW.api("/api/volume", { by: "day", split: "category", since, until });
+  const categories = [...new Set(rows.map((r) => r.category))];
+  const totals = new Map(categories.map((c) => [c, rows.filter((r) => r.category === c).reduce((s, r) => s + r.count, 0)]));
+  categories.sort((a, b) => totals.get(b) - totals.get(a));
+  const days = [...new Set(rows.map((r) => r.period))].sort();
+  const raw = [["all", days.map((d) => rows.filter((r) => r.period === d).reduce((s, r) => s + r.count, 0))]];
+  for (const cat of categories.slice(0, 8)) {
+    const byDay = new Map(rows.filter((r) => r.category === cat).map((r) => [r.period, r.count]));
+    raw.push([cat, days.map((d) => byDay.get(d) || 0)]);
+  }
+  const drops = {}, recoveries = {};
+  const series = raw.map(([name, observed]) => {
+    const { expected, lower, upper } = weekdayBaseline(days, observed, eventDay);
+    const after = days.map((d, j) => (d >= eventDay ? j : -1)).filter((j) => j >= 0);
+    const obs = after.reduce((s, j) => s + observed[j], 0), exp = after.reduce((s, j) => s + expected[j], 0);
+    drops[name] = { relative_change: exp ? (obs - exp) / exp : null };
+    recoveries[name] = recoveryDay(days, observed, lower, eventDay) || "not yet";
+    return { name, days, observed, expected, lower, upper };
+  });
+  return { series, drops, recoveries, warnings: [],
+           method: "Counterfactual: mean of the same weekday before the event; band: ±1.96 sd of the pre-event " +
+                   "residuals (naive baseline: the impact analysis is not available on this server)." };
+}
+
+function pct(v) {
+  return v === null || v === undefined ? "n/a" : `${(v * 100).toFixed(1)}%`;
 }
 
 async function drawEvent() {
@@ -52,53 +109,39 @@ async function drawEvent() {
   const after = Number(document.getElementById("weeks-after").value) || 8;
   const charts = document.getElementById("charts");
   charts.replaceChildren();
+  delete charts.dataset.ready;
   if (!eventDay) { SW.error(charts, "register an event (POST /api/events) or pick a day"); return; }
   try {
     const since = SW.addDays(eventDay, -7 * before), until = SW.addDays(eventDay, 7 * after - 1);
-    const [rows, vanished] = await Promise.all([
-      SW.api("/api/volume", { by: "day", split: "category", since, until }),
+    const [model0, vanished] = await Promise.all([
+      serverModel(eventDay, before, after),
       SW.api("/api/silent-groups", { event: eventDay, before_days: 28, after_days: 28 }),
     ]);
-    document.getElementById("method").textContent =
-      "Counterfactual: mean of the same weekday before the event; band: ±1.96 sd of the pre-event residuals " +
-      `(naive baseline). Window ${since} … ${until}.`;
-    const categories = [...new Set(rows.map((r) => r.category))];
-    const totals = new Map(categories.map((c) => [c, rows.filter((r) => r.category === c)
-      .reduce((s, r) => s + r.count, 0)]));
-    categories.sort((a, b) => totals.get(b) - totals.get(a));
-    const allDays = [...new Set(rows.map((r) => r.period))].sort();
-    const series = [["all", allDays.map((d) => rows.filter((r) => r.period === d).reduce((s, r) => s + r.count, 0))]];
-    for (const cat of categories.slice(0, 8)) {
-      const byDay = new Map(rows.filter((r) => r.category === cat).map((r) => [r.period, r.count]));
-      series.push([cat, allDays.map((d) => byDay.get(d) || 0)]);
-    }
-    let allDrop = null, allRecovery = null;
-    series.forEach(([name, counts], i) => {
-      const { expected, lower, upper } = weekdayBaseline(allDays, counts, eventDay);
-      const afterIdx = allDays.map((d, j) => (d >= eventDay ? j : -1)).filter((j) => j >= 0);
-      const obs = afterIdx.reduce((s, j) => s + counts[j], 0), exp = afterIdx.reduce((s, j) => s + expected[j], 0);
-      const drop = exp ? (obs - exp) / exp : 0;
-      const recovery = recoveryDay(allDays, counts, lower, eventDay);
-      if (name === "all") { allDrop = drop; allRecovery = recovery; }
-      const box = SW.el("div", { class: "chart", "data-category": name });
+    const model = model0 || await naiveModel(eventDay, since, until);
+    document.getElementById("method").textContent = model.method +
+      (model.warnings.length ? " Warnings: " + model.warnings.join("; ") : "");
+    model.series.forEach((s, i) => {
+      const d = model.drops[s.name] || {};
+      const ci = d.ci_low !== undefined && d.ci_low !== null ? ` [${pct(d.ci_low)}, ${pct(d.ci_high)}]` : "";
+      const box = SW.el("div", { class: "chart", "data-category": s.name });
       charts.append(box);
       const layout = SW.layout({
-        title: { text: `${name}: ${(drop * 100).toFixed(1)}% vs counterfactual · recovery ${recovery || "not yet"}`,
-                 font: { size: 13 } },
+        title: { text: `${s.name}: ${pct(d.relative_change)}${ci} vs counterfactual · recovery ${model.recoveries[s.name] || "n/a"}`,
+                 font: { size: 12 } },
         showlegend: i === 0,
         shapes: [{ type: "line", xref: "x", yref: "paper", x0: eventDay, x1: eventDay, y0: 0, y1: 1,
                    line: { color: "#c0392b", dash: "dash" } }],
       });
-      Plotly.newPlot(box, bandTraces(allDays, counts, expected, lower, upper, SW.colors[i % SW.colors.length]),
+      Plotly.newPlot(box, bandTraces(s.days, s.observed, s.expected, s.lower, s.upper, SW.colors[i % SW.colors.length]),
                      layout, { displaylogo: false, responsive: true });
     });
-    const server = await impactFromServer(eventDay, before, after);
+    const all = model.drops.all || {};
     document.getElementById("summary").replaceChildren(
       SW.card("event day", eventDay),
-      SW.card("change after event (all)", `${(allDrop * 100).toFixed(1)}%`),
-      SW.card("recovery (7-day mean back in band)", allRecovery || "not in window"),
+      SW.card("change vs counterfactual (all)", pct(all.relative_change)),
+      SW.card("missing releases (all)", all.cumulative_missing !== undefined ? Math.round(all.cumulative_missing) : "n/a"),
+      SW.card("recovery (all)", model.recoveries.all || "n/a"),
       SW.card("groups vanished", vanished.length),
-      ...(server && Array.isArray(server) ? [SW.card("impact rows (server analysis)", server.length)] : []),
     );
     SW.table(document.getElementById("vanished"), [
       { key: "group", label: "group", render: (r) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, r.group) },
@@ -107,7 +150,7 @@ async function drawEvent() {
       { key: "main_category", label: "main category" },
       { key: "share_of_window", label: "share", render: (r) => (r.share_of_window * 100).toFixed(2) + "%" },
     ], vanished);
-    charts.dataset.ready = "1";
+    charts.dataset.ready = model0 ? "server" : "naive";
   } catch (err) {
     SW.error(charts, err);
   }

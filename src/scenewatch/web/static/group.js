@@ -17,6 +17,14 @@ async function loadGroup() {
     SW.table(document.getElementById("latest"), [
       { key: "name", render: (r) => SW.el("a", { href: "/search?q=" + encodeURIComponent('"' + r.name + '"') }, r.name) },
       { key: "pre_at", label: "pre" }, { key: "section" }], g.latest);
+    const vanished = await SW.api("/api/groups/" + encodeURIComponent(name) + "/vanished-with").catch(() => null);
+    if (vanished && vanished.rows) {
+      SW.table(document.getElementById("vanished-with"), [
+        { key: "group", render: (r) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, r.group) },
+        { key: "last_pre", label: "last pre" }, { key: "offset_hours", label: "offset h", numeric: true },
+        { key: "score", label: "dormancy score", numeric: true }, { key: "main_category", label: "category" }],
+        vanished.rows);
+    }
   } catch (err) {
     SW.error("summary", err);
   }

@@ -10,7 +10,9 @@ const groupColumns = [
   { key: "main_category", label: "main category" },
   { key: "sections", label: "sections", numeric: true },
   { key: "days_silent", label: "days silent", numeric: true },
-  { key: "dormancy", label: "dormancy", numeric: true },
+  { key: "dormancy", label: "silence ÷ mean gap", numeric: true },
+  { key: "dormancy_score", label: "dormancy score", numeric: true },
+  { key: "vanished_cluster", label: "vanished cluster", numeric: true },
 ];
 
 function showGroups() {

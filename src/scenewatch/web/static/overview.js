@@ -67,13 +67,21 @@ async function drawOverview() {
       annotations.push({ x: e.day, y: 1, xref: "x", yref: "paper", text: e.name, showarrow: false,
                          yanchor: "bottom", font: { color: "#c0392b" } });
     }
+    const merged = new Map();  // the same period recorded and detected is one band with both labels
     for (const g of gaps) {
-      shapes.push({ type: "rect", xref: "x", yref: "paper", x0: g.start_at, x1: g.end_at, y0: 0, y1: 1,
+      const key = `${g.start}|${g.end}`;
+      const seen = merged.get(key);
+      if (seen) { seen.kind += ", " + g.kind; continue; }
+      merged.set(key, { ...g });
+    }
+    for (const g of merged.values()) {
+      shapes.push({ type: "rect", xref: "x", yref: "paper", x0: g.start, x1: g.end, y0: 0, y1: 1,
                     fillcolor: "#888", opacity: 0.25, line: { width: 0 } });
-      annotations.push({ x: g.start_at, y: 0.93, xref: "x", yref: "paper", text: "gap: " + (g.source || ""),
+      annotations.push({ x: g.start, y: 0.93, xref: "x", yref: "paper", text: `gap (${g.kind})`,
                          showarrow: false, xanchor: "left", font: { size: 10, color: "#555" } });
     }
-    const layout = SW.layout({ shapes, annotations, dragmode: "zoom",
+    const layout = SW.layout({ shapes, annotations, dragmode: "zoom", margin: { l: 50, r: 20, t: 30, b: 30 },
+      legend: { orientation: "h", x: 0, y: 1.08, yanchor: "bottom" },
       xaxis: { type: "date", rangeslider: { visible: true, thickness: 0.08 } }, yaxis: { title: "releases / day" } });
     await Plotly.newPlot(chart, traces, layout, { responsive: true, displaylogo: false });
     chart.on("plotly_relayout", (ev) => {

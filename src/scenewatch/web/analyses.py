@@ -1,0 +1,278 @@
+"""API routes over the analysis functions: the same parameters as the functions (and their CLI commands).
+
+Each answers ``{"rows": [...], "warnings": [...], ...}``: the table, the analysis's warnings (e.g. a feed gap inside
+the window) and any other attributes it reports (e.g. ``correlation``, ``anchor``). Analyses whose module is not
+installed in this checkout are left out of the API (see :data:`AVAILABLE`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Query
+
+from scenewatch.output import rows
+from scenewatch.web.api import Day, Reader, _check_range
+
+router = APIRouter(prefix="/api", tags=["analyses"])
+
+Span = Annotated[str, Query(pattern=r"^\s*\d{1,4}\s*[dwmDWM]?\s*$", description="e.g. 8w, 56d, 3m (30-day months)")]
+Event = Annotated[date, Query(description="Event day, YYYY-MM-DD")]
+By = Literal["category", "section", "group", "none"]
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(f"scenewatch.analysis.{name}")
+    except ImportError:
+        return None
+
+
+_compare = _module("compare")
+_impact = _module("impact")
+_recovery = _module("recovery")
+_changepoints = _module("changepoints")
+_gaps = _module("gaps")
+_dormancy = _module("dormancy")
+_affiliation = _module("affiliation")
+AVAILABLE = {
+    name: module is not None
+    for name, module in [("compare", _compare), ("impact", _impact), ("recovery", _recovery),
+                         ("changepoints", _changepoints), ("gaps", _gaps), ("dormancy", _dormancy),
+                         ("affiliation", _affiliation)]
+}  # fmt: skip
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: NaN → None, numpy → Python, timestamps → ISO text, recursively."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [plain(v) for v in value]
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def table(frame: pd.DataFrame) -> dict[str, Any]:
+    """A result table with its warnings and other attributes."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+    body = [{k: plain(v) for k, v in row.items()} for row in rows(frame)]
+    attrs = {k: plain(v) for k, v in frame.attrs.items() if k != "warnings"}
+    return {"rows": body, "warnings": [str(w) for w in frame.attrs.get("warnings", [])], **attrs}
+
+
+def guarded(work: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Run an analysis; a lookup failure on an empty intermediate table means "nothing to analyse" (422), not 500."""
+    try:
+        return work(*args, **kwargs)
+    except (KeyError, IndexError) as exc:
+        raise ValueError(f"no data to analyse for these parameters ({type(exc).__name__}: {exc})") from None
+
+
+def _check_event(db: Any, event: date) -> None:
+    """An event must fall inside the data (the analyses fit on days before it and compare days after it)."""
+    first, last = _data_span(db)
+    if first is None:
+        raise ValueError("the store has no counted releases yet")
+    if not first < event <= last:
+        raise ValueError(f"event: {event} is outside the data ({first} … {last}); pick a day after the first")
+
+
+def _data_span(db: Any) -> tuple[date | None, date | None]:
+    row = db.con.execute("SELECT min(pre_at), max(pre_at) FROM releases WHERE scene AND pre_at IS NOT NULL").fetchone()
+    if not row or row[0] is None:
+        return None, None
+    return row[0].date(), row[1].date()
+
+
+def _by(by: By) -> str | None:
+    return None if by == "none" else by
+
+
+if _compare is not None:
+
+    @router.get("/compare")
+    def get_compare(
+        db: Reader,
+        event: Event,
+        after_weeks: Annotated[int, Query(ge=0, le=52)] = 2,
+        later_weeks: Annotated[int, Query(ge=0, le=260)] = 19,
+        by: By = "category",
+    ) -> dict[str, Any]:
+        """Releases in the week before the event's week vs weeks after it (Monday–Sunday weeks)."""
+        _check_event(db, event)
+        windows = _compare.event_windows(event, after_weeks, later_weeks)
+        return table(_compare.compare(db, windows, _by(by)))
+
+
+if _impact is not None:
+
+    @router.get("/impact")
+    def get_impact(
+        db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
+    ) -> dict[str, Any]:
+        """Observed vs counterfactual (quasi-Poisson, weekday + trend) per category, with 95% intervals."""
+        _check_event(db, event)
+        return table(_impact.impact(db, event, before, after, _by(by), trend=trend))
+
+    @router.get("/impact/counterfactual")
+    def get_counterfactual(
+        db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
+    ) -> dict[str, Any]:
+        """Per day and category: observed, expected and its 95% prediction band."""
+        _check_event(db, event)
+        return table(_impact.counterfactual(db, event, before, after, _by(by), trend=trend))
+
+    @router.get("/impact/placebo")
+    def get_placebo(
+        db: Reader,
+        event: Event,
+        before: Span = "8w",
+        after: Span = "8w",
+        by: By = "none",
+        n: Annotated[int, Query(ge=1, le=52)] = 8,
+        spacing_days: Annotated[int, Query(ge=1, le=365)] = 7,
+        alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+        trend: bool = True,
+    ) -> dict[str, Any]:
+        """The same impact on earlier placebo dates: how often would it find an effect where none was?"""
+        _check_event(db, event)
+        return table(_impact.placebo(db, event, before, after, _by(by), n=n, spacing_days=spacing_days, alpha=alpha,
+                                     trend=trend))  # fmt: skip
+
+    @router.get("/impact/treatment-intensity")
+    def get_treatment_intensity(
+        db: Reader,
+        event: Event,
+        before: Span = "8w",
+        after: Span = "8w",
+        min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
+    ) -> dict[str, Any]:
+        """Per category: share of pre-event releases by groups that vanished, next to the category's drop."""
+        _check_event(db, event)
+        return table(_impact.treatment_intensity(db, event, before, after, min_releases=min_releases))
+
+
+if _recovery is not None:
+
+    @router.get("/recovery")
+    def get_recovery(
+        db: Reader,
+        event: Event,
+        threshold: Annotated[float, Query(gt=0, le=2)] = 0.9,
+        before: Span = "8w",
+        horizon: Span = "26w",
+        by: By = "category",
+        trend: bool = False,
+        sustain: Annotated[int, Query(ge=1, le=90)] = 3,
+    ) -> dict[str, Any]:
+        """Per category: first date the 7-day volume is back at ``threshold`` of the counterfactual."""
+        _check_event(db, event)
+        return table(_recovery.recovery(db, event, threshold, before, horizon, _by(by), trend=trend, sustain=sustain))
+
+
+if _changepoints is not None:
+
+    @router.get("/changepoints")
+    def get_changepoints(
+        db: Reader,
+        category: Annotated[str | None, Query(max_length=200)] = None,
+        since: Day = None,
+        until: Day = None,
+        beta: Annotated[float, Query(gt=0, le=100)] = 3.0,
+        min_size: Annotated[int, Query(ge=2, le=365)] = 7,
+        include_all: bool = True,
+        algorithm: Literal["binseg", "pelt"] = "binseg",
+    ) -> dict[str, Any]:
+        """Break points in the daily series per category (and for all releases)."""
+        _check_range(since, until)
+        frame = _changepoints.changepoints(db, category=category, since=since, until=until, beta=beta,
+                                           min_size=min_size, include_all=include_all, algorithm=algorithm)  # fmt: skip
+        return table(frame)
+
+
+if _dormancy is not None:
+
+    @router.get("/dormancy", tags=["groups"])
+    def get_dormancy(
+        db: Reader,
+        as_of: Annotated[date | None, Query(description="Judge silence at this day [default: after the data]")] = None,
+        min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
+        relist_years: Annotated[int, Query(ge=0, le=100)] = 2,
+        limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    ) -> dict[str, Any]:
+        """Groups ranked by how improbable their current silence is (score = −log10 P(silence this long))."""
+        return table(guarded(_dormancy.dormancy, db, as_of or _day_after_data(db), min_releases=min_releases,
+                                        relist_years=relist_years, limit=limit))  # fmt: skip
+
+
+if _affiliation is not None:
+
+    @router.get("/groups/{group}/vanished-with", tags=["groups"])
+    def get_vanished_with(
+        db: Reader,
+        group: str,
+        window_days: Annotated[float, Query(gt=0, le=365)] = 3,
+        as_of: Day = None,
+        min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
+        min_score: Annotated[float, Query(ge=0, le=1000)] = 2.0,
+    ) -> dict[str, Any]:
+        """Groups whose last release is within ``window_days`` of GROUP's and whose silence since is improbable."""
+        if len(group) > 200:
+            raise ValueError("group: at most 200 characters")
+        return table(guarded(_affiliation.vanished_with, db, group, window_days, as_of=as_of, min_releases=min_releases,
+                                                min_score=min_score))  # fmt: skip
+
+    @router.get("/vanished-clusters", tags=["groups"])
+    def get_vanished_clusters(
+        db: Reader,
+        as_of: Day = None,
+        min_score: Annotated[float, Query(ge=0, le=1000)] = 3.0,
+        link_hours: Annotated[float, Query(gt=0, le=24 * 365)] = 24.0,
+        min_size: Annotated[int, Query(ge=2, le=10_000)] = 3,
+        min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
+    ) -> dict[str, Any]:
+        """Clusters of groups that stopped at about the same time (one row per group)."""
+        return table(guarded(_affiliation.vanished_clusters, db, as_of, min_score=min_score, link_hours=link_hours,
+                                                    min_size=min_size, min_releases=min_releases))  # fmt: skip
+
+
+def _day_after_data(db: Any) -> date:
+    from datetime import timedelta
+
+    last = db.scalar("SELECT max(pre_at) FROM releases WHERE scene AND pre_at IS NOT NULL")
+    return (pd.Timestamp(last).date() + timedelta(days=1)) if last is not None else date.today()
+
+
+def dormancy_scores(db: Any, min_releases: int) -> dict[str, dict[str, Any]]:
+    """Per group: dormancy score and vanished-cluster id, when those analyses exist (for ``/api/groups``)."""
+    out: dict[str, dict[str, Any]] = {}
+    if _dormancy is None:
+        return out
+    as_of = _day_after_data(db)
+    frame = guarded(_dormancy.dormancy, db, as_of, min_releases=max(min_releases, 2))
+    if frame.empty or "score" not in frame.columns:
+        return out
+    for row in frame[["group", "score", "expected_gap"]].itertuples(index=False):
+        out[row.group] = {"dormancy_score": plain(round(float(row.score), 3)),
+                          "expected_gap_days": plain(round(float(row.expected_gap), 2))}  # fmt: skip
+    if _affiliation is not None and not frame.empty:
+        clusters = guarded(_affiliation.vanished_clusters, db, as_of, min_releases=max(min_releases, 2))
+        for row in clusters[["group", "cluster", "cluster_start"]].itertuples(index=False):
+            out.setdefault(row.group, {})["vanished_cluster"] = int(row.cluster)
+    return out
