@@ -22,6 +22,7 @@ from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.reparse import parser_version
 from scenewatch.sources import DumpSource, Source, SourceBatch, expand_paths
 from scenewatch.store import Database, Progress, WriteResult
+from scenewatch.store.parquet import import_parquet, is_parquet_export
 
 _PARSER_VERSION = parser_version()
 
@@ -225,12 +226,15 @@ def ingest_paths(
 ) -> IngestSummary:
     """Ingest files and folders of dumps; finished files are skipped unless ``force``."""
     started = time.perf_counter()
-    files = expand_paths(paths)
+    exports = [path for path in paths if is_parquet_export(path)]  # `scenewatch export --parquet` folders
+    files = expand_paths([path for path in paths if path not in exports])
     # Open every input first: an unknown format or bad rule fails before anything is written.
     sources = [
         DumpSource(path.resolve(), fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone) for path in files
     ]
-    summary = IngestSummary(files=len(files))
+    summary = IngestSummary(files=len(files) + len(exports))
+    for export in exports:
+        import_parquet(db, export).add_to(summary)
     index_of = {source.origin: i for i, source in enumerate(sources)}
 
     def plan() -> Iterable[tuple[Source, str, int]]:
