@@ -1,0 +1,159 @@
+"""Language scenes: release volume by language tag and the impact of an event on each, with the same
+counterfactual and 95% intervals as :mod:`scenewatch.analysis.impact`.
+
+A release's language class is its sorted ISO-639-1 codes joined by ``+`` (``de``, ``da+fi+no+sv`` for NORDiC) or
+``untagged``. ``by="region"`` groups classes into European regions (:data:`REGIONS`; a class whose codes span several
+regions is ``mixed``). "Which scenes were hit hardest" is answered with uncertainty: each class's log ratio
+observed/expected is drawn from its normal approximation (the one behind its interval) and the classes are ranked in
+every draw, giving a 95% rank interval and the probability of being the hardest hit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from scenewatch.analysis._common import ALL, gap_warnings, with_warnings
+from scenewatch.analysis.gaps import gap_days
+from scenewatch.analysis.impact import _Z, _window, fit_counterfactual, summarise
+from scenewatch.analysis.volume import counted_filter
+from scenewatch.store import Database
+
+UNTAGGED = "untagged"
+LangBy = Literal["language", "region"]
+REGIONS: dict[str, str] = {
+    **dict.fromkeys(("da", "fi", "no", "nb", "nn", "sv", "is", "et", "lv", "lt"), "northern"),
+    **dict.fromkeys(("pl", "cs", "sk", "hu", "ro", "bg", "ru", "uk", "be", "hr", "sr", "sl", "bs", "mk", "sq"),
+                    "eastern"),
+    **dict.fromkeys(("de", "fr", "nl", "en"), "western"),
+    **dict.fromkeys(("es", "it", "pt", "el", "ca", "tr"), "southern"),
+}  # fmt: skip
+CLASS_SQL = (
+    f"CASE WHEN len(coalesce(language, [])) = 0 THEN '{UNTAGGED}' "
+    "ELSE array_to_string(list_sort(list_distinct(language)), '+') END"
+)
+
+
+def region_of(language_class: str) -> str:
+    """The region of a language class (``untagged`` stays; codes in several regions: ``mixed``; unknown: ``other``)."""
+    if language_class in (UNTAGGED, ALL):
+        return language_class
+    regions = {REGIONS.get(code, "other") for code in language_class.split("+")}
+    return regions.pop() if len(regions) == 1 else "mixed"
+
+
+def _key(frame: pd.DataFrame, by: LangBy) -> pd.Series:
+    if by == "language":
+        return frame["language"]
+    if by == "region":
+        return frame["language"].map(region_of)
+    raise ValueError(f"by must be language or region, not {by!r}")
+
+
+def language_volume(
+    db: Database, period: str = "week", by: LangBy = "language", *, category: str | None = None,
+    since: date | None = None, until: date | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Releases per period and language class (or region): period, language|region, count, share (of the period)."""
+    if period not in ("day", "week", "month"):
+        raise ValueError(f"period must be day, week or month, not {period!r}")
+    where, params = counted_filter(category=category, since=since, until=until)
+    sql = f"""
+        SELECT CAST(date_trunc('{period}', pre_at) AS DATE) AS period, {CLASS_SQL} AS language, count(*) AS count
+        FROM releases WHERE {where} GROUP BY ALL
+    """
+    frame = db.query(sql, params)
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame[by] = _key(frame, by)
+    frame = frame.groupby(["period", by], as_index=False)["count"].sum()
+    frame["count"] = frame["count"].astype("int64")
+    frame["share"] = frame["count"] / frame.groupby("period")["count"].transform("sum")
+    return frame.sort_values(["period", "count"], ascending=[True, False], ignore_index=True)
+
+
+def _daily(db: Database, start: date, end: date, by: LangBy, category: str | None) -> pd.DataFrame:
+    where, params = counted_filter(category=category, since=start, until=end)
+    sql = f"""
+        SELECT CAST(pre_at AS DATE) AS day, {CLASS_SQL} AS language, count(*) AS count
+        FROM releases WHERE {where} GROUP BY ALL
+    """
+    frame = db.query(sql, params)
+    days = pd.date_range(start, end, freq="D").date
+    if frame.empty:
+        return pd.DataFrame(index=pd.Index(days, name="day"))
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    frame["key"] = _key(frame, by)
+    wide = frame.pivot_table(index="day", columns="key", values="count", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(days, fill_value=0)
+    wide.index.name = "day"
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.astype("int64")
+
+
+def language_impact(
+    db: Database, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
+    by: LangBy = "language", *, category: str | None = None, min_releases: int = 100, trend: bool = True,
+    draws: int = 4000, seed: int = 0,
+) -> pd.DataFrame:  # fmt: skip
+    """Per language class (or region) with at least ``min_releases`` in the pre-event window, plus ``all``:
+    releases_before, expected, observed, relative_change with its 95% CI, p_value, and — hardest hit first —
+    rank, rank_low/rank_high (95%) and p_hardest (probability of being the hardest hit).
+    """
+    start, end = _window(db, event, before, after)
+    wide = _daily(db, start, end, by, category)
+    skip = gap_days(db, start, end)
+    warns = gap_warnings(db, start, end)
+    if skip:
+        warns.append(f"{len(skip)} day(s) touched by feed gaps were left out of the fit and the comparison")
+    pre_mask = np.asarray(pd.to_datetime(wide.index) < pd.Timestamp(event))
+    keep = [c for c in wide.columns if int(wide[c].to_numpy()[pre_mask].sum()) >= min_releases]
+    if len(wide.columns):
+        wide[ALL] = wide.drop(columns=[ALL], errors="ignore").sum(axis=1)
+    rows = []
+    for key in [*keep, ALL] if len(wide.columns) else []:
+        fit = fit_counterfactual(wide[key], event, trend=trend, skip=skip)
+        summary = summarise(fit, ~fit.pre)
+        rows.append({by: key, "releases_before": int(fit.observed[fit.pre & fit.used].sum()), **summary,
+                     "dispersion": fit.dispersion * fit.inflation, "trend": fit.trend})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return with_warnings(frame, [*warns, "no language class has enough releases before the event"])
+    frame = _rank(frame, by, draws, seed)
+    frame.insert(0, "event", event)
+    return with_warnings(frame, warns)
+
+
+def _rank(frame: pd.DataFrame, by: str, draws: int, seed: int) -> pd.DataFrame:
+    """Add rank (1 = largest drop), its 95% interval and p_hardest from normal draws of each log ratio."""
+    scenes = frame[(frame[by] != ALL) & frame["relative_change"].notna()].copy()
+    others = frame.drop(scenes.index)
+    if scenes.empty:
+        return frame
+    ratio = np.maximum(scenes["observed"].to_numpy(), 0.5) / scenes["expected"].to_numpy()
+    sd = np.log((scenes["ci_high"].to_numpy() + 1.0) / ratio) / _Z
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1e-9)
+    rng = np.random.default_rng(seed)
+    sample = np.log(ratio)[None, :] + rng.standard_normal((draws, len(scenes))) * sd[None, :]
+    ranks = sample.argsort(axis=1).argsort(axis=1) + 1  # 1 = lowest ratio = hardest hit
+    scenes["rank"] = (scenes["relative_change"].rank(method="first")).astype("int64")
+    scenes["rank_low"] = np.percentile(ranks, 2.5, axis=0, method="lower").astype("int64")
+    scenes["rank_high"] = np.percentile(ranks, 97.5, axis=0, method="higher").astype("int64")
+    scenes["p_hardest"] = (ranks == 1).mean(axis=0)
+    scenes = scenes.sort_values("rank")
+    out = pd.concat([scenes, others], ignore_index=True)
+    for column in ("rank", "rank_low", "rank_high"):
+        out[column] = out[column].astype("Int64")
+    return out
+
+
+def hardest_hit(frame: pd.DataFrame, by: LangBy = "language") -> str | None:
+    """The class most likely to be the hardest hit in a :func:`language_impact` frame (None when empty)."""
+    scenes = frame[frame[by] != ALL].dropna(subset=["p_hardest"]) if "p_hardest" in frame else frame.iloc[0:0]
+    if scenes.empty:
+        return None
+    return str(scenes.loc[scenes["p_hardest"].idxmax(), by])
+
+
