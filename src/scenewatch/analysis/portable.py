@@ -1,0 +1,137 @@
+"""Volume and window counts as Ibis expressions: the same analysis on DuckDB, ClickHouse/chDB and Spark.
+
+Each function takes an Ibis backend from :func:`scenewatch.store.backends.connect` (or any backend with a
+``releases`` table of the store's columns) and returns the same frame as its DuckDB-only twin in
+:mod:`scenewatch.analysis.volume` / :mod:`scenewatch.analysis.compare` (without their gap warnings, which
+need the store's ``gaps`` logic). Only the aggregation runs in the backend; the small result is finished
+in pandas.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from scenewatch.analysis.volume import Period, Split, _fill_periods
+
+ALL = "all"
+NONE = "(none)"
+_UNIT = {"day": "D", "week": "W", "month": "M"}
+_SPLIT_COLUMN = {"category": "category", "section": "section", "group": "grp"}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def counted(
+    releases: ir.Table,
+    *,
+    category: str | None = None,
+    group: str | None = None,
+    section: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> ir.Table:
+    """Releases that count (scene, known pre time) under the common filters (``until`` inclusive)."""
+    t = releases
+    preds = [t.scene, t.pre_at.notnull()]
+    if category:
+        preds.append(t.category == category)
+    if group:
+        preds.append(t.grp.lower() == group.lower())
+    if section:
+        preds.append(t.section.upper() == section.upper())
+    if since:
+        preds.append(t.pre_at >= ibis.literal(_day_start(since), type="timestamp"))
+    if until:
+        preds.append(t.pre_at < ibis.literal(_day_start(until + timedelta(days=1)), type="timestamp"))
+    return t.filter(*preds)
+
+
+def volume_expr(releases: ir.Table, by: Period = "day", split: Split | None = None, **filters: Any) -> ir.Table:
+    """The volume aggregation as an Ibis expression: ``period`` (date), [split key], ``count``."""
+    if by not in _UNIT:
+        raise ValueError(f"by must be one of {', '.join(_UNIT)}, not {by!r}")
+    if split is not None and split not in _SPLIT_COLUMN:
+        raise ValueError(f"split must be one of {', '.join(_SPLIT_COLUMN)}, not {split!r}")
+    t = counted(releases, **filters)
+    keys: dict[str, ir.Value] = {"period": t.pre_at.truncate(_UNIT[by]).cast("date")}
+    if split:
+        keys[split] = t[_SPLIT_COLUMN[split]].fill_null(NONE)
+    return t.group_by(**keys).aggregate(count=t.count())
+
+
+def volume(
+    con: Any,
+    by: Period = "day",
+    split: Split | None = None,
+    *,
+    category: str | None = None,
+    group: str | None = None,
+    section: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    fill: bool = True,
+) -> pd.DataFrame:
+    """Releases per period on any backend; same frame as :func:`scenewatch.analysis.volume.volume`."""
+    expr = volume_expr(
+        con.table("releases"), by, split, category=category, group=group, section=section, since=since, until=until
+    )
+    frame = expr.execute()
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame["count"] = frame["count"].astype("int64")
+    columns = ["period", split, "count"] if split else ["period", "count"]
+    frame = frame[columns].sort_values(columns[:-1]).reset_index(drop=True)
+    if split:
+        frame[split] = frame[split].astype("str")
+    if fill and not frame.empty:
+        frame = _fill_periods(frame, by, split, since, until)
+    return frame.reset_index(drop=True)
+
+
+def window_counts(con: Any, windows: list[tuple[str, date, date]], by: str | None = "category") -> pd.DataFrame:
+    """Counted releases per window and key: columns ``w`` (window index), ``k``, ``n`` (windows inclusive)."""
+    if by is not None and by not in _SPLIT_COLUMN:
+        raise ValueError(f"by must be one of {', '.join(_SPLIT_COLUMN)}, not {by!r}")
+    releases = con.table("releases")
+    parts = []
+    for i, (_, start, end) in enumerate(windows):
+        t = counted(releases, since=start, until=end)
+        key = t[_SPLIT_COLUMN[by]].fill_null(NONE) if by else ibis.literal(ALL)
+        parts.append(t.group_by(k=key).aggregate(n=t.count()).mutate(w=ibis.literal(i, type="int64")))
+    frame = ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+    frame = frame[["w", "k", "n"]].astype({"w": "int64", "n": "int64"})
+    frame["k"] = frame["k"].astype("str")
+    return frame.sort_values(["w", "k"]).reset_index(drop=True)
+
+
+def compare(con: Any, windows: list[tuple[str, date, date]], by: str | None = "category") -> pd.DataFrame:
+    """Counts across named windows on any backend; same rows as :func:`scenewatch.analysis.compare.compare`."""
+    if not windows:
+        raise ValueError("no windows to compare")
+    counts = window_counts(con, windows, by)
+    label = by or "category"
+    names = [w[0] for w in windows]
+    keys = sorted(set(counts["k"])) if len(counts) else []
+    full = pd.MultiIndex.from_product([range(len(windows)), keys], names=["w", "k"]).to_frame(index=False)
+    frame = full.merge(counts, on=["w", "k"], how="left").fillna({"n": 0})
+    if by is not None:
+        totals = frame.groupby("w", as_index=False)["n"].sum().assign(k=ALL)
+        frame = pd.concat([frame, totals], ignore_index=True)
+    frame["n"] = frame["n"].astype("int64")
+    first = frame[frame["w"] == 0].set_index("k")["n"]
+    frame["change_vs_first"] = frame["n"] - frame["k"].map(first).fillna(0).astype("int64")
+    base = frame["k"].map(first)
+    frame["relative_change"] = (frame["n"] / base.where(base > 0) - 1.0).astype(float)
+    frame["window"] = [names[i] for i in frame["w"]]
+    frame["start"] = [windows[i][1] for i in frame["w"]]
+    frame["end"] = [windows[i][2] for i in frame["w"]]
+    frame = frame.rename(columns={"k": label, "n": "count"})
+    frame["_all"] = frame[label] == ALL
+    frame = frame.sort_values(["_all", label, "w"]).reset_index(drop=True)
+    return frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]

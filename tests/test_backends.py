@@ -1,0 +1,117 @@
+"""The portable analyses give identical results on DuckDB (store and Parquet), chDB and Spark over one export."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from scenewatch.analysis import portable
+from scenewatch.analysis.compare import compare, event_windows
+from scenewatch.analysis.volume import volume
+from scenewatch.ingest import ingest_paths
+from scenewatch.simulate import SimulationConfig, write
+from scenewatch.store import Database, StoreError
+from scenewatch.store.backends import CLICKHOUSE_SCHEMA, clickhouse_client, connect, load_clickhouse
+from scenewatch.store.parquet import export_parquet
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A simulated store (four months around a planted raid), its Parquet export and the reference results."""
+    work = tmp_path_factory.mktemp("backends")
+    dump = work / "sim.ndjson"
+    write(SimulationConfig(start=date(2020, 7, 1), end=date(2020, 10, 31), scale=0.1, seed=11), dump)
+    path = work / "store.duckdb"
+    with Database(path) as db:
+        ingest_paths(db, [dump])
+        export_parquet(db, work / "export")
+        top = db.scalar("SELECT grp FROM releases WHERE scene GROUP BY grp ORDER BY count(*) DESC, grp LIMIT 1")
+    return {"path": path, "export": work / "export", "top_group": top, "work": work}
+
+
+def _cases(top_group: str) -> list[tuple[str, str | None, dict[str, Any]]]:
+    return [
+        ("day", None, {}),
+        ("week", "category", {}),
+        ("month", "group", {}),
+        ("day", "section", {"category": "tv", "since": date(2020, 8, 1), "until": date(2020, 8, 31)}),
+        ("week", None, {"group": top_group.lower()}),
+        ("day", "category", {"section": "x264", "since": date(2020, 9, 3), "until": date(2020, 9, 9)}),
+        ("month", None, {"since": date(2021, 1, 1)}),  # nothing there: empty frame
+    ]
+
+
+def _windows() -> list[tuple[str, date, date]]:
+    return event_windows(date(2020, 8, 26), after_weeks=2, later_weeks=6)
+
+
+def _check_backend(con: Any, store: dict[str, Any]) -> None:
+    with Database(store["path"], read_only=True) as db:
+        for by, split, filters in _cases(store["top_group"]):
+            expected = volume(db, by, split, **filters)  # type: ignore[arg-type]
+            got = portable.volume(con, by, split, **filters)  # type: ignore[arg-type]
+            pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=f"volume {by} {split} {filters}")
+            assert list(got.dtypes) == list(expected.dtypes) or expected.empty
+        for by in ("category", "group", None):
+            expected = compare(db, _windows(), by)
+            got = portable.compare(con, _windows(), by)
+            pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), obj=f"compare by {by}")
+
+
+def test_duckdb_store(store: dict[str, Any]) -> None:
+    _check_backend(connect(store["path"]), store)
+    _check_backend(connect(f"duckdb:///{store['path']}"), store)
+
+
+def test_duckdb_over_parquet(store: dict[str, Any]) -> None:
+    _check_backend(connect("duckdb://", parquet=store["export"]), store)
+
+
+def test_chdb_mergetree(store: dict[str, Any]) -> None:
+    dsn = f"chdb://{store['work'] / 'chdb'}"
+    con = load_clickhouse(store["export"], dsn)
+    _check_backend(con, store)
+    client = clickhouse_client(dsn)
+    ddl = client.command("SHOW CREATE TABLE releases")
+    assert "PARTITION BY toYYYYMM(pre_at)" in ddl and "ORDER BY (category, pre_at, id)" in ddl
+    with Database(store["path"], read_only=True) as db:
+        assert client.command("SELECT count() FROM releases") == db.count_releases()
+        assert client.command("SELECT count() FROM nukes") == db.scalar("SELECT count(*) FROM nukes")
+    # Loading again replaces the tables: same counts, nothing doubled.
+    load_clickhouse(store["export"], dsn)
+    _check_backend(connect(dsn), store)
+    assert set(CLICKHOUSE_SCHEMA) <= set(connect(dsn).list_tables())
+
+
+def test_chdb_is_one_per_process(store: dict[str, Any]) -> None:
+    clickhouse_client(f"chdb://{store['work'] / 'chdb'}")
+    with pytest.raises(StoreError, match="one per process"):
+        clickhouse_client(f"chdb://{store['work'] / 'elsewhere'}")
+
+
+def test_connect_errors(store: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="unknown backend"):
+        connect("oracle://x")
+    with pytest.raises(StoreError, match="parquet=DIR"):
+        connect("spark://local")
+    with pytest.raises(StoreError, match="not a scenewatch Parquet export"):
+        connect("duckdb://", parquet=tmp_path)
+    with pytest.raises(StoreError, match="no such database"):
+        connect(tmp_path / "missing.duckdb")
+
+
+@pytest.mark.slow
+def test_spark_local(store: dict[str, Any]) -> None:
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("Spark local mode needs Java 17+ (no java on PATH and no JAVA_HOME)")
+    con = connect("spark://local[1]", parquet=store["export"])
+    try:
+        _check_backend(con, store)
+    finally:
+        con._session.stop()
