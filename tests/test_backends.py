@@ -58,6 +58,13 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
             got = portable.volume(con, by, split, **filters)  # type: ignore[arg-type]
             pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=f"volume {by} {split} {filters}")
             assert list(got.dtypes) == list(expected.dtypes) or expected.empty
+        top = db.query(
+            "SELECT grp AS \"group\", count(*) AS count FROM releases WHERE scene AND pre_at >= '2020-08-01' "
+            "AND pre_at < '2020-09-01' AND grp IS NOT NULL GROUP BY grp ORDER BY count DESC, grp LIMIT 7"
+        )
+        got_top = portable.top_groups(con, date(2020, 8, 1), date(2020, 8, 31), limit=7)
+        assert got_top["group"].tolist() == top["group"].tolist()
+        assert got_top["count"].tolist() == top["count"].tolist()
         for by in ("category", "group", None):
             expected = compare(db, _windows(), by)
             got = portable.compare(con, _windows(), by)

@@ -135,3 +135,24 @@ def compare(con: Any, windows: list[tuple[str, date, date]], by: str | None = "c
     frame["_all"] = frame[label] == ALL
     frame = frame.sort_values(["_all", label, "w"]).reset_index(drop=True)
     return frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]
+
+
+def top_groups(
+    con: Any,
+    since: date,
+    until: date,
+    *,
+    limit: int = 10,
+    category: str | None = None,
+    section: str | None = None,
+) -> pd.DataFrame:
+    """The most active groups in ``[since, until]``: columns ``group``, ``count``, ``share`` (of the window)."""
+    t = counted(con.table("releases"), category=category, section=section, since=since, until=until)
+    named = t.filter(t.grp.notnull())
+    counts = named.group_by(group=named.grp).aggregate(count=named.count())
+    frame = counts.order_by([ibis.desc("count"), "group"]).limit(limit).execute()
+    total = int(t.count().execute())
+    frame = frame[["group", "count"]].astype({"count": "int64"})
+    frame["group"] = frame["group"].astype("str")
+    frame["share"] = frame["count"] / total if total else 0.0
+    return frame.reset_index(drop=True)
