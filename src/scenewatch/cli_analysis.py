@@ -13,7 +13,7 @@ import typer
 from scenewatch.cli_common import CsvFlag, DbOption, JsonFlag, UsageError, err, open_db, out, parse_day
 from scenewatch.output import emit, output_format
 
-EventOption = Annotated[str, typer.Option("--event", help="Event day (YYYY-MM-DD), e.g. 2020-08-25.")]
+EventOption = Annotated[str, typer.Option("--event", help="Event day (YYYY-MM-DD) or name, e.g. 2020-08-25, sparks.")]
 ByOption = Annotated[str, typer.Option("--by", help="Split: category (default) or none.")]
 BeforeOption = Annotated[str, typer.Option("--before", help="Pre-event fit period, e.g. 8w, 56d.")]
 AfterOption = Annotated[str, typer.Option("--after", help="Post-event period, e.g. 8w.")]
@@ -26,9 +26,9 @@ def _show(frame: pd.DataFrame, as_json: bool, as_csv: bool, title: str) -> None:
 
 
 def _event(value: str) -> date:
-    day = parse_day(value, "--event")
-    assert day is not None
-    return day
+    from scenewatch.events import resolve_event  # a day, or an event name from the catalogue / the database
+
+    return resolve_event(None, value)
 
 
 def _split(by: str) -> str | None:

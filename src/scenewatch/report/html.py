@@ -88,6 +88,7 @@ def default_sections(db: Database, event: date | None) -> list[Section]:
     from scenewatch.report.analysis_sections import analysis_sections
 
     sections.extend(analysis_sections(db, event))
+    sections.extend(__import__("scenewatch.report.race_sections", fromlist=["*"]).race_sections(db, event))
     return sections
 
 

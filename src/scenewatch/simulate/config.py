@@ -115,6 +115,7 @@ class SimulationConfig:
 
     ``end`` is inclusive. ``scale`` 1.0 means about 1,800 releases/day in 2020.
     ``nuke_rate`` is the share of releases nuked; ``unnuke_rate``/``modnuke_rate`` are shares of nukes.
+    ``races`` and ``language_responses`` plant races and language scenes (off by default: output unchanged).
     """
 
     start: date = date(2019, 1, 1)
@@ -127,6 +128,11 @@ class SimulationConfig:
     unnuke_rate: float = 0.06
     modnuke_rate: float = 0.05
     growth_per_year: float = 0.04
+    # Planted races (see simulate/races.py): this many works released by 2-4 groups with known delays.
+    races: int = 0
+    # Language scenes with their own raid response: (tag, multiplier from each raid day on), e.g. ("GERMAN", 0.3);
+    # every listed tag gets at least 3 groups (the biggest untagged ones of the XXX / TV-SD / HEVC profiles).
+    language_responses: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         """Validate ranges and normalise ``events`` to a tuple sorted by day."""
@@ -138,6 +144,12 @@ class SimulationConfig:
             raise ValueError("n_groups must be >= 30")
         if not 0 <= self.nuke_rate < 1:
             raise ValueError("nuke_rate must be within [0, 1)")
+        if self.races < 0:
+            raise ValueError("races must be >= 0")
+        responses = tuple((str(tag), float(factor)) for tag, factor in self.language_responses)
+        if any(factor < 0 for _, factor in responses):
+            raise ValueError("language response multipliers must be >= 0")
+        object.__setattr__(self, "language_responses", responses)
         events = tuple(PlantedEvent.parse(e) if isinstance(e, str) else e for e in self.events)
         object.__setattr__(self, "events", tuple(sorted(events, key=lambda e: (e.day, e.kind))))
 
@@ -162,4 +174,7 @@ class SimulationConfig:
         d["start"] = self.start.isoformat()
         d["end"] = self.end.isoformat()
         d["events"] = [e.to_dict() for e in self.events]
+        d["language_responses"] = [list(r) for r in self.language_responses]
+        if not self.races and not self.language_responses:  # keep the sidecar of plain runs unchanged
+            del d["races"], d["language_responses"]
         return d

@@ -14,6 +14,7 @@ import numpy as np
 from scenewatch.simulate.config import SimulationConfig
 from scenewatch.simulate.model import DIURNAL, Model, day_ts
 from scenewatch.simulate.names import BUILDERS, CATEGORIES, SECTION_CATEGORY, SECTIONS
+from scenewatch.simulate.races import plan_races
 
 __all__ = ["RunStats", "SimRow", "iter_batches", "simulate"]
 
@@ -133,6 +134,12 @@ def iter_batches(config: SimulationConfig, stats: RunStats | None = None, model:
     nuke_p = _nuke_prob(config, model)
     heap: list[tuple[int, int, tuple]] = []
     seq = 0
+    planted: dict[int, list[tuple]] = {}  # day index -> planted race rows (releases and their nukes)
+    for race in plan_races(config, model):
+        for row in race.rows:
+            planted.setdefault((row[1] - model.start_ts) // 86400, []).append(row)
+        for at, row in race.nukes:
+            planted.setdefault((row[1] - model.start_ts) // 86400, []).append(("heap", at, row))
     for di in range(config.n_days):
         d = model.day(di)
         t0 = day_ts(d)
@@ -169,6 +176,17 @@ def iter_batches(config: SimulationConfig, stats: RunStats | None = None, model:
             if at < model.end_ts and not any(s <= at < e for s, e in model.outages):
                 heapq.heappush(heap, (at, seq, row))
                 seq += 1
+        if di in planted:  # planted races: merge their releases in time order, queue their nukes
+            extra = [r for r in planted[di] if r[0] == "release"]
+            for _, at, row in (r for r in planted[di] if r[0] == "heap"):
+                heapq.heappush(heap, (at, seq, row))
+                seq += 1
+            rows = sorted(rows + extra, key=lambda r: r[1])
+            rel_names = rel_names + [r[2] for r in extra]
+            ts = np.array([r[1] for r in rows], dtype=np.int64)
+            if stats is not None:
+                for r in extra:
+                    stats.daily[di, _SEC_CAT[SECTIONS.index(r[3])]] += 1
         due: list[tuple] = []
         t1 = t0 + 86400
         while heap and heap[0][0] < t1:

@@ -134,6 +134,7 @@ def build_groups(config: SimulationConfig) -> GroupTable:
         names[slot] = g
         language[slot] = ""
 
+    _plant_languages(config, profile, language, rates, set(named))
     k_max = max(len(p[2]) for p in PROFILES.values())
     sec_ids = np.zeros((n, k_max), dtype=np.int64)
     sec_cum = np.ones((n, k_max))
@@ -159,6 +160,27 @@ def build_groups(config: SimulationConfig) -> GroupTable:
         sec_cum=sec_cum,
         cat_mix=cat_mix,
     )
+
+
+# Profiles whose groups take planted language tags (never raid-affiliated candidates).
+LANGUAGE_PLANT_PROFILES = ("xxx", "tv_sd", "movies_hevc", "tv_hevc")
+LANGUAGE_PLANT_GROUPS = 3
+
+
+def _plant_languages(config: SimulationConfig, profile: list[str], language: list[str], rates: list[float],
+                     named: set[str]) -> None:  # fmt: skip
+    """Give every tag of ``config.language_responses`` at least 3 groups (deterministic, no random draws)."""
+    tags = [tag for tag, _ in config.language_responses]
+    if not tags:
+        return
+    pool = [i for i, p in enumerate(profile) if p in LANGUAGE_PLANT_PROFILES and not language[i]]
+    pool.sort(key=lambda i: (-rates[i], i))
+    pool.reverse()  # take from the end: biggest first
+    for tag in tags:
+        need = LANGUAGE_PLANT_GROUPS - sum(1 for x in language if x == tag)
+        while need > 0 and pool:
+            language[pool.pop()] = tag
+            need -= 1
 
 
 def affiliated_candidates(table: GroupTable, exclude: set[int]) -> list[int]:

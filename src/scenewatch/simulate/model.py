@@ -50,6 +50,7 @@ class RaidPlan:
     recovered: np.ndarray  # days after the raid when it is back at full rate
     pause_fraction: float
     market: np.ndarray = field(default_factory=lambda: np.ones(_HORIZON))
+    language_factor: np.ndarray | None = None  # per-group multiplier of planted language responses (None: all 1)
 
     def own(self, n: int, t: float) -> np.ndarray:
         """Multiplier this raid alone applies to each group at ``t`` days after the raid."""
@@ -60,6 +61,8 @@ class RaidPlan:
         if len(p):
             ramp = np.clip((t - self.resume) / np.maximum(self.recovered - self.resume, 1e-9), 0.0, 1.0)
             out[p] = np.where(t < self.pause_start, 1.0, ramp)
+        if self.language_factor is not None:
+            out *= self.language_factor
         out[self.affiliated] = 0.0
         return out
 
@@ -100,8 +103,12 @@ class Model:
         start = rng.uniform(0.0, 1.5, k)
         quiet = np.clip(rng.lognormal(math.log(10.0), 0.7, k), 2.0, 60.0)
         ramp = rng.uniform(7.0, 45.0, k)
-        return RaidPlan(e, (e.day - self.config.start).days, affiliated, paused,
+        plan = RaidPlan(e, (e.day - self.config.start).days, affiliated, paused,
                         start, start + quiet, start + quiet + ramp, q)  # fmt: skip
+        if self.config.language_responses:
+            factors = dict(self.config.language_responses)
+            plan.language_factor = np.array([factors.get(tag, 1.0) if tag else 1.0 for tag in g.language])
+        return plan
 
     def _calibrate(self, plan: RaidPlan) -> None:
         """Set the market factor so overall volume follows the target curve relative to no raid."""

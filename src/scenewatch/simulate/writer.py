@@ -20,6 +20,7 @@ from scenewatch.simulate.config import PlantedEvent, SimulationConfig
 from scenewatch.simulate.generate import RunStats, iter_batches
 from scenewatch.simulate.model import Model, iso
 from scenewatch.simulate.names import CATEGORIES
+from scenewatch.simulate.races import language_truth, plan_races
 
 __all__ = ["CSV_HEADER", "SimulationSummary", "detect_format", "run_cli", "truth", "write"]
 
@@ -221,6 +222,10 @@ def truth(
         "expected_releases": round(float(expected.sum()), 1),
         "weekly": weekly,
     }
+    if config.races:
+        out["races"] = [race.truth for race in plan_races(config, model)]
+    if config.language_responses:
+        out["languages"] = language_truth(config, model)
     if stats is not None:
         out["simulated"] = {"rows": sum(stats.kinds.values()), **stats.kinds}
     return out

@@ -1,0 +1,141 @@
+"""API routes of the race analyses (race, leaderboard, shift, dupes, fixes, language scenes) and the event catalogue.
+
+Same parameters as the functions and their CLI commands; each answers ``{"rows": [...], "warnings": [...], ...}``
+like :mod:`scenewatch.web.analyses`. ``event`` takes a day or an event name (catalogue or stored).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from scenewatch.web.analyses import Span, table
+from scenewatch.web.api import Day, Reader, _check_range
+
+router = APIRouter(prefix="/api", tags=["race"])
+
+EventRef = Annotated[str, Query(min_length=1, max_length=100, description="Event day (YYYY-MM-DD) or event name")]
+Category = Annotated[str | None, Query(max_length=40, description="One category, e.g. movie, tv")]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+Within = Annotated[float, Query(gt=0, le=24 * 365, description="Hours after the first that still count as racing")]
+
+
+def _event(db: Any, value: str) -> date:
+    from scenewatch.events import resolve_event
+
+    return resolve_event(db, value)
+
+
+def _trim(frame: Any, limit: int) -> Any:
+    out = frame.head(limit).reset_index(drop=True)
+    out.attrs = frame.attrs
+    return out
+
+
+@router.get("/race")
+def get_race(
+    db: Reader, category: Category = None, since: Day = None, until: Day = None, within_hours: Within = 24.0,
+    group: Annotated[str | None, Query(max_length=60)] = None, limit: Limit = 500,
+) -> dict[str, Any]:  # fmt: skip
+    """Races per work and format class: winner, runner-up and gap (newest first)."""
+    from scenewatch.analysis.race import race
+
+    _check_range(since, until)
+    frame = race(db, category, since, until, within_hours=within_hours, group=group)
+    frame = frame.sort_values("winner_at", ascending=False, ignore_index=True)
+    return table(_trim(frame, limit))
+
+
+@router.get("/race/leaderboard")
+def get_race_leaderboard(
+    db: Reader, period: Literal["week", "month", "quarter", "year"] = "month", category: Category = None,
+    since: Day = None, until: Day = None, within_hours: Within = 24.0, limit: Limit = 2000,
+) -> dict[str, Any]:  # fmt: skip
+    """Per period, category and group: firsts, races, wins, win rate, median lead, share of firsts."""
+    from scenewatch.analysis.race import race_leaderboard
+
+    _check_range(since, until)
+    return table(_trim(race_leaderboard(db, period, category, since, until, within_hours=within_hours), limit))
+
+
+@router.get("/race/shift")
+def get_race_shift(
+    db: Reader, event: EventRef, before: Span = "8w", after: Span = "8w", top: Annotated[int, Query(ge=1, le=50)] = 5,
+    within_hours: Within = 24.0,
+) -> dict[str, Any]:  # fmt: skip
+    """Who took over first releases after the event in the categories that vanished groups used to win."""
+    from scenewatch.analysis.race import race_shift
+
+    return table(race_shift(db, _event(db, event), before, after, top=top, within_hours=within_hours))
+
+
+@router.get("/dupes")
+def get_dupes(
+    db: Reader, by: Literal["group", "section", "category"] = "group", category: Category = None, since: Day = None,
+    until: Day = None, min_releases: Annotated[int, Query(ge=1)] = 20, limit: Limit = 500,
+) -> dict[str, Any]:  # fmt: skip
+    """Dupe rate per group/section/category and how often dupes were nuked."""
+    from scenewatch.analysis.dupes import dupes
+
+    _check_range(since, until)
+    return table(dupes(db, by, category=category, since=since, until=until, min_releases=min_releases, limit=limit))
+
+
+@router.get("/dupes/releases")
+def get_dupe_releases(
+    db: Reader, category: Category = None, group: Annotated[str | None, Query(max_length=60)] = None,
+    since: Day = None, until: Day = None, limit: Limit = 100,
+) -> dict[str, Any]:  # fmt: skip
+    """The dupes themselves, newest first, with the first release and nuke state."""
+    from scenewatch.analysis.dupes import dupe_releases
+
+    _check_range(since, until)
+    return table(dupe_releases(db, category=category, group=group, since=since, until=until, limit=limit))
+
+
+@router.get("/fixes")
+def get_fixes(
+    db: Reader, by: Literal["fixer", "pair"] = "fixer", category: Category = None, since: Day = None,
+    until: Day = None, min_fixes: Annotated[int, Query(ge=1)] = 1, limit: Limit = 500,
+) -> dict[str, Any]:  # fmt: skip
+    """PROPER/REPACK releases: who fixes whose releases and how fast (median hours)."""
+    from scenewatch.analysis.fixes import fixes
+
+    _check_range(since, until)
+    return table(fixes(db, by, category=category, since=since, until=until, min_fixes=min_fixes, limit=limit))
+
+
+@router.get("/languages")
+def get_languages(
+    db: Reader, period: Literal["day", "week", "month"] = "month", by: Literal["language", "region"] = "language",
+    category: Category = None, since: Day = None, until: Day = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Releases per period and language class (or region)."""
+    from scenewatch.analysis.languages import language_volume
+
+    _check_range(since, until)
+    return table(language_volume(db, period, by, category=category, since=since, until=until))
+
+
+@router.get("/languages/impact")
+def get_language_impact(
+    db: Reader, event: EventRef, before: Span = "8w", after: Span = "8w",
+    by: Literal["language", "region"] = "language", category: Category = None,
+    min_releases: Annotated[int, Query(ge=1)] = 100, trend: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """Per language scene: observed vs counterfactual with 95% CI, rank interval and P(hardest hit)."""
+    from scenewatch.analysis.languages import language_impact
+
+    day = _event(db, event)
+    return table(language_impact(db, day, before, after, by, category=category, min_releases=min_releases,
+                                 trend=trend))  # fmt: skip
+
+
+@router.get("/events/catalogue", tags=["events"])
+def get_event_catalogue(db: Reader) -> dict[str, Any]:
+    """The shipped catalogue of enforcement events plus the stored ones (``origin``), by day."""
+    from scenewatch.events import events
+
+    return table(events(db))
