@@ -59,7 +59,7 @@ def create_app(
     hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
     CORS is off unless ``cors_origins`` are given.
     """
-    from scenewatch.web import analyses, api, pages
+    from scenewatch.web import analyses, api, pages, race_routes
 
     app = FastAPI(
         title="scenewatch",
@@ -110,6 +110,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(analyses.router)
+    app.include_router(race_routes.router)
     app.include_router(pages.router)
     return app
 
