@@ -308,3 +308,35 @@ def test_publish_hook_fans_out(live_server: LiveServer) -> None:
         publish(live_server.app, {"releases": [{"name": "Hooked.Release-GRP", "group": "GRP"}], "nukes": []})
         message = json.loads(ws.recv(timeout=30))
     assert message["releases"][0]["name"] == "Hooked.Release-GRP"
+
+
+def test_store_writer_owns_writes_and_its_flushes_are_published(tmp_path: Path) -> None:
+    """With live ingest's StoreWriter in the process, API writes go through its thread and its flushes go live."""
+    from datetime import UTC, datetime
+
+    from websockets.sync.client import connect
+
+    writer_module = pytest.importorskip("scenewatch.store.writer")
+    from scenewatch.records import Announcement
+
+    def make_writer(db: Database):
+        writer = writer_module.StoreWriter(db, flush_events=1, flush_seconds=0.05)
+        writer.start(["test-feed"])
+        return writer
+
+    server = start_server(tmp_path / "writer.duckdb", writer_factory=make_writer)
+    try:
+        writer = server.app.state.access.writer
+        with httpx.Client(base_url=server.url) as c, connect(server.ws_url + "/api/live", open_timeout=30) as ws:
+            assert json.loads(ws.recv(timeout=30))["type"] == "hello"
+            event = {"name": "Writer event", "day": "2020-08-25"}
+            assert c.post("/api/events", json=event, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 201
+            writer.put("test-feed", Announcement("Some.Show.S01E01.720p.HDTV.x264-WRITER",
+                                                 datetime(2020, 12, 1, tzinfo=UTC), section="TV-HD"))  # fmt: skip
+            message = json.loads(ws.recv(timeout=30))
+            assert message["releases"][0]["name"] == "Some.Show.S01E01.720p.HDTV.x264-WRITER"
+            assert writer.flush()
+            assert c.get("/api/releases", params={"q": "WRITER"}).json()["items"][0]["name"].endswith("-WRITER")
+            assert [e["name"] for e in c.get("/api/events").json()] == ["Writer event"]
+    finally:
+        server.stop()

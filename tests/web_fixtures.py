@@ -60,18 +60,26 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join()
+        writer = self.app.state.access.writer
+        if writer is not None:
+            writer.stop()
+        self.app.state.access.close()
         self.db.close()
 
 
-def start_server(db_path: Path, token: str | None = TOKEN) -> LiveServer:
-    """Open the store read-write in this process and serve it with uvicorn on 127.0.0.1, port 0, in a thread."""
+def start_server(db_path: Path, token: str | None = TOKEN, *, writer_factory: Any = None) -> LiveServer:
+    """Open the store read-write in this process and serve it with uvicorn on 127.0.0.1, port 0, in a thread.
+
+    ``writer_factory(db)`` may return a started StoreWriter that then owns the writes (the live-ingest set-up).
+    """
     import uvicorn
 
     from scenewatch.store import Database
     from scenewatch.web import create_app
 
     db = Database(db_path)
-    app = create_app(db, token=token)
+    writer = writer_factory(db) if writer_factory else None
+    app = create_app(db, token=token, writer=writer)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio", lifespan="off")
     server = uvicorn.Server(config)
     ready = threading.Event()

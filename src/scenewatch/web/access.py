@@ -24,10 +24,10 @@ T = TypeVar("T")
 class CursorView(Database):
     """A read view of a Database through its own cursor: what analysis functions get per request."""
 
-    def __init__(self, parent: Database) -> None:  # no super().__init__: nothing is opened or migrated
+    def __init__(self, parent: Database, con: Any = None) -> None:  # no super().__init__: nothing opened or migrated
         self.path = parent.path
         self.read_only = True
-        self.con = parent.con.cursor()
+        self.con = con if con is not None else parent.con.cursor()
         self.con.execute("SET TimeZone = 'UTC'")
 
     def close(self) -> None:
@@ -67,17 +67,31 @@ class _Batch:
 
 
 class StoreAccess:
-    """The server's handle on the store: per-request read views and one serialised writer."""
+    """The server's handle on the store: per-request read views and one serialised writer.
 
-    def __init__(self, db: Database, hub: LiveHub | None = None) -> None:
+    With a ``StoreWriter`` (live ingest in the same process), writes are submitted to its thread and what it
+    flushes is published; without one, writes run under one lock on the Database's own connection. Reads never
+    touch that connection: cursors come from a root cursor made once at start.
+    """
+
+    def __init__(self, db: Database, hub: LiveHub | None = None, writer: Any = None) -> None:
         self.db = db
         self.hub = hub or LiveHub()
+        self.writer = writer
         self._write_lock = threading.Lock()
+        self._cursor_lock = threading.Lock()
+        self._root = writer.cursor() if writer is not None else db.con.cursor()
+        if writer is not None and getattr(writer, "on_batch", None) is None:
+            writer.on_batch = self.hub.publish
+
+    def _cursor(self) -> Any:
+        with self._cursor_lock:
+            return self._root.cursor()
 
     @contextmanager
     def reader(self) -> Iterator[Database]:
         """A read view for one request (its own cursor), closed afterwards."""
-        view = CursorView(self.db)
+        view = CursorView(self.db, self._cursor())
         try:
             yield view
         finally:
@@ -85,11 +99,18 @@ class StoreAccess:
 
     def open_reader(self) -> Database:
         """A read view whose closing is the caller's job (for streamed responses)."""
-        return CursorView(self.db)
+        return CursorView(self.db, self._cursor())
 
     def write(self, work: Callable[[Database], T]) -> T:
         """Run ``work`` with the writing Database, alone; batches it writes are published live."""
         if self.db.read_only:
             raise PermissionError("the database is open read-only")
+        if self.writer is not None:
+            return self.writer.submit(lambda db: work(_PublishingDatabase(db, self.hub)), timeout=None)  # type: ignore[no-any-return]
         with self._write_lock:
             return work(_PublishingDatabase(self.db, self.hub))  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close the root read cursor."""
+        with self._cursor_lock:
+            self._root.close()

@@ -83,6 +83,27 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     return key, ident_value
 
 
+def _search_where(q: str, sort: str, cursor: str | None) -> tuple[str, list[Any], str, str]:
+    query = parse_query(q)
+    where, params = query.where()
+    key, direction = _SORTS[sort]
+    if cursor:
+        cursor_key, cursor_id = _decode_cursor(cursor, sort)
+        op = "<" if direction == "DESC" else ">"
+        where += f" AND ({key} {op} ? OR ({key} = ? AND id {op} CAST(? AS UBIGINT)))"
+        params += [cursor_key, cursor_key, str(cursor_id)]
+    return where, params, key, direction
+
+
+def search_sql(q: str, sort: str = "newest", cursor: str | None = None, limit: int = 51) -> tuple[str, list[Any]]:
+    """The SQL and parameters of one JSON search page (also used by the benchmark's direct-DuckDB baseline)."""
+    where, params, key, direction = _search_where(q, sort, cursor)
+    columns = _COLUMNS.format(language="language", flags="flags")
+    sql = f"""SELECT {columns}, {key} AS _key FROM releases WHERE {where}
+              ORDER BY {key} {direction}, releases.id {direction} LIMIT ?"""
+    return sql, [*params, limit]
+
+
 @router.get("/releases", tags=["releases"])
 def search_releases(
     request: Request,
@@ -93,29 +114,20 @@ def search_releases(
     format: Annotated[ExportFormat, Query(description="json page, or a streamed csv/ndjson/parquet export")] = "json",
 ) -> Any:
     """Search releases; JSON pages with an opaque cursor on (time, id), or a streamed export of every match."""
-    query = parse_query(q)
-    where, params = query.where()
-    key, direction = _SORTS[sort]
-    if cursor:
-        cursor_key, cursor_id = _decode_cursor(cursor, sort)
-        op = "<" if direction == "DESC" else ">"
-        where += f" AND ({key} {op} ? OR ({key} = ? AND id {op} CAST(? AS UBIGINT)))"
-        params += [cursor_key, cursor_key, str(cursor_id)]
     if format == "json":
         if limit is not None and limit > 1000:
             raise HTTPException(422, "limit: at most 1000 per JSON page (use format=csv, ndjson or parquet to export)")
         page = limit or 50
-        columns = _COLUMNS.format(language="language", flags="flags")
-        sql = f"""SELECT {columns}, {key} AS _key FROM releases WHERE {where}
-                  ORDER BY {key} {direction}, releases.id {direction} LIMIT ?"""
+        sql, params = search_sql(q, sort, cursor, page + 1)
         with access(request).reader() as view:
-            items = fetch(view, sql, [*params, page + 1])
+            items = fetch(view, sql, params)
         more = len(items) > page
         items = items[:page]
         next_cursor = _encode_cursor(sort, items[-1]["_key"], items[-1]["id"]) if more else None
         for item in items:
             del item["_key"]
         return {"items": items, "next_cursor": next_cursor, "query": q}
+    where, params, key, direction = _search_where(q, sort, cursor)
     listed = "array_to_string({0}, ' ')" if format == "csv" else "{0}"
     columns = _COLUMNS.format(language=listed.format("language"), flags=listed.format("flags"))
     sql = f"SELECT {columns} FROM releases WHERE {where} ORDER BY {key} {direction}, releases.id {direction}"

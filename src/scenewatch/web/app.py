@@ -51,12 +51,14 @@ def create_app(
     token: str | None = None,
     *,
     hub: LiveHub | None = None,
+    writer: Any = None,
     cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """The API and dashboard over ``db``, which this process owns (opened read-write once, or read-only).
 
     ``token`` enables the write endpoints (bearer auth); without it they answer 401. ``hub.publish(batch)`` is the
     hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
+    With a running ``StoreWriter`` (``writer``), writes are submitted to its thread and its flushes are published.
     CORS is off unless ``cors_origins`` are given.
     """
     from scenewatch.web import analyses, api, pages, race_routes
@@ -69,7 +71,7 @@ def create_app(
             "Read-only unless the server was started with a token; write endpoints need `Authorization: Bearer`."
         ),
     )
-    app.state.access = StoreAccess(db, hub)
+    app.state.access = StoreAccess(db, hub, writer)
     app.state.token = token or None
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

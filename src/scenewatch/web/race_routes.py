@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
-from scenewatch.web.analyses import Span, table
-from scenewatch.web.api import Day, Reader, _check_range
+from scenewatch.web.analyses import Span, _check_event, table
+from scenewatch.web.api import Day, Reader
 
 router = APIRouter(prefix="/api", tags=["race"])
 
@@ -25,7 +25,17 @@ Within = Annotated[float, Query(gt=0, le=24 * 365, description="Hours after the 
 def _event(db: Any, value: str) -> date:
     from scenewatch.events import resolve_event
 
-    return resolve_event(db, value)
+    day = resolve_event(db, value)
+    _check_event(db, day)
+    return day
+
+
+def _check_range(since: date | None, until: date | None) -> None:
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not date(1970, 1, 1) <= day <= date(2200, 12, 31):
+            raise HTTPException(422, f"{name}: {day} is outside 1970-01-01 … 2200-12-31")
+    if since and until and until < since:
+        raise HTTPException(422, "until: must not be before since")
 
 
 def _trim(frame: Any, limit: int) -> Any:
@@ -74,7 +84,7 @@ def get_race_shift(
 @router.get("/dupes")
 def get_dupes(
     db: Reader, by: Literal["group", "section", "category"] = "group", category: Category = None, since: Day = None,
-    until: Day = None, min_releases: Annotated[int, Query(ge=1)] = 20, limit: Limit = 500,
+    until: Day = None, min_releases: Annotated[int, Query(ge=1, le=10**9)] = 20, limit: Limit = 500,
 ) -> dict[str, Any]:  # fmt: skip
     """Dupe rate per group/section/category and how often dupes were nuked."""
     from scenewatch.analysis.dupes import dupes
@@ -98,7 +108,7 @@ def get_dupe_releases(
 @router.get("/fixes")
 def get_fixes(
     db: Reader, by: Literal["fixer", "pair"] = "fixer", category: Category = None, since: Day = None,
-    until: Day = None, min_fixes: Annotated[int, Query(ge=1)] = 1, limit: Limit = 500,
+    until: Day = None, min_fixes: Annotated[int, Query(ge=1, le=10**9)] = 1, limit: Limit = 500,
 ) -> dict[str, Any]:  # fmt: skip
     """PROPER/REPACK releases: who fixes whose releases and how fast (median hours)."""
     from scenewatch.analysis.fixes import fixes
@@ -123,7 +133,7 @@ def get_languages(
 def get_language_impact(
     db: Reader, event: EventRef, before: Span = "8w", after: Span = "8w",
     by: Literal["language", "region"] = "language", category: Category = None,
-    min_releases: Annotated[int, Query(ge=1)] = 100, trend: bool = True,
+    min_releases: Annotated[int, Query(ge=1, le=10**9)] = 100, trend: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Per language scene: observed vs counterfactual with 95% CI, rank interval and P(hardest hit)."""
     from scenewatch.analysis.languages import language_impact

@@ -1,0 +1,210 @@
+"""Benchmark `scenewatch serve`: latency (p50/p99) and requests/s for search and volume under concurrent clients.
+
+    python benchmarks/bench_web.py                    # 1M simulated rows, 50 clients
+    python benchmarks/bench_web.py --rows 20000000    # the full target
+
+The server runs as its own process (`scenewatch serve`, owning the database) on 127.0.0.1; clients are httpx async
+connections from this process. The baseline, measured in the same run, is the same work straight on DuckDB in this
+process (same SQL for search, the same analysis function for volume): sequentially, and with the same number of
+concurrent threads each on its own cursor. The server and the baseline never have the file open at the same time
+(DuckDB: one process per file while it is open for writing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SEARCHES = [
+    "1080p", "x264 -720p", "@group SPARKS", "@category game @year 2020", "@section X264-HD @since 2020-08-01",
+    "S01E01", "@category tv @until 2019-06-30", "bluray @resolution 1080p", "@nuked", "web @category music",
+    '"The" @category movie', "@year 2019 @since 2019-03-01 @until 2019-03-31",
+]  # fmt: skip
+VOLUMES = [
+    {"by": "day"}, {"by": "week", "split": "category"}, {"by": "day", "split": "category", "since": "2020-06-01",
+    "until": "2020-10-31"}, {"by": "month", "split": "section"}, {"by": "day", "category": "tv"},
+]  # fmt: skip
+
+
+def build(rows: int, folder: Path) -> Path:
+    """A store of about ``rows`` simulated releases over two years (cached by row target)."""
+    db_path = folder / f"bench-web-{rows}.duckdb"
+    if db_path.exists():
+        return db_path
+    from scenewatch.ingest import ingest_paths
+    from scenewatch.simulate import PlantedEvent, SimulationConfig, write
+    from scenewatch.store import Database
+
+    start, days = date(2019, 1, 1), 731
+    scale = max(rows / (1800 * days), 0.01)
+    dump = folder / f"bench-web-{rows}.ndjson.gz"
+    print(f"simulating ~{rows:,} releases (scale {scale:.2f}) …", flush=True)
+    config = SimulationConfig(start=start, end=start + timedelta(days=days - 1), scale=scale, seed=5,
+                              events=(PlantedEvent(day=date(2020, 8, 25), kind="raid"),))  # fmt: skip
+    write(config, dump)
+    print("ingesting …", flush=True)
+    t = time.perf_counter()
+    with Database(db_path) as db:
+        summary = ingest_paths(db, [dump])
+        db.con.execute("INSERT INTO events VALUES ('SPARKS raid', DATE '2020-08-25', '', [])")
+    print(f"ingested {summary.inserted:,} releases in {time.perf_counter() - t:.0f} s", flush=True)
+    dump.unlink()
+    return db_path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return p50 * 1000, p99 * 1000
+
+
+async def load(url: str, paths: list[tuple[str, dict[str, Any]]], clients: int) -> tuple[list[float], float, int]:
+    """Send every request with ``clients`` concurrent connections; latencies (s), wall time (s), errors."""
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+    for item in paths:
+        queue.put_nowait(item)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                path, params = queue.get_nowait()
+                t = time.perf_counter()
+                response = await client.get(path, params=params)
+                latencies.append(time.perf_counter() - t)
+                if response.status_code != 200:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        return latencies, time.perf_counter() - started, errors
+
+
+def serve(db_path: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SCENEWATCH_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scenewatch", "serve", "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            if httpx.get(url + "/api/events", timeout=5).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+
+
+def baseline(db_path: Path, work: list[tuple[str, dict[str, Any]]], clients: int) -> dict[str, tuple]:
+    """The same queries straight on DuckDB: sequential latencies and throughput with ``clients`` threads."""
+    from scenewatch.analysis import volume
+    from scenewatch.store import Database
+    from scenewatch.web.access import CursorView
+    from scenewatch.web.api import search_sql
+
+    db = Database(db_path, read_only=True)
+    local = threading.local()
+
+    def run(item: tuple[str, dict[str, Any]]) -> float:
+        if not hasattr(local, "view"):
+            local.view = CursorView(db)
+        view = local.view
+        path, params = item
+        t = time.perf_counter()
+        if path == "/api/releases":
+            sql, bound = search_sql(params["q"], "newest", None, 51)
+            view.con.execute(sql, bound).fetchall()
+        else:
+            since = date.fromisoformat(params["since"]) if "since" in params else None
+            until = date.fromisoformat(params["until"]) if "until" in params else None
+            volume(view, params["by"], params.get("split"), category=params.get("category"), since=since, until=until)
+        return time.perf_counter() - t
+
+    out: dict[str, tuple] = {}
+    for name in ("/api/releases", "/api/volume"):
+        items = [w for w in work if w[0] == name]
+        sequential = [run(item) for item in items[: max(50, len(items) // 4)]]
+        with ThreadPoolExecutor(clients) as pool:
+            started = time.perf_counter()
+            list(pool.map(run, items))
+            wall = time.perf_counter() - started
+        out[name] = (*percentiles(sequential), len(items) / wall)
+    db.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="simulated releases in the store")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent HTTP clients")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint")
+    parser.add_argument("--dir", type=Path, default=ROOT / "build" / "bench", help="where the store is kept")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    db_path = build(args.rows, args.dir)
+    rng = random.Random(7)
+    work = {
+        "/api/releases": [("/api/releases", {"q": rng.choice(SEARCHES)}) for _ in range(args.requests)],
+        "/api/volume": [("/api/volume", rng.choice(VOLUMES)) for _ in range(args.requests)],
+    }
+    from scenewatch.store import Database
+
+    with Database(db_path, read_only=True) as db:
+        total = db.count_releases()
+    print(f"store: {total:,} releases; {args.clients} clients; {args.requests} requests per endpoint", flush=True)
+
+    port = free_port()
+    process = serve(db_path, port)
+    results: dict[str, tuple] = {}
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for name, items in work.items():
+            asyncio.run(load(url, items[: args.clients], args.clients))  # warm-up
+            latencies, wall, errors = asyncio.run(load(url, items, args.clients))
+            results[name] = (*percentiles(latencies), len(items) / wall, errors)
+    finally:
+        process.terminate()
+        process.wait()
+    base = baseline(db_path, [item for items in work.values() for item in items], args.clients)
+
+    print()
+    print(f"{'endpoint':<16}{'HTTP p50 ms':>12}{'HTTP p99 ms':>12}{'HTTP req/s':>12}{'errors':>8}"
+          f"{'DuckDB p50 ms':>15}{'DuckDB p99 ms':>15}{'DuckDB q/s':>12}")  # fmt: skip
+    for name, (p50, p99, rps, errors) in results.items():
+        b50, b99, bqs = base[name]
+        print(f"{name:<16}{p50:>12.1f}{p99:>12.1f}{rps:>12.0f}{errors:>8}{b50:>15.1f}{b99:>15.1f}{bqs:>12.0f}")
+    print("\nHTTP: under load from all clients at once; DuckDB p50/p99: one query at a time; DuckDB q/s: the same "
+          f"{args.clients} concurrent threads, each on its own cursor.")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
