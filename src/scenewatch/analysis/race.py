@@ -174,7 +174,14 @@ def race_shift(
     parts = []
     for category in affected:
         part = out[out["category"] == category]
-        keep = part[part["vanished"] & (part["firsts_before"] > 0)].sort_values("firsts_before", ascending=False)
+        gone = part[part["vanished"] & (part["firsts_before"] > 0)].sort_values("firsts_before", ascending=False)
+        keep, rest = gone.head(top), gone.iloc[top:]
+        if len(rest):
+            keep = pd.concat([keep, pd.DataFrame([{
+                "category": category, "group": f"({len(rest)} other vanished groups)", "vanished": True,
+                "firsts_before": int(rest["firsts_before"].sum()), "share_before": float(rest["share_before"].sum()),
+                "firsts_after": 0, "share_after": 0.0, "share_change": -float(rest["share_before"].sum()),
+            }])])  # fmt: skip
         takers = part[~part["vanished"] & (part["firsts_after"] > 0)]
         takers = takers.sort_values(["firsts_after", "share_change"], ascending=False).head(top)
         parts.append(pd.concat([takers, keep]))

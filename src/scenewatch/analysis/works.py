@@ -106,21 +106,19 @@ def work_key(category: str | None, title: str | None, year: int | None = None, s
     return f"{cat}|{t}|{year or ''}"
 
 
-def _sql_work(prefix: str = "") -> str:
-    p = prefix
-    t = sql_normalise(f"{p}title")
-    artist = sql_normalise(f"regexp_extract({p}name, '^(.*?)(?:_-_|-)', 1)")
-    return f"""CASE WHEN {t} IS NULL THEN NULL
-        WHEN {p}category = 'movie' THEN concat('movie|', {t}, '|', coalesce(CAST({p}year AS VARCHAR), ''))
-        WHEN {p}category = 'tv' THEN concat('tv|', {t}, '|', CASE
-            WHEN {p}season IS NOT NULL AND {p}episode IS NOT NULL THEN concat('s', {p}season, 'e', {p}episode)
-            WHEN {p}air_date IS NOT NULL THEN CAST({p}air_date AS VARCHAR)
-            WHEN {p}season IS NOT NULL THEN concat('s', {p}season) ELSE '' END)
-        WHEN {p}category IN ('music', 'musicvideo') THEN concat({p}category, '|', coalesce({artist}, ''), '|', {t})
-        WHEN {p}category = 'game' THEN
-            concat('game|', {t}, '|', lower(coalesce({p}platform, 'pc')), '|', coalesce({p}version, ''))
-        WHEN {p}category = 'software' THEN concat('software|', {t}, '|', coalesce({p}version, ''))
-        ELSE concat(coalesce({p}category, 'other'), '|', {t}, '|', coalesce(CAST({p}year AS VARCHAR), ''))
+def _sql_work() -> str:
+    """SQL of the work key over the columns ``nt`` (normalised title) and ``na`` (normalised artist)."""
+    return """CASE WHEN nt IS NULL THEN NULL
+        WHEN category = 'movie' THEN concat('movie|', nt, '|', coalesce(CAST(year AS VARCHAR), ''))
+        WHEN category = 'tv' THEN concat('tv|', nt, '|', CASE
+            WHEN season IS NOT NULL AND episode IS NOT NULL THEN concat('s', season, 'e', episode)
+            WHEN air_date IS NOT NULL THEN CAST(air_date AS VARCHAR)
+            WHEN season IS NOT NULL THEN concat('s', season) ELSE '' END)
+        WHEN category IN ('music', 'musicvideo') THEN concat(category, '|', coalesce(na, ''), '|', nt)
+        WHEN category = 'game' THEN
+            concat('game|', nt, '|', lower(coalesce(platform, 'pc')), '|', coalesce(version, ''))
+        WHEN category = 'software' THEN concat('software|', nt, '|', coalesce(version, ''))
+        ELSE concat(category, '|', nt, '|', coalesce(CAST(year AS VARCHAR), ''))
     END"""
 
 
@@ -159,13 +157,19 @@ def keyed_sql(where: str) -> str:
     """SQL selecting counted releases matching ``where`` with their ``work``, ``fmt``, ``revision``, ``internal``.
 
     Columns: id, name, pre_at, grp, category, section, language, flags, work, fmt, revision, internal. Rows without
-    a work key (no title) or group are left out.
+    a work key (no title) or group are left out. The normalisation runs once per row (a materialised step).
     """
+    artist = sql_normalise("regexp_extract(name, '^(.*?)(?:_-_|-)', 1)")
     return f"""
-        SELECT * FROM (
-            SELECT id, name, pre_at, grp, coalesce(category, 'other') AS category, section, language, flags,
-                   {_sql_work()} AS work, {_sql_format()} AS fmt, {revision_sql()} AS revision,
-                   list_contains(coalesce(flags, []), 'INTERNAL') AS internal
-            FROM releases WHERE {where}
-        ) WHERE work IS NOT NULL AND grp IS NOT NULL
+        WITH n AS MATERIALIZED (
+            SELECT id, name, pre_at, grp, coalesce(category, 'other') AS category, section, language, flags, year,
+                   season, episode, air_date, platform, version, resolution, source, video_codec, audio_codec,
+                   {sql_normalise("title")} AS nt,
+                   CASE WHEN category IN ('music', 'musicvideo') THEN {artist} END AS na
+            FROM releases WHERE ({where}) AND grp IS NOT NULL AND title IS NOT NULL
+        )
+        SELECT id, name, pre_at, grp, category, section, language, flags, {_sql_work()} AS work,
+               {_sql_format()} AS fmt, {revision_sql()} AS revision,
+               list_contains(coalesce(flags, []), 'INTERNAL') AS internal
+        FROM n WHERE nt IS NOT NULL
     """
