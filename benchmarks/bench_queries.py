@@ -66,21 +66,21 @@ def _replicate(source: Path, db: Path, copies: int) -> None:
         new_id = "CASE WHEN k = 0 THEN {0} ELSE md5_number_lower(CAST({0} AS VARCHAR) || '#' || k) END"
         shift = f"to_days(CAST(k * {shift_days} AS INTEGER))"
         con.execute(f"""
-            INSERT INTO releases SELECT * REPLACE (
+            INSERT INTO releases SELECT s.* REPLACE (
                 {new_id.format("id")} AS id, CASE WHEN k = 0 THEN name ELSE name || '.R' || k END AS name,
                 pre_at + {shift} AS pre_at, first_seen_at + {shift} AS first_seen_at)
-            FROM src.releases, range({copies}) r(k)
+            FROM src.releases s, range({copies}) r(k)
         """).fetchall()
         con.execute(f"""
-            INSERT INTO sightings SELECT * REPLACE (
+            INSERT INTO sightings SELECT s.* REPLACE (
                 {new_id.format("id")} AS id, {new_id.format("release_id")} AS release_id, seen_at + {shift} AS seen_at)
-            FROM src.sightings, range({copies}) r(k)
+            FROM src.sightings s, range({copies}) r(k)
         """).fetchall()
         con.execute(f"""
-            INSERT INTO nukes SELECT * REPLACE (
+            INSERT INTO nukes SELECT s.* REPLACE (
                 {new_id.format("id")} AS id, {new_id.format("release_id")} AS release_id,
                 nuked_at + {shift} AS nuked_at)
-            FROM src.nukes, range({copies}) r(k)
+            FROM src.nukes s, range({copies}) r(k)
         """).fetchall()
         con.execute("DETACH src").fetchall()
         con.execute("CHECKPOINT").fetchall()
