@@ -97,3 +97,24 @@ def test_edge_inputs():
 
 def test_non_str_is_tolerated():
     assert parse(None).category == "other"  # type: ignore[arg-type]
+
+
+def test_a_parser_bug_on_one_name_degrades_that_name_only(monkeypatch) -> None:
+    """If the parser ever fails on a name, that name gets the minimal reading; a batch never stops."""
+    from scenewatch.names import _parse
+
+    def broken(name: str, section: str | None) -> tuple:
+        raise RuntimeError("a parser bug")
+
+    monkeypatch.setattr(_parse, "_core", broken)
+    parsed = _parse.parse("Some.Thing-GRP", "EBOOK")
+    assert (parsed.title, parsed.group, parsed.category) == ("Some Thing", "GRP", "ebook")
+    columns = _parse.parse_columns(["Some.Thing-GRP", "Other-X"], ["EBOOK", None])
+    assert columns["group"] == ["GRP", "X"] and columns["language"] == [[], []]
+
+
+def test_versions_with_letters() -> None:
+    from scenewatch.names import parse
+
+    for name in ["App.v2.5a-GRP", "Some.Tool.2.5a.x64-GRP", "Title.2.5a.2020-GRP", "a.2.5a.b", "2.5a"]:
+        parse(name)

@@ -1236,7 +1236,7 @@ def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple
             continue
         a, b = lows[i], lows[i + 1]
         sp = seps[i + 1]
-        if len(a) > 2 or infos[i][1] == 0:
+        if len(a) > 2 or infos[i][1] == 0 or not (a.isascii() and a.isdigit() and b.isascii() and b.isdigit()):
             continue
         before = seps[i] if i > 0 else ""
         if sp in (".", "-") and 2 <= len(b) <= 3 and (
@@ -1434,12 +1434,33 @@ def _build(values: tuple) -> ParsedName:
     return obj
 
 
+def _fallback(name: str, section: str | None) -> tuple:
+    """The minimal reading of a name the parser failed on: group after the last dash, the rest as title."""
+    values: list[Any] = [_DEFAULTS.get(slot) for slot in ParsedName.__slots__]
+    values[ParsedName.__slots__.index("name")] = name
+    stem, dash, group = name.rpartition("-")
+    if not dash or not group or any(c in group for c in ". "):
+        stem, group = name, ""
+    values[ParsedName.__slots__.index("title")] = _clean(stem.replace(".", " ").replace("_", " "))
+    values[ParsedName.__slots__.index("group")] = group or None
+    values[ParsedName.__slots__.index("category")] = _section_category(section)
+    return tuple(values)
+
+
+def _safe_core(name: str, section: str | None) -> tuple:
+    """``_core``, except that a parser bug on one odd name degrades that name instead of stopping an ingest."""
+    try:
+        return _core(name, section)
+    except Exception:  # the contract is "never raises on a str"; the property tests hunt the bugs
+        return _fallback(name, section)
+
+
 def parse(name: str, section: str | None = None) -> ParsedName:
     """Parse one release name, with the announced section as an optional hint. Never raises on a str."""
     if name.__class__ is not str:
         name = "" if name is None else str(name)
     obj = _NEW(ParsedName)
-    for setter, value in zip(_SETTERS, _core(name, section), strict=True):
+    for setter, value in zip(_SETTERS, _safe_core(name, section), strict=True):
         if value is not None and value is not _EMPTY:
             setter(obj, value)
     return obj
@@ -1485,7 +1506,7 @@ def parse_columns(
     cols: list[list[Any]] = [[] for _ in STORE_COLUMNS]
     (title, year, season, episode, air_date, resolution, source, video_codec, audio_codec, language,
      group, category, flags, service, platform, version) = (c.append for c in cols)
-    core = _core
+    core = _safe_core
     enabled = gc.isenabled()
     gc.disable()  # many small objects that never form cycles
     try:
