@@ -65,23 +65,25 @@ def _replicate(source: Path, db: Path, copies: int) -> None:
         shift_days = (hi - lo).days + 1
         new_id = "CASE WHEN k = 0 THEN {0} ELSE md5_number_lower(CAST({0} AS VARCHAR) || '#' || k) END"
         shift = f"to_days(CAST(k * {shift_days} AS INTEGER))"
-        con.execute(f"""
-            INSERT INTO releases SELECT s.* REPLACE (
-                {new_id.format("id")} AS id, CASE WHEN k = 0 THEN name ELSE name || '.R' || k END AS name,
-                pre_at + {shift} AS pre_at, first_seen_at + {shift} AS first_seen_at)
-            FROM src.releases s, range({copies}) r(k)
-        """).fetchall()
-        con.execute(f"""
-            INSERT INTO sightings SELECT s.* REPLACE (
-                {new_id.format("id")} AS id, {new_id.format("release_id")} AS release_id, seen_at + {shift} AS seen_at)
-            FROM src.sightings s, range({copies}) r(k)
-        """).fetchall()
-        con.execute(f"""
-            INSERT INTO nukes SELECT s.* REPLACE (
-                {new_id.format("id")} AS id, {new_id.format("release_id")} AS release_id,
-                nuked_at + {shift} AS nuked_at)
-            FROM src.nukes s, range({copies}) r(k)
-        """).fetchall()
+        # One copy per statement, in time order: the file stays clustered by time as a real ingest leaves it.
+        for k in range(copies):
+            copy = f"(SELECT s.*, {k} AS k FROM src.{{0}} s)"
+            con.execute(f"""
+                INSERT INTO releases SELECT s.* EXCLUDE (k) REPLACE (
+                    {new_id.format("id")} AS id, CASE WHEN k = 0 THEN name ELSE name || '.R' || k END AS name,
+                    pre_at + {shift} AS pre_at, first_seen_at + {shift} AS first_seen_at)
+                FROM {copy.format("releases")} s
+            """).fetchall()
+            con.execute(f"""
+                INSERT INTO sightings SELECT s.* EXCLUDE (k) REPLACE ({new_id.format("id")} AS id,
+                    {new_id.format("release_id")} AS release_id, seen_at + {shift} AS seen_at)
+                FROM {copy.format("sightings")} s
+            """).fetchall()
+            con.execute(f"""
+                INSERT INTO nukes SELECT s.* EXCLUDE (k) REPLACE ({new_id.format("id")} AS id,
+                    {new_id.format("release_id")} AS release_id, nuked_at + {shift} AS nuked_at)
+                FROM {copy.format("nukes")} s
+            """).fetchall()
         con.execute("DETACH src").fetchall()
         con.execute("CHECKPOINT").fetchall()
         print(f"replicated {source} ×{copies} → {db}: {target.count_releases():,} releases "

@@ -148,11 +148,12 @@ def top_groups(
 ) -> pd.DataFrame:
     """The most active groups in ``[since, until]``: columns ``group``, ``count``, ``share`` (of the window)."""
     t = counted(con.table("releases"), category=category, section=section, since=since, until=until)
-    named = t.filter(t.grp.notnull())
-    counts = named.group_by(group=named.grp).aggregate(count=named.count())
-    frame = counts.order_by([ibis.desc("count"), "group"]).limit(limit).execute()
-    total = int(t.count().execute())
-    frame = frame[["group", "count"]].astype({"count": "int64"})
+    # One query: counts per group (NULL group included) with the window's total alongside.
+    counts = t.group_by(group=t.grp).aggregate(count=t.count())
+    counts = counts.mutate(total=counts["count"].sum().over(ibis.window()))
+    named = counts.filter(counts.group.notnull())
+    frame = named.order_by([ibis.desc("count"), "group"]).limit(limit).execute()
+    frame = frame.astype({"count": "int64"})
     frame["group"] = frame["group"].astype("str")
-    frame["share"] = frame["count"] / total if total else 0.0
-    return frame.reset_index(drop=True)
+    frame["share"] = (frame["count"] / frame["total"]).astype(float)
+    return frame[["group", "count", "share"]].reset_index(drop=True)
