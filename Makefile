@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,web,live,bench]'
+	$(BIN)/pip install -q -e '.[test,web,live,scale,bench]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -c 'import scenewatch, duckdb, ibis, fastapi'
 	touch $@
 
 demo: $(BIN)/.installed

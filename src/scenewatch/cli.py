@@ -221,7 +221,7 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its files.")] = Path(
         "scenewatch-demo"
     ),
-    scale: Annotated[float, typer.Option("--scale", min=0.01, help="Simulated volume (1.0 ≈ 1,800/day).")] = 0.5,
+    scale: Annotated[float, typer.Option("--scale", min=0.01, help="Simulated volume (1.0 ≈ 1,800/day).")] = 0.4,
     seed: Annotated[int, typer.Option("--seed")] = 42,
 ) -> None:
     """Simulate two years with a planted raid, ingest it, summarise, and write an HTML report."""
@@ -231,7 +231,13 @@ def demo(
 
 
 # Command groups live in their own modules and register themselves, like built-in plugins.
-COMMAND_MODULES = ("scenewatch.cli_analysis", "scenewatch.cli_live", "scenewatch.cli_web")
+COMMAND_MODULES = (
+    "scenewatch.cli_analysis",
+    "scenewatch.cli_race",
+    "scenewatch.cli_live",
+    "scenewatch.cli_web",
+    "scenewatch.cli_scale",
+)
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
 

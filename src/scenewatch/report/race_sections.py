@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,8 +24,18 @@ def _warned(text: str, frame: pd.DataFrame) -> str:
     return text + ("" if not warns else " Warnings: " + "; ".join(warns))
 
 
-def _leaderboard(db: Database) -> Section:
-    board = race_leaderboard(db, "year")
+# Around an event the report looks at this many weeks either side: whole-history keys take long on big stores.
+WINDOW_WEEKS = 13
+
+
+def _window(event: date | None) -> tuple[date | None, date | None]:
+    if event is None:
+        return None, None
+    return event - timedelta(weeks=WINDOW_WEEKS), event + timedelta(weeks=WINDOW_WEEKS)
+
+
+def _leaderboard(db: Database, since: date | None, until: date | None) -> Section:
+    board = race_leaderboard(db, "year", since=since, until=until)
     if board.empty:
         return Section("Race to release first", "No work was released by two groups within a day of each other.")
     total = board.groupby(["category", "group"], as_index=False).agg(
@@ -46,8 +57,8 @@ def _shift(db: Database, event: date) -> Section:
     return Section(f"Who took over first releases after {event}", _warned(text, shift), table=shift)
 
 
-def _dupes(db: Database) -> Section:
-    frame = dupes(db, "section", min_releases=50, limit=20)
+def _dupes(db: Database, since: date | None, until: date | None) -> Section:
+    frame = dupes(db, "section", min_releases=50, limit=20, since=since, until=until)
     text = "Later releases of a work in a format class that already had one (dupes), per section"
     if "dupe_rate" in frame.attrs and frame.attrs["dupe_rate"] == frame.attrs["dupe_rate"]:
         text += (f"; overall {frame.attrs['dupe_rate']:.1%} of releases are dupes, {frame.attrs['dupe_nuke_rate']:.1%}"
@@ -57,8 +68,8 @@ def _dupes(db: Database) -> Section:
     return Section("Dupes and their nukes", text, table=frame)
 
 
-def _fixes(db: Database) -> Section:
-    frame = fixes(db, "fixer", limit=20)
+def _fixes(db: Database, since: date | None, until: date | None) -> Section:
+    frame = fixes(db, "fixer", limit=20, since=since, until=until)
     text = (f"PROPER/REPACK/RERIP/REAL releases ({frame.attrs.get('revisions', 0):,} in all, "
             f"{frame.attrs.get('unmatched', 0):,} with no earlier release of the work found): groups that fix other "
             "groups' releases most, with the median hours from the fixed release to the fix.")
@@ -109,9 +120,12 @@ def _languages(db: Database, event: date | None) -> list[Section]:
 
 
 def race_sections(db: Database, event: date | None) -> list[Section]:
-    """The race, dupes, fixes and language-scene sections of the standard report."""
-    sections = [_leaderboard(db)]
+    """The race, dupes, fixes and language-scene sections (13 weeks either side of the event, if one is given)."""
+    since, until = _window(event)
+    sections = [_leaderboard(db, since, until)]
     if event is not None:
         sections.append(_shift(db, event))
-    sections += [_dupes(db), _fixes(db), *_languages(db, event)]
+    sections += [_dupes(db, since, until), _fixes(db, since, until), *_languages(db, event)]
+    if event is not None:
+        sections[0] = replace(sections[0], text=sections[0].text + f" From {since} to {until}.")
     return sections
