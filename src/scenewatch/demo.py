@@ -20,7 +20,7 @@ DEMO_EVENT = date(2020, 8, 25)
 
 
 def run_demo(
-    directory: Path, *, scale: float = 0.5, seed: int = 42, console: Console, progress_console: Console
+    directory: Path, *, scale: float = 0.4, seed: int = 42, console: Console, progress_console: Console
 ) -> Path:
     """Run the whole demo in ``directory`` (replacing an earlier demo there); return the report path."""
     from scenewatch.simulate import run_cli
