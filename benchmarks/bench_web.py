@@ -109,14 +109,15 @@ async def load(url: str, paths: list[tuple[str, dict[str, Any]]], clients: int) 
 def serve(db_path: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("SCENEWATCH_TOKEN", None)
+    log = db_path.with_suffix(".serve.log")
     process = subprocess.Popen(
         [sys.executable, "-m", "scenewatch", "serve", "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"server exited ({process.returncode}), see {log}")
         try:
             if httpx.get(url + "/api/events", timeout=5).status_code == 200:
                 return process
@@ -190,6 +191,8 @@ def main() -> None:
         for name, items in work.items():
             asyncio.run(load(url, items[: args.clients], args.clients))  # warm-up
             latencies, wall, errors = asyncio.run(load(url, items, args.clients))
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited ({process.returncode}), see {db_path.with_suffix('.serve.log')}")
             results[name] = (*percentiles(latencies), len(items) / wall, errors)
     finally:
         process.terminate()

@@ -98,9 +98,13 @@ def _search_where(q: str, sort: str, cursor: str | None) -> tuple[str, list[Any]
 def search_sql(q: str, sort: str = "newest", cursor: str | None = None, limit: int = 51) -> tuple[str, list[Any]]:
     """The SQL and parameters of one JSON search page (also used by the benchmark's direct-DuckDB baseline)."""
     where, params, key, direction = _search_where(q, sort, cursor)
-    columns = _COLUMNS.format(language="language", flags="flags")
-    sql = f"""SELECT {columns}, {key} AS _key FROM releases WHERE {where}
-              ORDER BY {key} {direction}, releases.id {direction} LIMIT ?"""
+    columns = _COLUMNS.format(language="language", flags="flags").replace("CAST(id AS", "CAST(releases.id AS")
+    # Late materialisation: find the page's (key, id) first, then read the wide columns of those rows only.
+    sql = f"""WITH page AS (
+                  SELECT releases.id AS page_id, {key} AS _key FROM releases WHERE {where}
+                  ORDER BY _key {direction}, releases.id {direction} LIMIT ?)
+              SELECT {columns}, page._key FROM page JOIN releases ON releases.id = page.page_id
+              ORDER BY page._key {direction}, releases.id {direction}"""
     return sql, [*params, limit]
 
 

@@ -51,8 +51,9 @@ ALIASES = {"grp": "group", "cat": "category", "sec": "section", "lang": "languag
 
 # The time a release is ordered and paginated by: its pre time, else when it was first seen.
 AT = "coalesce(pre_at, first_seen_at, TIMESTAMP '1970-01-01')"
-# The latest nuke-type action of a release decides whether it is nuked now.
-_NUKE_STATE = "(SELECT arg_max(n.action, n.nuked_at) FROM nukes n WHERE n.release_id = releases.id)"
+# The latest nuke-type action of a release decides whether it is nuked now (a semi-join, not a correlated subquery).
+_NUKED_IDS = ("(SELECT release_id FROM nukes GROUP BY release_id "
+              "HAVING arg_max(action, nuked_at) IN ('nuke', 'modnuke'))")  # fmt: skip
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -106,9 +107,9 @@ class SearchQuery:
                     clauses.append(f"{AT} < ?")
                     params.append(datetime.combine(value + timedelta(days=1), datetime.min.time()))
                 elif name == "nuked":
-                    clauses.append(f"coalesce({_NUKE_STATE} IN ('nuke', 'modnuke'), false)")
+                    clauses.append(f"releases.id IN {_NUKED_IDS}")
                 elif name == "unnuked":
-                    clauses.append(f"coalesce({_NUKE_STATE} NOT IN ('nuke', 'modnuke'), true)")
+                    clauses.append(f"releases.id NOT IN {_NUKED_IDS}")
         return (" AND ".join(clauses) if clauses else "TRUE"), params
 
     def matches(self, record: dict[str, Any]) -> bool:
