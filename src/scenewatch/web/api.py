@@ -40,6 +40,7 @@ def fetch(db: Database, sql: str, params: list[Any] | None = None) -> list[dict[
 
 
 def access(request: Request) -> StoreAccess:
+    """The server's handle on its store (a FastAPI dependency)."""
     return request.app.state.access  # type: ignore[no-any-return]
 
 

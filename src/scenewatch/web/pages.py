@@ -46,26 +46,31 @@ def render(page: str, **values: str) -> HTMLResponse:
 
 @router.get("/")
 def overview() -> HTMLResponse:
+    """The overview page: daily volume by category, events and gaps marked."""
     return render("overview")
 
 
 @router.get("/event")
 def event() -> HTMLResponse:
+    """The event page: observed against counterfactual, drop, recovery, vanished groups."""
     return render("event")
 
 
 @router.get("/groups")
 def groups() -> HTMLResponse:
+    """The groups page: a sortable table with dormancy scores."""
     return render("groups")
 
 
 @router.get("/groups/{group}")
 def group(group: str) -> HTMLResponse:
+    """One group's page: its timeline and sections."""
     return render("group", group=group)
 
 
 @router.get("/search")
 def search() -> HTMLResponse:
+    """The search page, with live updates."""
     return render("search")
 
 
@@ -76,6 +81,7 @@ def plotly_js_path() -> Path:
 
 @router.get("/vendor/plotly.min.js")
 def plotly_js() -> Response:
+    """plotly.js from the installed plotly package (no CDN)."""
     path = plotly_js_path()
     if path.is_file():
         return FileResponse(path, media_type="text/javascript; charset=utf-8",
@@ -87,6 +93,7 @@ def plotly_js() -> Response:
 
 @router.get("/static/{name}")
 def static(name: str) -> Response:
+    """The dashboard's own CSS and JavaScript."""
     suffix = Path(name).suffix
     if suffix not in STATIC_TYPES or "/" in name or "\\" in name or name.startswith("."):
         raise HTTPException(404)
