@@ -70,9 +70,11 @@ def vanished_clusters(
     """Clusters of groups that stopped at about the same time (one row per group, cluster columns repeated)."""
     as_of = _default_as_of(db, as_of)
     table = dormancy(db, as_of, min_releases=min_releases)
-    stopped = table[table["score"] >= min_score].sort_values("last_pre", ignore_index=True)
     columns = ["cluster", "cluster_start", "cluster_end", "cluster_size", "cluster_score", "cluster_p_value",
                "group", "last_pre", "score", "releases", "main_category"]  # fmt: skip
+    if table.empty or "score" not in table.columns:
+        return pd.DataFrame(columns=columns)
+    stopped = table[table["score"] >= min_score].sort_values("last_pre", ignore_index=True)
     if len(stopped) < min_size:
         return with_warnings(pd.DataFrame(columns=columns), [f"fewer than {min_size} significantly silent groups"])
     times = stopped["last_pre"]

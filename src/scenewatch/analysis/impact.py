@@ -135,6 +135,11 @@ def fits(
     by: str | None = "category", *, trend: bool = True,
 ) -> tuple[dict[str, Fit], list[str]]:  # fmt: skip
     """Counterfactual fits per key (plus ``all``) over the window around ``event``, and gap warnings."""
+    first, last = data_span(db)
+    if first is None or last is None:
+        raise ValueError("the store holds no counted releases to measure an event against")
+    if not first < event <= last:
+        raise ValueError(f"event {event} is outside the data ({first} … {last}): it needs days before and after it")
     start, end = _window(db, event, before, after)
     wide = daily_series(db, start, end, by)
     skip = gap_days(db, start, end)
