@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,6 +28,13 @@ def serve(
     cors_origin: Annotated[
         list[str] | None, typer.Option("--cors-origin", help="Allow this browser origin (CORS is off by default).")
     ] = None,
+    listen: Annotated[
+        list[str] | None,
+        typer.Option("--listen", help="Also follow this live feed (irc://, http(s)://, ws(s)://) in this process."),
+    ] = None,
+    listen_config: Annotated[
+        Path | None, typer.Option("--listen-config", help="TOML file of live feeds to follow in this process.")
+    ] = None,
 ) -> None:
     """Serve the REST API (/docs), the dashboard (/) and the live feed (/api/live) over one database.
 
@@ -43,12 +51,34 @@ def serve(
         raise UsageError("--token: use at least 8 characters")
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         err.print(f"note: listening on {host} without --token: the API is read-only")
+    live_wanted = bool(listen or listen_config)
+    if live_wanted and read_only:
+        raise UsageError("--listen writes what it hears: it cannot run with --read-only")
     database = open_db(db, read_only=read_only)
+    runner = None
     try:
+        hub = None
+        if live_wanted:
+            # One process owns the file: the listener's writer thread does every write, the API reads cursors.
+            from scenewatch.live import LiveRunner, load_config
+            from scenewatch.web.live import LiveHub
+
+            settings = load_config(listen_config, list(listen or []))
+            hub = LiveHub()
+            runner = LiveRunner(
+                database, settings.sources, on_batch=hub.publish,
+                flush_events=settings.flush_events, flush_seconds=settings.flush_seconds,
+            )  # fmt: skip
+            for source in settings.sources:
+                err.print(f"listening to {source.origin}", highlight=False)
+            runner.start()
         application = create_app(database, token=token or os.environ.get("SCENEWATCH_TOKEN"),
-                                 cors_origins=cors_origin or ())  # fmt: skip
+                                 cors_origins=cors_origin or (), hub=hub,
+                                 writer=runner.writer if runner else None)  # fmt: skip
         err.print(f"serving {database.path} on http://{host}:{port}/ (API docs at /docs; writes "
                   f"{'enabled with bearer token' if token else 'disabled'})")  # fmt: skip
         uvicorn.run(application, host=host, port=port, log_level="warning", ws="websockets-sansio")
     finally:
+        if runner is not None:
+            runner.stop()
         database.close()
