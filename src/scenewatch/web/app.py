@@ -61,7 +61,7 @@ def create_app(
     With a running ``StoreWriter`` (``writer``), writes are submitted to its thread and its flushes are published.
     CORS is off unless ``cors_origins`` are given.
     """
-    from scenewatch.web import analyses, api, pages, race_routes
+    from scenewatch.web import analyses, api, more_analyses, pages, race_routes
 
     app = FastAPI(
         title="scenewatch",
@@ -112,6 +112,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(analyses.router)
+    app.include_router(more_analyses.router)
     app.include_router(race_routes.router)
     app.include_router(pages.router)
     return app
