@@ -20,6 +20,10 @@ from scenewatch.store import Database, StoreError
 from scenewatch.store.backends import CLICKHOUSE_SCHEMA, clickhouse_client, connect, load_clickhouse
 from scenewatch.store.parquet import export_parquet
 
+# Ibis 12 calls DuckDB's deprecated fetch_arrow_table and pandas' future.infer_string: noise, not our code.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
+                                        "ignore:.*infer_string.*")  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
