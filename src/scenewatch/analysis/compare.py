@@ -43,6 +43,20 @@ def compare(db: Database, windows: list[tuple[str, date, date]], by: str | None 
                      f"WHERE {COUNTED} AND pre_at >= ? AND pre_at < ? GROUP BY 2")  # fmt: skip
         params += [ts(start), ts(end + timedelta(days=1))]
     counts = db.query(" UNION ALL ".join(parts), params)
+    out = shape_windows(counts, windows, by)
+    warns = [w for _, a, b in windows for w in gap_warnings(db, a, b)]
+    first, last = data_span(db)
+    for name, a, b in windows:
+        if first is None or last is None or a < first or b > last:
+            warns.append(f"window {name} ({a}..{b}) reaches beyond the data ({first}..{last}): its count is partial")
+    return with_warnings(out, warns)
+
+
+def shape_windows(counts: pd.DataFrame, windows: list[tuple[str, date, date]], by: str | None) -> pd.DataFrame:
+    """Turn raw counts (columns w = window index, k = key, n = count) into the comparison table of :func:`compare`.
+
+    Shared by every backend, so they all answer with the same rows.
+    """
     label = by or "category"
     names = [w[0] for w in windows]
     keys = sorted(set(counts["k"])) if len(counts) else []
@@ -62,10 +76,4 @@ def compare(db: Database, windows: list[tuple[str, date, date]], by: str | None 
     frame = frame.rename(columns={"k": label, "n": "count"})
     frame["_all"] = frame[label] == ALL
     frame = frame.sort_values(["_all", label, "w"]).reset_index(drop=True)
-    out = frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]
-    warns = [w for _, a, b in windows for w in gap_warnings(db, a, b)]
-    first, last = data_span(db)
-    for name, a, b in windows:
-        if first is None or last is None or a < first or b > last:
-            warns.append(f"window {name} ({a}..{b}) reaches beyond the data ({first}..{last}): its count is partial")
-    return with_warnings(out, warns)
+    return frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]

@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from scenewatch.analysis.compare import shape_windows
 from scenewatch.analysis.volume import Period, Split, _fill_periods
 
 ALL = "all"
@@ -114,27 +115,7 @@ def compare(con: Any, windows: list[tuple[str, date, date]], by: str | None = "c
     """Counts across named windows on any backend; same rows as :func:`scenewatch.analysis.compare.compare`."""
     if not windows:
         raise ValueError("no windows to compare")
-    counts = window_counts(con, windows, by)
-    label = by or "category"
-    names = [w[0] for w in windows]
-    keys = sorted(set(counts["k"])) if len(counts) else []
-    full = pd.MultiIndex.from_product([range(len(windows)), keys], names=["w", "k"]).to_frame(index=False)
-    frame = full.merge(counts, on=["w", "k"], how="left").fillna({"n": 0})
-    if by is not None:
-        totals = frame.groupby("w", as_index=False)["n"].sum().assign(k=ALL)
-        frame = pd.concat([frame, totals], ignore_index=True)
-    frame["n"] = frame["n"].astype("int64")
-    first = frame[frame["w"] == 0].set_index("k")["n"]
-    frame["change_vs_first"] = frame["n"] - frame["k"].map(first).fillna(0).astype("int64")
-    base = frame["k"].map(first)
-    frame["relative_change"] = (frame["n"] / base.where(base > 0) - 1.0).astype(float)
-    frame["window"] = [names[i] for i in frame["w"]]
-    frame["start"] = [windows[i][1] for i in frame["w"]]
-    frame["end"] = [windows[i][2] for i in frame["w"]]
-    frame = frame.rename(columns={"k": label, "n": "count"})
-    frame["_all"] = frame[label] == ALL
-    frame = frame.sort_values(["_all", label, "w"]).reset_index(drop=True)
-    return frame[["window", "start", "end", label, "count", "change_vs_first", "relative_change"]]
+    return shape_windows(window_counts(con, windows, by), windows, by)
 
 
 def top_groups(
