@@ -117,6 +117,11 @@ def test_search_returns_results_and_live_updates(page, live_server: LiveServer) 
     page.fill("#q", "@group SPARKS @section X264-HD")
     page.click("#search-form button[type=submit]")
     page.wait_for_function("() => document.getElementById('status').textContent.includes('releases shown')")
+    # The page may still show the results of its first, unfiltered load: wait for the filtered ones.
+    page.wait_for_function(
+        "() => { const cells = [...document.querySelectorAll('#results tbody tr td:nth-child(4)')];"
+        " return cells.length > 0 && cells.every(td => td.textContent === 'SPARKS'); }"
+    )
     rows = page.locator("#results tbody tr")
     assert rows.count() > 10
     groups = set(page.evaluate("() => [...document.querySelectorAll('#results tbody tr td:nth-child(4)')]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import httpx
 import pytest
@@ -79,3 +80,12 @@ def test_bad_retail_csv_is_422(client: httpx.Client, csv_text: str) -> None:
     response = client.post("/api/leaks", content=csv_text, headers={"Content-Type": "text/csv"})
     assert response.status_code == 422, response.text
     assert "retail CSV" in response.json()["message"] or response.json()["message"]
+
+
+def test_nuke_rates_in_a_window(client: httpx.Client, server: LiveServer) -> None:
+    params = {"by": "group", "since": "2020-08-01", "until": "2020-10-31", "min_releases": 1}
+    body = client.get("/api/nukes/rates", params=params).json()
+    with reader(server) as db:
+        expected = nukes(db, "group", since=date(2020, 8, 1), until=date(2020, 10, 31), min_releases=1, limit=200)
+    assert len(body["rows"]) == len(expected) > 0
+    assert client.get("/api/nukes/rates", params={"since": "0699-07-30"}).status_code in (200, 422)

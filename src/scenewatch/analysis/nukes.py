@@ -62,7 +62,7 @@ def nukes(
         SELECT r.k AS key, count(*) AS releases, count(nuked.release_id) AS nuked, nuked.class AS class
         FROM r LEFT JOIN nuked ON nuked.release_id = r.id GROUP BY r.k, nuked.class
     """
-    raw = db.query(sql, [*case_params, *params])
+    raw = db.query(sql, [*params, *case_params])  # the WHERE of `r` comes before the CASE
     label = by
     if raw.empty:
         return pd.DataFrame(columns=[label, "releases", "nuked", "nuke_rate", "top_reason_class", *_CLASSES])
