@@ -1,0 +1,833 @@
+"""The parser's hot loop: tokenise once, walk the classified tokens, assemble the fields as a tuple.
+
+``_core`` is one long function on purpose: it is the per-name loop, and splitting it into calls costs
+a measurable share of the throughput. The tuple's order is ``ParsedName.__slots__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scenewatch.names._fields import (
+    _bracket_ends_title,
+    _category,
+    _date_around,
+    _ebook_title,
+    _group_category,
+    _month_date,
+    _music_fields,
+    _number_pair,
+    _tech_follows,
+)
+from scenewatch.names._shape import (
+    _from_path,
+    _strip_name,
+)
+from scenewatch.names._tables import (
+    NEVER,
+    PHRASE_FIRST,
+    PHRASES,
+    STRONG,
+    WEAK,
+)
+from scenewatch.names._tokens import (
+    _BEFORE_YEAR,
+    _CACHE_GET,
+    _CONT,
+    _CTRL,
+    _DDPLUS,
+    _DOTTED,
+    _LANG_NEIGHBOURS,
+    _LIST_SEPS,
+    _MUSIC_CATEGORIES,
+    _OPENERS,
+    _PATH_SPLIT,
+    _PATHLIKE,
+    _POST_WORDS,
+    _RANGE_WORDS,
+    _ROMAN,
+    _SPLIT,
+    _SUB_WORDS,
+    _VIDEO_CATEGORIES,
+    _WEBSITE,
+    _WWW_START,
+    MAX_LEN,
+    _section_category,
+)
+
+# evidence that a path component is a release name: year, season, episode, date, resolution,
+# source, video codec, audio codec, group
+_EVIDENCE = (2, 3, 4, 5, 6, 7, 8, 9, 11)
+_TYPE_INDEX = 29
+
+
+def _core_path(name: str, s: str, section: str | None) -> tuple:
+    """A path: parse the file name and its folders; the component with the most evidence answers,
+    the others fill the fields it lacks ("Movies/Title (1998)/Title.720p.x264-GRP.mkv")."""
+    parts: list[str] = [p.strip() for p in _PATH_SPLIT.split(s) if p.strip()][-3:]
+    if not parts:
+        return (name, *_core("", section, False)[1:])
+    last = _from_path(s)  # the file name, with a season folder / show folder when it needs them
+    candidates = [_core(last, section, False)]
+    for folder in reversed(parts[:-1]):
+        if "." in folder or "-" in folder or "_" in folder or any(ch.isdecimal() for ch in folder):
+            candidates.append(_core(folder, section, False))  # ("Movies", "Doctor Who" carry nothing)
+    scores = [sum(1 for k in _EVIDENCE if c[k] is not None) for c in candidates]
+    best = max(range(len(candidates)), key=lambda k: (scores[k], -k))
+    merged = list(candidates[best])
+    for k, c in enumerate(candidates):
+        if k == best or scores[k] == 0:
+            continue
+        # a folder's season only goes with the file's episode when the folder names no episode itself
+        keep_season = merged[4] is not None and c[4] is not None and k > best
+        for j in range(1, len(merged)):
+            if (merged[j] is None or merged[j] == ()) and c[j] is not None and c[j] != ():
+                if keep_season and j in (3, 17):
+                    continue
+                merged[j] = c[j]
+    if merged[_TYPE_INDEX] == "movie" and (merged[17] or merged[18]):
+        merged[_TYPE_INDEX] = "episode"
+        if merged[12] == "movie":
+            merged[12] = "tv"
+    merged[0] = name
+    return tuple(merged)
+
+
+def _core(name: str, section: str | None, _path: bool = True) -> tuple:
+    s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
+    if not s.isprintable():
+        s = _CTRL.sub(" ", s)
+    if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s):
+        return _core_path(name, s, section)
+    if "+" in s:
+        s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
+    if s[:1] in _WWW_START and (s[:2].lower() == "ww" or s[:4].lower() in ("{www", "[www", "(www")):
+        s = _WEBSITE.sub("", s, count=1)  # "www.site.tld - Title (2019) ..."
+    s, group, bracket_group, crc = _strip_name(s)
+    anime_ctx = bracket_group or crc
+
+    if "-" not in s and "." in s and _DOTTED.fullmatch(s) and ".." not in s and s[0] != ".":
+        # the common scene shape "Word.Word.2019.1080p.x264": a plain split is enough
+        toks = s.split(".")
+        seps = ["."] * len(toks)  # seps[i] is the separator before toks[i]
+        seps[0] = ""
+    else:
+        parts = _SPLIT.split(s)
+        toks = parts[0::2]
+        seps = ["", *parts[1::2]]
+        if toks and toks[-1] == "":
+            toks.pop()
+            seps.pop()
+        if toks and toks[0] == "":
+            del toks[0]
+            del seps[0]
+    n = len(toks)
+    lows = list(map(str.lower, toks))
+    infos: list[Any] = list(map(_CACHE_GET, lows))
+
+    # phrases ("web dl", "h 264", "directors cut", "dd5 1" ...)
+    if not PHRASE_FIRST.isdisjoint(lows):
+        for i in range(n - 1):
+            if lows[i] in PHRASE_FIRST:
+                a = lows[i]
+                b = lows[i + 1]
+                if i + 2 < n:
+                    ph = PHRASES.get((a, b, lows[i + 2]))
+                    if ph is not None:
+                        infos[i] = ph
+                        infos[i + 1] = infos[i + 2] = _CONT
+                        continue
+                ph = PHRASES.get((a, b))
+                if ph is not None:
+                    infos[i] = ph
+                    infos[i + 1] = _CONT
+    # a season/episode marker opening the name is a title word when an SxxExx follows ("4x4.Show.S01E09")
+    if (
+        n > 1
+        and infos[0] is not None
+        and infos[0][0] in ("nxm", "ep")
+        and any(x is not None and x[0] == "sxe" for x in infos)
+    ):
+        infos[0] = None
+
+    has_open = "(" in s or "[" in s or "{" in s
+    tend = -1  # first technical token: the title ends before it
+    air_date = None
+    date_idx = -1
+    years_before: list[int] = []
+    first_year_after = None
+    last_year = None
+    nums: list[int] = []
+    seasons: list[int] = []
+    episodes: list[int] = []
+    resolution = source = source_detail = video_codec = None
+    audio: tuple[str, ...] = ()
+    channels = None
+    hdr: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    editions: tuple[str, ...] = ()
+    service = platform = version = None
+    cats: tuple[str, ...] = ()
+    music_tokens = 0
+    sport_first = False
+    ep_last = -1
+    ep_first = -1
+    has_video_src = False
+    sxe_seen = False
+    episode_word = False
+    source_weak = False
+    soft_end = -1
+    year_after_idx = -1
+    after_year = False
+    month_seen = False
+    subs: tuple[str, ...] = ()
+    sub_run = False
+    for i in range(n):
+        info = infos[i]
+        if info is None:
+            if has_open and tend < 0 and i > 0:
+                sp = seps[i]
+                if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
+                    tend = i
+            continue
+        if info is _CONT:
+            continue
+        kind, value, st = info
+        # ---- conversions that need the neighbours (only tokens that are not strong on their own)
+        if st == STRONG:
+            if kind == "date":
+                air_date = value
+                date_idx = i
+        elif kind == "year":
+            d = None
+            if (i + 2 < n and lows[i + 1].isdecimal()) or (i >= 2 and lows[i - 1].isdecimal()):
+                d = _date_around(i, lows, n)
+            if d is not None:
+                air_date, start, stop = d
+                for j in range(start, stop):
+                    infos[j] = _CONT
+                date_idx = start
+                if tend < 0 or tend > start:
+                    tend = start
+                continue
+            if i > 0 and seps[i] == "-" and infos[i - 1] is not None and infos[i - 1][0] == "year":
+                continue  # "1993-2004": a span, the first year counts
+            last_year = info[1]
+            if tend < 0:
+                if i > 0 or n == 1:
+                    years_before.append(i)
+                    after_year = True
+            elif first_year_after is None:
+                first_year_after = value
+                year_after_idx = i
+            continue
+        elif kind == "num":
+            if i + 2 < n and lows[i + 1] == "of" and lows[i + 2].isdecimal():
+                infos[i + 1] = infos[i + 2] = _CONT
+                info = ("ep", value, STRONG)
+                kind = "ep"
+                st = STRONG
+            elif i + 1 < n and lows[i + 1] in _POST_WORDS:
+                # "21.ser", "12.serija", "3.sezon"
+                kind = _POST_WORDS[lows[i + 1]]
+                info = (kind, value, STRONG)
+                st = STRONG
+                infos[i + 1] = _CONT
+            elif ep_last == i - 2 and seasons and not episodes and lows[i - 1] in _RANGE_WORDS:
+                # "Season 1 to 6", "Seasons 1 and 2", "1ª a 8ª"
+                if lows[i - 1] == "and":
+                    if value not in seasons:
+                        seasons.append(value)
+                elif 0 < value - seasons[-1] <= 50:
+                    seasons.extend(range(seasons[-1] + 1, value + 1))
+                ep_last = i
+                continue
+            elif ep_last == i - 1 and (episodes or seasons):
+                sp = seps[i]
+                if sp in _LIST_SEPS or sp in (" ~ ", "~"):
+                    # ranges and lists: S01E01-02, Episode5-8, S01E01+02, Season 1-3, Season 1&3
+                    target = episodes if episodes else seasons
+                    v = value
+                    if (
+                        episode_word
+                        and target is episodes
+                        and 100 < v < 10000
+                        and seasons
+                        and (v // 100 == seasons[-1])
+                    ):
+                        v = v % 100
+                    if (sp == "-" or "~" in sp) and 0 < v - target[-1] <= 300:
+                        target.extend(range(target[-1] + 1, v + 1))
+                    elif 0 < v - target[-1] <= 60:
+                        target.append(v)
+                    ep_last = i
+                    continue
+                if (
+                    seasons
+                    and not episodes
+                    and not sxe_seen
+                    and value < 100
+                    and (
+                        ("," in sp or "&" in sp or ":" in sp)
+                        or (sp in (" ", ".") and value == seasons[-1] + 1 and lows[i][0] != "0")
+                    )
+                ):
+                    # season lists: "Season 1, 2 & 3", "Season 1 2 3", "Seasons 1: 11"
+                    if ":" in sp and value > seasons[-1]:
+                        seasons.extend(range(seasons[-1] + 1, value + 1))
+                    elif value not in seasons:
+                        seasons.append(value)
+                    ep_last = i
+                    continue
+                if not episodes and sp in (" ", ".", "_") and value < 1000 and not sxe_seen:
+                    # "Show S02 03", "Season 11 01": the number after a season is the episode
+                    episodes.append(value)
+                    ep_last = i
+                    continue
+                nums.append(i)
+                continue
+            else:
+                nums.append(i)
+                continue
+        elif kind == "sword" or kind == "eword":
+            nxt = infos[i + 1] if i + 1 < n else None
+            if nxt is None and i + 1 < n and kind == "sword":
+                nxt = _ROMAN.get(lows[i + 1])
+            prv = infos[i - 1] if i > 0 else None
+            if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
+                value = nxt[1]
+                episode_word = kind == "eword"
+                kind = "season" if kind == "sword" else "ep"
+                info = (kind, value, STRONG)
+                st = STRONG
+                infos[i + 1] = _CONT
+            elif kind == "sword" and nxt is not None and nxt[0] == "season" and lows[i] != "series":
+                kind = "tech"  # "Skins Season S01-S07": the word goes with the marker after it
+                st = STRONG
+            elif kind == "sword" and prv is not None and prv[0] in ("num", "ord") and 0 < prv[1] < 100 and not seasons:
+                # "3rd Season", "4ª Temporada", "Vikings 3 Temporada"
+                if nums and nums[-1] == i - 1:
+                    nums.pop()
+                seasons.append(prv[1])
+                ep_last = i
+                if ep_first < 0:
+                    ep_first = i - 1
+                if tend < 0 or tend > i - 1:
+                    tend = i - 1
+                continue
+            else:
+                continue
+        elif kind == "lang" and st == WEAK and len(lows[i]) <= 3:
+            t = toks[i]
+            if not (t.isupper() or t.islower()):
+                # "Eng", "Ita": a language only among technical tokens, never the end of a title
+                st = NEVER
+                info = infos[i] = (kind, value, NEVER)
+        # ---- end of the title
+        if tend < 0:
+            if st == STRONG:
+                tend = i
+            elif st == WEAK and (i > 0 or n == 1 or _tech_follows(infos, n)):
+                nxt = infos[i + 1] if i + 1 < n else None
+                if (
+                    i + 1 >= n
+                    or (
+                        nxt is not None
+                        and (
+                            nxt[2] >= WEAK
+                            or nxt[0] == "lang"
+                            or (nxt[0] == "year" and kind in _BEFORE_YEAR and len(lows[i]) > 3 - (kind != "lang"))
+                            or nxt[0] == "sword"
+                        )
+                    )
+                    or (i + 1 < n and kind in _BEFORE_YEAR and seps[i + 1][-1:] in _OPENERS)
+                ):
+                    tend = i
+            elif has_open and i > 0:
+                sp = seps[i]
+                if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
+                    tend = i
+        intech = tend >= 0 or after_year
+        # ---- fields
+        if kind == "src":
+            if st == WEAK and not intech:
+                continue
+            if source is None or (st == STRONG and source_weak):
+                source, source_detail = value
+                source_weak = st != STRONG
+            if value[0] != "web":
+                has_video_src = True
+        elif kind == "srcv":  # "HDTVx264"
+            if source is None or source_weak:
+                source, source_detail = value[0]
+                source_weak = False
+            has_video_src = value[0][0] != "web"
+            if video_codec is None:
+                video_codec = value[1]
+        elif kind == "res":
+            if (resolution is None or lows[i][-1] in "pi") and (st == STRONG or intech):
+                resolution = value  # the last explicit "1080p" wins over "4K" / "UHD" and earlier ones
+        elif kind == "vc":
+            if video_codec is None:
+                video_codec = info[1]
+        elif kind == "acch":  # "DDP5", "AAC2.0"
+            if value[0] not in audio:
+                audio += (value[0],)
+            channels = value[1]
+            if i + 1 < n and lows[i + 1] in ("0", "1") and seps[i + 1] == "." and infos[i + 1] is not _CONT:
+                channels = value[1][0] + "." + lows[i + 1]
+                infos[i + 1] = _CONT
+        elif kind == "ac":
+            if not intech and st != STRONG:
+                continue
+            if value not in audio:
+                audio += (value,)
+            if lows[i][-1].isdecimal() and i + 1 < n and lows[i + 1] in ("0", "1") and (infos[i + 1] is not _CONT):
+                channels = lows[i][-1] + "." + lows[i + 1]
+                infos[i + 1] = _CONT
+        elif kind == "sxe":
+            s_, es = value
+            if sxe_seen and seasons and s_ is not None:
+                if (
+                    s_ == seasons[-1]
+                    and seps[i] == "-"
+                    and ep_last == i - 1
+                    and episodes
+                    and len(es) == 1
+                    and (0 < es[0] - episodes[-1] <= 300)
+                ):
+                    episodes.extend(range(episodes[-1] + 1, es[0] + 1))  # S01E01-S01E21
+                    ep_last = i
+                    continue
+                if s_ != seasons[0] and "-" not in seps[i]:
+                    continue  # "s19e09_s20e14": a second, unrelated episode
+            sxe_seen = True
+            if s_ is not None and s_ not in seasons:
+                seasons.append(s_)
+            if len(es) == 2 and "-" in toks[i] and 0 < es[1] - es[0] <= 60:
+                es = tuple(range(es[0], es[1] + 1))
+            if episodes:
+                for e in es:
+                    if e not in episodes:
+                        episodes.append(e)
+            else:
+                episodes.extend(es)
+            ep_last = i
+            if ep_first < 0:
+                ep_first = i
+        elif kind == "ep" or kind == "epv":
+            v = value
+            if sxe_seen and (ep_last != i - 1 or infos[i][0] == "eword"):
+                continue  # "S02E31 - Episode 55": the absolute number repeats the episode
+            if episode_word and 100 < v < 10000 and seasons and v // 100 == seasons[-1]:
+                v = v % 100  # "Temporada 1 [Cap.102]"
+            if episodes and ep_last == i - 1 and "-" in seps[i] and 0 < v - episodes[-1] <= 300:
+                episodes.extend(range(episodes[-1] + 1, v + 1))
+            elif v not in episodes:
+                episodes.append(v)
+            if kind == "epv" and not lows[i].endswith("v1"):
+                flags += ("V2",)
+            ep_last = i + 1 if i + 1 < n and infos[i + 1] is _CONT else i
+            if ep_first < 0:
+                ep_first = i
+        elif kind == "season":
+            if seasons and ep_last == i - 1 and "-" in seps[i] and 0 < info[1] - seasons[-1] <= 50:
+                seasons.extend(range(seasons[-1] + 1, info[1] + 1))
+            elif info[1] not in seasons:
+                seasons.append(info[1])
+            ep_last = i + 1 if i + 1 < n and infos[i + 1] is _CONT else i
+            if ep_first < 0:
+                ep_first = i
+        elif kind == "nxm":
+            if i > 0 and seps[i] == "." and len(lows[i - 1]) == 1 and lows[i - 1].isdecimal():
+                continue  # "FLACx2 2.0x3"
+            s_, es = value
+            if not seasons or (s_ == seasons[0] and not sxe_seen):
+                if not seasons:
+                    seasons.append(s_)
+                for e in es:
+                    if e not in episodes:
+                        episodes.append(e)
+                ep_last = i
+                if ep_first < 0:
+                    ep_first = i
+        elif kind == "lang" or kind == "sublang":
+            if not intech:
+                continue
+            prv = infos[i - 1] if i > 0 else None
+            nxt = infos[i + 1] if i + 1 < n else None
+            if st == NEVER:
+                t = toks[i]
+                if t.isupper() or t.islower():
+                    if not (
+                        (prv is not None and (prv[2] >= WEAK or prv[0] in _LANG_NEIGHBOURS))
+                        or (nxt is not None and (nxt[2] >= WEAK or nxt[0] in _LANG_NEIGHBOURS))
+                        or (i == n - 1 and t.isupper())
+                    ):
+                        continue
+                elif not (
+                    (prv is not None and (prv[0] == "lang" or (len(t) == 3 and prv[2] >= WEAK)))
+                    or (nxt is not None and (nxt[0] == "lang" or (len(t) == 3 and nxt[2] >= WEAK)))
+                ):
+                    continue
+            if (
+                kind == "sublang"
+                or (i > 0 and (lows[i - 1] in _SUB_WORDS or (sub_run and prv is not None and (prv[0] == "lang"))))
+                or (i + 1 < n and lows[i + 1] in _SUB_WORDS and not ("-" in seps[i + 1] and len(seps[i + 1]) > 1))
+            ):
+                sub_run = True
+                for code in value:
+                    if code not in subs:
+                        subs += (code,)
+                continue
+            sub_run = False
+            if st == WEAK and prv is None and nxt is None and i != n - 1:
+                continue
+            for code in value:
+                if code not in langs:
+                    langs += (code,)
+            if not value and "MULTI" not in flags:
+                flags += ("MULTI",)
+        elif kind == "flag":
+            if soft_end < 0 and i > 0:
+                soft_end = i
+            if not intech:
+                continue
+            f = info[1]
+            if f == "REAL" and not toks[i].isupper():
+                continue
+            if f not in flags:
+                flags += (f,)
+        elif kind == "ed":
+            if not intech:
+                continue
+            if value not in editions:
+                editions += (value,)
+            if value == "limited" and "LIMITED" not in flags:
+                flags += ("LIMITED",)
+        elif kind == "svc":
+            if intech and service is None:
+                service = info[1]
+        elif kind == "hdr":
+            if intech and value not in hdr:
+                hdr += (value,)
+        elif kind == "ach":
+            if intech:
+                channels = info[1]
+        elif kind == "plat":
+            if soft_end < 0:
+                soft_end = i
+            if platform is None and (st == STRONG or intech):
+                platform = info[1]
+        elif kind == "ver":
+            if soft_end < 0:
+                soft_end = i
+            if version is None:
+                parts_v = [info[1]]
+                j = i + 1
+                while j < n and seps[j] == "." and lows[j].isdecimal() and len(parts_v) < 6:
+                    parts_v.append(lows[j])
+                    infos[j] = _CONT
+                    j += 1
+                version = ".".join(parts_v)
+        elif kind == "cat":
+            if st == STRONG or intech or (value in ("xxx", "ebook", "audiobook") and i > 0):
+                cats += (value,)
+        elif kind == "music":
+            music_tokens += 1
+        elif kind == "sport":
+            if i == 0:
+                sport_first = True
+        elif kind == "month":
+            month_seen = True
+        elif kind == "vword":  # "Build.12345"
+            if i + 1 < n and lows[i + 1].isdecimal() and i > 0:
+                if version is None:
+                    version = lows[i + 1]
+                infos[i + 1] = _CONT
+                if soft_end < 0:
+                    soft_end = i
+                if tend < 0:
+                    tend = i
+    if tend < 0:
+        tend = n
+    if episode_word and not sxe_seen and year_after_idx > ep_first >= 0 and len(episodes) == 1 and not seasons:
+        # "Star.Wars.Episode.1.Title.1999": a numbered film, not an episode
+        episodes.clear()
+        tend = year_after_idx
+        years_before.append(year_after_idx)
+        first_year_after = None
+        ep_first = ep_last = -1
+
+    # ---- year and title end
+    te = tend
+    year = None
+    if years_before:
+        y = years_before[-1]
+        year = infos[y][1]
+        te = y if y > 0 else tend
+    elif first_year_after is not None:
+        year = first_year_after
+    if 0 < date_idx < te:
+        te = date_idx
+    if year is None and air_date:
+        year = int(air_date[:4])
+    if year is None and seasons and 1900 <= seasons[0] <= 2039:
+        year = seasons[0]  # "Show.S2014E18": the season is the year
+    if (
+        year is None
+        and n > 2
+        and infos[0] is not None
+        and infos[0][0] == "year"
+        and infos[1] is None
+        and (first_year_after is None)
+    ):
+        year = infos[0][1]  # "2008 The Incredible Hulk": a leading year is the year when no other follows
+        tstart_year = 1
+    else:
+        tstart_year = 0
+
+    # anime absolute numbering / bare episode numbers in the title region
+    tstart = tstart_year
+    if not episodes and not seasons and air_date is None and nums:
+        cand = -1
+        pair = _number_pair(nums, lows, seps, infos, n, tend)
+        if pair is not None:
+            i, s_, e_ = pair
+            seasons.append(s_)
+            episodes.append(e_)
+            if i == 0:
+                tstart = 2
+            elif i < te:
+                te = i
+            ep_first = i
+            ep_last = i + 1
+            nums = []
+        elif (
+            nums[0] == 0
+            and n > 1
+            and len(lows[0]) <= 3
+            and ("-" in seps[1] or lows[0][0] == "0" or ("." in seps[1] and " " in seps[1]))
+        ):
+            # "01 - Title", "004 - Episode Name", "611-612 - Name"
+            cand = 0
+            tstart = 1
+            nums = []
+        for i in nums:
+            if i >= te:
+                if i <= te + 1 and infos[i][1] < 2000 and seps[i][-1:] == "[" and i + 1 < n and "]" in seps[i + 1]:
+                    cand = i  # "Title HD REMASTER][07][720p]": a bracketed number right after the title
+                break
+            if i > 0 and infos[i][1] < 2000:
+                sp = seps[i]
+                if ("-" in sp and len(sp) > 1) or sp.endswith("#"):
+                    cand = i
+                    break
+                if anime_ctx and (i == te - 1 or (seps[i + 1] and seps[i + 1][-1] in _OPENERS)):
+                    cand = i
+                    break
+        if cand < 0 and anime_ctx:
+            for i in range(te, n):
+                info = infos[i]
+                if info is not None and info[0] == "num" and info[1] < 2000:
+                    cand = i
+                    break
+                if info is not None and info[2] == STRONG and info[0] != "cont":
+                    break
+        if cand < 0 and 1 < te < n and te == tend:
+            info = infos[te - 1]
+            nxt = infos[te]
+            if (
+                info is not None
+                and info[0] == "num"
+                and len(lows[te - 1]) == 3
+                and nxt is not None
+                and nxt[0] == "src"
+                and nxt[1][0] == "tv"
+                and 0 < info[1] % 100 <= 40
+            ):
+                seasons.append(info[1] // 100)
+                episodes.append(info[1] % 100)
+                te -= 1
+        if cand < 0 and not seasons:
+            for i in nums:
+                if i >= tend or i == 0:
+                    break
+                lo = lows[i]
+                nxt = infos[i + 1] if i + 1 < n else None
+                if i != tend - 1 or (nxt is not None and nxt[0] == "year"):
+                    continue
+                if len(lo) == 2 and (lo[0] == "0" or (nxt is not None and nxt[0] == "src" and nxt[1][0] == "tv")):
+                    cand = i  # "Show.07.PDTV", "Test.13.HDTV"
+                    break
+        if cand >= 0:
+            episodes.append(infos[cand][1])
+            nxt = infos[cand + 1] if cand + 1 < n else None
+            if (
+                nxt is not None
+                and nxt[0] == "num"
+                and ("-" in seps[cand + 1] or "~" in seps[cand + 1])
+                and (0 < nxt[1] - episodes[0] <= 300)
+            ):
+                episodes.extend(range(episodes[0] + 1, nxt[1] + 1))
+                if cand == 0:
+                    tstart = 2
+            if cand < te:
+                te = cand
+            ep_first = ep_last = cand
+
+    # ---- category
+    has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
+    has_ep = bool(seasons or episodes or air_date)
+    has_picture = resolution is not None or video_codec is not None or bool(hdr)
+    if (
+        has_picture
+        and not cats
+        and platform is None
+        and not sport_first
+        and not bracket_group
+        and "_" not in s
+        and ("." in s or " " in s)
+    ):
+        category: str | None = "tv" if has_ep else "movie"  # the common case, decided without the full rules
+    else:
+        category = _category(
+            cats,
+            has_video,
+            has_ep,
+            platform,
+            version,
+            flags,
+            s,
+            seasons,
+            episodes,
+            music_tokens,
+            anime_ctx and bracket_group,
+            sport_first,
+            air_date,
+            year,
+            source,
+            has_picture,
+        )
+    if section:
+        hint = _section_category(section)
+        if hint is not None:
+            if category is None:
+                category = hint
+            elif category == "movie" and hint in ("tv", "anime", "sports", "xxx", "musicvideo"):
+                category = hint
+            elif category == "tv" and hint in ("anime", "sports", "xxx"):
+                category = hint
+            elif category == "music" and hint in ("audiobook", "musicvideo"):
+                category = hint
+    if category is None or (category == "movie" and not has_video and year is None):
+        category = _group_category(group) or category or "other"
+
+    # ---- title
+    title = artist = album = publisher = episode_title = fmt = None
+    if category in _MUSIC_CATEGORIES and (category != "musicvideo" or "_" in s or "." not in s):
+        if last_year is not None:
+            year = last_year
+        artist, album, title, langs = _music_fields(s, langs)
+    else:
+        end = te
+        if category == "game" or category == "software":
+            end = soft_end if soft_end > 0 else tend
+        elif (
+            end - 1 > tstart
+            and infos[end - 1] is not None
+            and infos[end - 1][0] == "country"
+            and (toks[end - 1].isupper())
+        ):
+            end -= 1  # "Riverdale.US.S05": the country is not part of the title
+        if end > tstart:
+            title = " ".join(toks[tstart:end])
+        if ep_first >= 0:
+            j = ep_last + 1
+            while j < n and infos[j] is _CONT:
+                j += 1
+            k = j
+            while k < n and (infos[k] is None or (infos[k][2] == NEVER and infos[k][0] not in ("year", "date"))):
+                if k > j and seps[k] and seps[k][-1] in _OPENERS:
+                    break
+                k += 1
+            if k > j:
+                episode_title = " ".join(toks[j:k])
+                if title is None and ep_first == 0:
+                    title, episode_title = episode_title, None
+        if category == "ebook" and title:
+            title, publisher = _ebook_title(toks, seps, 0, end, lows)
+        if air_date is None and month_seen:
+            d, cut, with_day = _month_date(infos, lows)
+            if d is not None and (with_day or category in ("ebook", "music", "sports", "xxx")):
+                air_date = d
+                if year is None:
+                    year = int(d[:4])
+                if cut is not None and title and category == "ebook":
+                    title, publisher = _ebook_title(toks, seps, 0, cut, lows)
+        if title is None and bracket_group and group:
+            title, group = group, None
+        if title is not None:
+            title = title.strip(" -&") or None
+        if category == "ebook":
+            for i in range(n):
+                info = infos[i]
+                if (
+                    info is not None
+                    and info[0] == "cat"
+                    and info[1] == "ebook"
+                    and (lows[i] not in ("ebook", "magazine", "comic", "e"))
+                ):
+                    fmt = toks[i].upper()
+
+    if category == "xxx" and air_date is None and 0 < tstart + 1 < n:
+        # "Site.23.05.02.Performer.Name.XXX": a two-digit-year date after the site name
+        i = tstart + 1
+        if i + 2 < n and all(len(lows[j]) == 2 and lows[j].isdecimal() for j in (i, i + 1, i + 2)):
+            m_, d_ = int(lows[i + 1]), int(lows[i + 2])
+            if 1 <= m_ <= 12 and 1 <= d_ <= 31:
+                air_date = f"20{lows[i]}-{m_:02d}-{d_:02d}"
+                year = int(air_date[:4])
+                publisher = toks[tstart]
+                k = i + 3
+                while k < n and (infos[k] is None or infos[k][2] == NEVER):
+                    k += 1
+                title = " ".join(toks[i + 3 : k]) or title
+    if category in _VIDEO_CATEGORIES and (category != "other" or has_video):
+        typ = "episode" if (seasons or episodes or date_idx >= 0) else "movie"
+    else:
+        typ = None
+    return (
+        name,
+        title,
+        year,
+        seasons[0] if seasons else None,
+        episodes[0] if episodes else None,
+        air_date,
+        resolution,
+        source,
+        video_codec,
+        audio[0] if audio else None,
+        langs,
+        group,
+        category,
+        flags,
+        service,
+        platform,
+        version,
+        tuple(seasons),
+        tuple(episodes),
+        episode_title,
+        editions,
+        hdr,
+        audio,
+        channels,
+        source_detail,
+        artist,
+        album,
+        publisher,
+        fmt,
+        typ,
+        subs,
+    )

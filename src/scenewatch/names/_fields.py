@@ -1,0 +1,227 @@
+"""Field rules that need the whole token sequence: category, music and e-book fields, dates, number pairs."""
+
+from __future__ import annotations
+
+from scenewatch.names._tables import (
+    GROUP_CATEGORY,
+    LANG_CODES,
+    WEAK,
+)
+from scenewatch.names._tokens import (
+    _CONT,
+    _DESKTOP_PLATFORMS,
+    _ISSUE_WORDS,
+    _MUSIC_SPLIT,
+    _SOFTWARE_PLATFORMS,
+    _info,
+)
+
+
+def _tech_follows(infos: list, n: int) -> bool:
+    """A name that opens with a weak token followed by technical ones is a fragment: "English.720p"."""
+    nxt = infos[1] if n > 1 else None
+    return nxt is not None and nxt is not _CONT and (nxt[2] >= WEAK or nxt[0] == "lang")
+
+
+def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple[int, int, int] | None:
+    """Season and episode written as two numbers: "[5.01] Title", "Show - 6.01 - Name", "office_03_19"."""
+    for k in range(len(nums) - 1):
+        i = nums[k]
+        if nums[k + 1] != i + 1:
+            continue
+        a, b = lows[i], lows[i + 1]
+        sp = seps[i + 1]
+        if len(a) > 2 or infos[i][1] == 0 or not (a.isascii() and a.isdigit() and b.isascii() and b.isdigit()):
+            continue
+        before = seps[i] if i > 0 else ""
+        if sp in (".", "-") and 2 <= len(b) <= 3 and (i == 0 or "[" in before or ("-" in before and len(before) > 1)):
+            return i, int(a), int(b)
+        if sp in ("_", ".") and len(b) == 2 and i > 0 and (i + 2 == n or i + 2 == tend) and (before in ("_", ".", "-")):
+            return i, int(a), int(b)
+    return None
+
+
+def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None:
+    """YYYY.MM.DD / DD.MM.YYYY / MM.DD.YYYY around the year token at ``i``: (date, start, stop)."""
+    y = int(lows[i])
+    if i + 2 < n:
+        a_, b_ = lows[i + 1], lows[i + 2]
+        if len(a_) <= 2 and len(b_) <= 2 and a_.isdecimal() and b_.isdecimal():
+            a, b = int(a_), int(b_)
+            if 1 <= a <= 12 and 1 <= b <= 31:
+                return f"{y:04d}-{a:02d}-{b:02d}", i, i + 3
+            if 1 <= b <= 12 and 1 <= a <= 31:
+                return f"{y:04d}-{b:02d}-{a:02d}", i, i + 3
+    if i >= 2:
+        a_, b_ = lows[i - 2], lows[i - 1]
+        if len(a_) <= 2 and len(b_) <= 2 and a_.isdecimal() and b_.isdecimal():
+            a, b = int(a_), int(b_)
+            if 1 <= b <= 12 and 1 <= a <= 31 and not (a <= 12 < b):
+                return f"{y:04d}-{b:02d}-{a:02d}", i - 2, i + 1
+            if 1 <= a <= 12 and 1 <= b <= 31:
+                return f"{y:04d}-{a:02d}-{b:02d}", i - 2, i + 1
+    return None
+
+
+def _category(
+    cats,
+    has_video,
+    has_ep,
+    platform,
+    version,
+    flags,
+    s,
+    seasons,
+    episodes,
+    music_tokens,
+    bracket_group,
+    sport_first,
+    air_date,
+    year,
+    source,
+    has_picture,
+) -> str | None:
+    """Category from the evidence collected in the name."""
+    if cats:
+        if "xxx" in cats:
+            return "xxx"
+        if "ebook" in cats and not has_video:
+            return "ebook"
+        if "audiobook" in cats and not has_video:
+            return "audiobook"
+        if "software" in cats:
+            return "software"
+    if platform is not None and not has_picture:
+        if platform in _SOFTWARE_PLATFORMS:
+            return "software"
+        if platform not in _DESKTOP_PLATFORMS or version is None or "UPDATE" in flags or "DLC" in flags:
+            return "game"
+    if not has_video:
+        if "game" in cats:
+            return "game"
+        if not has_ep:
+            gameish = "UPDATE" in flags or "DLC" in flags
+            if (
+                platform is not None
+                or "KEYGEN" in flags
+                or "PATCH" in flags
+                or "SERIAL" in flags
+                or (version is not None and ("CRACKED" in flags or not gameish))
+            ):
+                return "game" if gameish else "software"
+            if gameish:
+                return "game"
+    if not seasons and (not has_video or "_" in s or "musicvideo" in cats or ("." not in s and " " not in s)):
+        tail = s.rstrip(")")
+        ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdecimal() and tail[-4:-2] in ("19", "20")
+        if has_video:
+            if "musicvideo" in cats or (
+                ends_year and ("_" in s or (" " not in s and "." not in s and s.count("-") >= 2))
+            ):
+                return "musicvideo"
+        elif not (episodes and not ends_year) and (
+            music_tokens or (ends_year and ("_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)))
+        ):
+            return "music"
+    if "anime" in cats or (bracket_group and has_ep):
+        return "anime"
+    if sport_first and (has_video or air_date):
+        return "sports"
+    if has_ep:
+        return "tv"
+    if has_video or year is not None or source is not None:
+        return "movie"
+    return None
+
+
+def _group_category(group: str | None) -> str | None:
+    return GROUP_CATEGORY.get(group.lower()) if group else None
+
+
+def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
+    """Artist and album from ``Artist-Album-(CAT)-WEB-2020`` (the group already removed)."""
+    fields = [f for f in _MUSIC_SPLIT.split(s) if f.strip(" _")]
+    if "_-_" in s:
+        a, _, rest = s.partition("_-_")
+        fields = [a, *[f for f in _MUSIC_SPLIT.split(rest) if f.strip(" _")]]
+    artist = album = None
+    if fields:
+        artist = _clean(fields[0])
+        for f in fields[1:3]:
+            lo = f.strip(" _()").lower()
+            if _info(lo) is None and not lo.isdecimal():
+                album = _clean(f)
+                break
+    # languages written as -DE- between dashes
+    for f in fields[1:]:
+        f = f.strip()
+        code = LANG_CODES.get(f.lower())
+        if code and f.isupper():
+            for c in code:
+                if c not in langs:
+                    langs += (c,)
+    return artist, album, album or artist, langs
+
+
+def _bracket_ends_title(i: int, seps: list[str], infos: list) -> bool:
+    """An opening bracket ends the title unless a plain word follows its closing bracket."""
+    n = len(seps)
+    for k in range(i + 1, min(n, i + 8)):
+        sp = seps[k]
+        if ")" in sp or "]" in sp or "}" in sp:
+            return infos[k] is not None
+    return True
+
+
+def _clean(text: str) -> str | None:
+    out = " ".join(text.replace("_", " ").split()).strip(" -")
+    return out or None
+
+
+def _ebook_title(toks, seps, start, end, lows):
+    """Publisher before a " - " separator; issue numbers cut from the title."""
+    publisher = None
+    for i in range(start + 1, end):
+        sp = seps[i]
+        if "-" in sp and len(sp) > 1:
+            publisher = " ".join(toks[start:i])
+            start = i
+            break
+    for i in range(start + 1, end):
+        lo = lows[i]
+        if lo in _ISSUE_WORDS and i + 1 < len(lows) and lows[i + 1].isdecimal() and lo != "n":
+            end = i
+            break
+        if len(lo) > 1 and lo[0] == "n" and lo[1:].isdecimal():
+            end = i
+            break
+        if lo.isdecimal() and len(lo) <= 3 and i == end - 1:
+            end = i
+            break
+    return " ".join(toks[start:end]) or None, publisher
+
+
+def _month_date(infos, lows):
+    """'15.Januar.2004', '9th_January_2001', 'September.2021' -> (date, index where the date starts)."""
+    n = len(infos)
+    for i in range(n):
+        info = infos[i]
+        if info is None or info[0] != "month":
+            continue
+        nxt = infos[i + 1] if i + 1 < n else None
+        if nxt is None or nxt[0] != "year":
+            continue
+        y = nxt[1]
+        day = 1
+        cut = i
+        prv = infos[i - 1] if i > 0 else None
+        if (
+            prv is not None
+            and prv[0] in ("num", "ord")
+            and 1 <= prv[1] <= 31
+            and (i < 2 or lows[i - 2] not in _ISSUE_WORDS)
+        ):
+            day = prv[1]
+            cut = i - 1
+        return f"{y:04d}-{int(info[1]):02d}-{day:02d}", cut, cut < i
+    return None, None, False

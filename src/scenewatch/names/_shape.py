@@ -1,0 +1,146 @@
+"""Name shapes around the tokens: paths, site tags, CRC brackets, the group after the last dash."""
+
+from __future__ import annotations
+
+from scenewatch.names._tables import (
+    EXTENSIONS,
+    NEVER,
+    PHRASES,
+    SUFFIXES,
+    WEAK,
+)
+from scenewatch.names._tokens import (
+    _EP_FIRST,
+    _GROUP_OK,
+    _HAS_SEASON,
+    _HEX8,
+    _NOT_GROUP,
+    _OBFUSCATED,
+    _PATH_SPLIT,
+    _REVERSED,
+    _SEASON_DIR,
+    _SPLIT,
+    _TRAIL,
+    _TWICE,
+    _WORD,
+    _info,
+)
+
+
+def _is_site(lo: str) -> bool:
+    return lo.startswith("www") or lo.endswith((".com", ".org", ".net", ".re", ".to", ".ru", ".nu", ".cc"))
+
+
+def _from_path(s: str) -> str:
+    """The release name inside a path: the file name, or its folder when the file name is obfuscated;
+    a "Season 06" folder and the show folder are kept when the file name does not carry them."""
+    parts: list[str] = [p.strip() for p in _PATH_SPLIT.split(s) if p.strip()]
+    if not parts:
+        return ""
+    last = parts[-1]
+    i = len(parts) - 1
+    stem = last.rsplit(".", 1)[0] if "." in last else last
+    if i > 0 and (_OBFUSCATED.fullmatch(stem) or _REVERSED.search(last.lower())):
+        i -= 1
+        last = parts[i]
+    out = last
+    if i > 0 and _SEASON_DIR.fullmatch(parts[i - 1]) and not _HAS_SEASON.search(last):
+        out = parts[i - 1] + " " + out
+        i -= 1
+        if i > 0 and _EP_FIRST.match(last):
+            out = parts[i - 1] + " " + out
+    elif i > 0 and _EP_FIRST.match(last):
+        out = parts[i - 1] + " " + out
+    return out
+
+
+def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
+    """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
+    crc = False
+    tag = ""
+    if s[:1].isspace() or s[-1:].isspace():
+        s = s.strip(" \t\r\n")
+    dot = s.rfind(".")
+    if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
+        s = s[:dot]
+    # trailing [site] / [CRC32] tags and spaces
+    while s and s[-1] in _TRAIL:
+        s = s.rstrip(" _.")
+        if s.endswith("]"):
+            j = s.rfind("[")
+            if j >= 0:
+                content = s[j + 1 : -1].strip()
+                lo = content.lower()
+                if _HEX8.fullmatch(content):
+                    crc = True
+                    s = s[:j]
+                    continue
+                if lo in SUFFIXES or _is_site(lo):
+                    s = s[:j]  # indexer / site tags are dropped
+                    continue
+                if j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None:
+                    if s[j - 1] != "]" and not tag:
+                        tag = s[j:]  # "-GRP[XYZ]": an unknown glued tag stays with the group
+                    s = s[:j]
+                    continue
+        break
+    group = None
+    bracket = False
+    # scene group after the last dash (not a " - " separator)
+    for _ in _TWICE:
+        k = s.rfind("-")
+        if k <= 0 or k == len(s) - 1 or s[k + 1] in " _" or s[k - 1] in " _":
+            break
+        cand = s[k + 1 :]
+        if len(cand) > 40 or not (cand.isalnum() or _GROUP_OK.fullmatch(cand)):
+            break
+        if s[0] == "[" and "_" in cand:
+            break  # "[Grp]_Show_Name-man_04": an anime name, the dash is part of the title
+        lo = cand.lower()
+        if lo in SUFFIXES:
+            s = s[:k]
+            continue
+        info = _info(lo) if "_" not in lo else None
+        if info is not None:
+            kind = info[0]
+            if kind in _NOT_GROUP or (kind in ("num", "year") and len(lo) < 3):
+                break
+            j = k - 1
+            while j > 0 and s[j - 1].isalnum():
+                j -= 1
+            if (s[j:k].lower(), lo) in PHRASES:
+                break  # "WEB-DL", "DTS-HD", "DVD-R"
+        group = cand + tag
+        s = s[:k]
+        break
+    # a leading block of technical tokens goes to the end: "[720p] Title Season 1" -> "Title Season 1 [720p]"
+    if s[:1] == "[":
+        j = s.find("]")
+        if j > 1:
+            first = _SPLIT.split(s[1:j].strip(), 1)[0].lower()
+            lead = _info(first) if first else None
+            if lead is not None and lead[2] >= WEAK and lead[0] not in ("lang", "cat") and j + 1 < len(s):
+                s = s[j + 1 :] + " " + s[: j + 1]
+    # anime style "[Group] Title - 01"
+    if s and s[0] in "[【":
+        close = "]" if s[0] == "[" else "】"
+        j = s.find(close)
+        if j > 1:
+            content = s[1:j].strip()
+            lo = content.lower()
+            if "www" in lo or ".com" in lo or ".org" in lo or lo in SUFFIXES:
+                s = s[j + 1 :]
+            elif (
+                group is None
+                and content
+                and content.count(" ") < 2
+                and not content[-4:].isdecimal()
+                and (
+                    not lo.replace(".", "").isdecimal()
+                    and (_info(lo) is None or _info(lo)[2] == NEVER or _info(lo)[0] in ("sport", "month", "cat"))
+                )
+            ):
+                group = content
+                bracket = True
+                s = s[j + 1 :]
+    return s, group, bracket, crc
