@@ -35,6 +35,9 @@ def serve(
     listen_config: Annotated[
         Path | None, typer.Option("--listen-config", help="TOML file of live feeds to follow in this process.")
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Compute every answer afresh (answers are cached until the next write).")
+    ] = False,
 ) -> None:
     """Serve the REST API (/docs), the dashboard (/) and the live feed (/api/live) over one database.
 
@@ -74,7 +77,7 @@ def serve(
             runner.start()
         application = create_app(database, token=token or os.environ.get("SCENEWATCH_TOKEN"),
                                  cors_origins=cors_origin or (), hub=hub,
-                                 writer=runner.writer if runner else None)  # fmt: skip
+                                 writer=runner.writer if runner else None, cache=not no_cache)  # fmt: skip
         err.print(f"serving {database.path} on http://{host}:{port}/ (API docs at /docs; writes "
                   f"{'enabled with bearer token' if token else 'disabled'})")  # fmt: skip
         uvicorn.run(application, host=host, port=port, log_level="warning", ws="websockets-sansio")

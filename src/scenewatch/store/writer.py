@@ -304,7 +304,7 @@ class StoreWriter:
             except Exception:
                 self.write_errors += 1
                 log.exception("live state update failed")
-        self.flushes += 1
+        self.flushes += 1  # before the waiters wake: a reader that sees it knows the flush is committed
         self.events_written += len(written_anns) + len(written_nukes)
         for waiter in buf.waiters:
             waiter.set()

@@ -81,8 +81,18 @@ class StoreAccess:
         self._write_lock = threading.Lock()
         self._cursor_lock = threading.Lock()
         self._root = writer.cursor() if writer is not None else db.con.cursor()
+        self._changes = 0
         if writer is not None and getattr(writer, "on_batch", None) is None:
             writer.on_batch = self.hub.publish
+
+    @property
+    def generation(self) -> int:
+        """A number that grows with every committed write (cached answers of older generations are stale)."""
+        return self._changes + (int(getattr(self.writer, "flushes", 0)) if self.writer is not None else 0)
+
+    def changed(self) -> None:
+        """Note that the store changed (what was read before is stale)."""
+        self._changes += 1
 
     def _cursor(self) -> Any:
         with self._cursor_lock:
@@ -106,9 +116,15 @@ class StoreAccess:
         if self.db.read_only:
             raise PermissionError("the database is open read-only")
         if self.writer is not None:
-            return self.writer.submit(lambda db: work(_PublishingDatabase(db, self.hub)), timeout=None)  # type: ignore[no-any-return]
+            try:
+                return self.writer.submit(lambda db: work(_PublishingDatabase(db, self.hub)), timeout=None)  # type: ignore[no-any-return]
+            finally:
+                self.changed()
         with self._write_lock:
-            return work(_PublishingDatabase(self.db, self.hub))  # type: ignore[arg-type]
+            try:
+                return work(_PublishingDatabase(self.db, self.hub))  # type: ignore[arg-type]
+            finally:
+                self.changed()
 
     def close(self) -> None:
         """Close the root read cursor."""

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from scenewatch import __version__
 from scenewatch.store import Database
 from scenewatch.web.access import StoreAccess
+from scenewatch.web.cache import ResponseCache
 from scenewatch.web.live import LiveHub
 from scenewatch.web.search import SearchError
 
@@ -53,13 +54,15 @@ def create_app(
     hub: LiveHub | None = None,
     writer: Any = None,
     cors_origins: Sequence[str] = (),
+    cache: bool = True,
 ) -> FastAPI:
     """The API and dashboard over ``db``, which this process owns (opened read-write once, or read-only).
 
     ``token`` enables the write endpoints (bearer auth); without it they answer 401. ``hub.publish(batch)`` is the
     hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
     With a running ``StoreWriter`` (``writer``), writes are submitted to its thread and its flushes are published.
-    CORS is off unless ``cors_origins`` are given.
+    CORS is off unless ``cors_origins`` are given. Read answers are cached until the next write (``cache=False``
+    turns that off; see ``scenewatch.web.cache``).
     """
     from scenewatch.web import analyses, api, more_analyses, pages, race_routes
 
@@ -73,6 +76,8 @@ def create_app(
     )
     app.state.access = StoreAccess(db, hub, writer)
     app.state.token = token or None
+    if cache:
+        app.add_middleware(ResponseCache)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -1,0 +1,109 @@
+"""The read API's response cache, over real HTTP: hits, single flight, and invalidation by every kind of write."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scenewatch.records import Announcement
+from tests.web_fixtures import TOKEN, LiveServer, build_store, start_server
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    folder = tmp_path_factory.mktemp("cache")
+    running = start_server(build_store(folder, scale=0.05, end=datetime(2020, 9, 30).date()))
+    yield running
+    running.stop()
+
+
+def test_repeated_answer_is_served_from_the_cache(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        params = {"by": "week", "split": "category"}
+        first = client.get("/api/volume", params=params)
+        second = client.get("/api/volume", params=params)
+        other = client.get("/api/volume", params={"by": "month"})
+    assert first.headers["x-cache"] == "miss" and second.headers["x-cache"] == "hit"
+    assert second.json() == first.json() and second.headers["content-type"] == first.headers["content-type"]
+    assert other.headers["x-cache"] == "miss" and other.json() != first.json()
+
+
+def test_errors_and_exports_are_not_cached(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        for _ in range(2):
+            bad = client.get("/api/volume", params={"by": "fortnight"})
+            assert bad.status_code == 422 and bad.headers.get("x-cache") == "miss"
+            export = client.get("/api/releases", params={"q": "@category tv", "format": "csv", "limit": 3})
+            assert export.status_code == 200 and "x-cache" not in export.headers
+
+
+def test_concurrent_identical_requests_are_computed_once(server: LiveServer) -> None:
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+            params = {"q": "@category movie 1080p", "limit": 20}
+            return await asyncio.gather(*(client.get("/api/releases", params=params) for _ in range(20)))
+
+    responses = asyncio.run(burst())
+    assert all(r.status_code == 200 for r in responses)
+    assert [r.headers["x-cache"] for r in responses].count("miss") == 1
+    assert len({r.content for r in responses}) == 1
+
+
+def test_a_registered_event_invalidates_cached_answers(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        before = client.get("/api/events")
+        assert client.get("/api/events").headers["x-cache"] == "hit"
+        event = {"name": "Cache test takedown", "day": "2020-09-15"}
+        assert client.post("/api/events", json=event, headers=AUTH).status_code == 201
+        after = client.get("/api/events")
+    assert after.headers["x-cache"] == "miss"
+    assert "Cache test takedown" in {e["name"] for e in after.json()} - {e["name"] for e in before.json()}
+
+
+def test_an_upload_invalidates_cached_search_and_volume(server: LiveServer, tmp_path: Path) -> None:
+    name = "Cache.Probe.2020.1080p.WEB.H264-CACHEGRP"
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        search = {"q": "@group CACHEGRP"}
+        assert client.get("/api/releases", params=search).json()["items"] == []
+        assert client.get("/api/releases", params=search).headers["x-cache"] == "hit"
+        day = {"by": "day", "since": "2020-09-20", "until": "2020-09-20"}
+        counted = sum(row["count"] for row in client.get("/api/volume", params=day).json())
+        dump = tmp_path / "one.ndjson"
+        dump.write_text(json.dumps({"name": name, "pretime": "2020-09-20T12:00:00Z", "section": "X264-HD"}) + "\n")
+        with dump.open("rb") as fh:
+            upload = client.post("/api/ingest/upload", files={"file": ("one.ndjson", fh)}, headers=AUTH)
+        assert upload.status_code == 200, upload.text
+        found = client.get("/api/releases", params=search)
+        recounted = client.get("/api/volume", params=day)
+    assert found.headers["x-cache"] == "miss" and [r["name"] for r in found.json()["items"]] == [name]
+    assert sum(row["count"] for row in recounted.json()) == counted + 1
+
+
+def test_live_writer_flushes_invalidate_cached_answers(tmp_path: Path) -> None:
+    from scenewatch.store.writer import StoreWriter
+
+    def make_writer(db):
+        writer = StoreWriter(db, flush_events=1, flush_seconds=0.05)
+        writer.start(["cache-feed"])
+        return writer
+
+    live = start_server(tmp_path / "writer.duckdb", writer_factory=make_writer)
+    try:
+        with httpx.Client(base_url=live.url) as client:
+            assert client.get("/api/releases", params={"q": "LIVEGRP"}).json()["items"] == []
+            assert client.get("/api/releases", params={"q": "LIVEGRP"}).headers["x-cache"] == "hit"
+            writer = live.app.state.access.writer
+            writer.put("cache-feed", Announcement("Live.Show.S01E02.720p.HDTV.x264-LIVEGRP",
+                                                  datetime(2020, 12, 1, tzinfo=UTC), section="TV-HD"))  # fmt: skip
+            assert writer.flush()
+            after = client.get("/api/releases", params={"q": "LIVEGRP"})
+        assert after.headers["x-cache"] == "miss" and len(after.json()["items"]) == 1
+    finally:
+        live.stop()
