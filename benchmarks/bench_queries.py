@@ -66,7 +66,12 @@ def _replicate(source: Path, db: Path, copies: int) -> None:
         new_id = "CASE WHEN k = 0 THEN {0} ELSE md5_number_lower(CAST({0} AS VARCHAR) || '#' || k) END"
         shift = f"to_days(CAST(k * {shift_days} AS INTEGER))"
         # One copy per statement, in time order: the file stays clustered by time as a real ingest leaves it.
+        per_copy = con.execute(
+            "SELECT (SELECT count(*) FROM src.releases) + (SELECT count(*) FROM src.sightings)"
+            " + (SELECT count(*) FROM src.nukes)"
+        ).fetchall()[0][0]
         for k in range(copies):
+            target.fit_memory(extra_rows=per_copy)  # the indexes grow by a copy per statement
             copy = f"(SELECT s.*, {k} AS k FROM src.{{0}} s)"
             con.execute(f"""
                 INSERT INTO releases SELECT s.* EXCLUDE (k) REPLACE (

@@ -65,13 +65,21 @@ def key_name(name: str) -> str:
     return name.strip().lower()
 
 
-def _memory_setting(value: str) -> str:
-    """Validate a DuckDB memory size such as ``1GB`` or ``512MiB`` (it ends up inside a SET statement)."""
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+# Measured: DuckDB's primary-key (ART) indexes take ~35 bytes a key and stay in memory (1,253 MiB for 18.6 M
+# releases + 18.6 M sightings); the cap must grow with them or a write into a large store runs out of memory.
+INDEX_BYTES_PER_ROW = 48
+
+
+def _memory_bytes(value: str) -> int:
+    """Parse a size such as ``1GB`` or ``512MiB`` (SCENEWATCH_MEMORY_LIMIT) into bytes."""
     import re
 
-    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE)
+    if not match:
         raise StoreError(f"SCENEWATCH_MEMORY_LIMIT: {value!r} is not a size such as 1GB or 512MiB")
-    return value.strip()
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
@@ -124,9 +132,28 @@ class Database:
             # Checkpointing every 16 MiB of WAL (the default) costs a third of bulk-ingest time; a cap on
             # DuckDB's memory keeps a long ingest's footprint flat (its default is 80% of RAM, all kept as cache).
             self.con.execute("SET checkpoint_threshold = '256MB'").fetchall()
-            memory = os.environ.get("SCENEWATCH_MEMORY_LIMIT", "1GB")
-            self.con.execute(f"SET memory_limit = '{_memory_setting(memory)}'").fetchall()
+            self._working_memory = _memory_bytes(os.environ.get("SCENEWATCH_MEMORY_LIMIT", "1GB"))
+            self._memory_limit = 0
             migrate(self.con)
+            self.fit_memory()
+
+    def fit_memory(self, extra_rows: int = 0) -> None:
+        """Cap DuckDB's memory at the working allowance plus what the primary-key indexes of the current rows need.
+
+        The allowance is SCENEWATCH_MEMORY_LIMIT (default 1GB). Called after every write: the indexes grow with the
+        store, and a cap that does not grow with them would make the next write fail. ``extra_rows`` makes room
+        for rows about to arrive in one large statement (an import, a bulk copy).
+        """
+        if self.read_only:
+            return
+        rows = int(self.scalar(
+            "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM sightings) + (SELECT count(*) FROM nukes)"
+        ))  # fmt: skip
+        limit = self._working_memory + INDEX_BYTES_PER_ROW * (rows + extra_rows)
+        # Re-set only when it moves by 64 MiB or more: the setting is cheap, but not free on every small batch.
+        if abs(limit - self._memory_limit) >= 64 << 20:
+            self.con.execute(f"SET memory_limit = '{limit // 2**20}MiB'").fetchall()
+            self._memory_limit = limit
 
     def close(self) -> None:
         """Checkpoint and close the connection."""
@@ -215,6 +242,7 @@ class Database:
         except BaseException:
             con.execute("ROLLBACK").fetchall()
             raise
+        self.fit_memory()
         # Every announcement that did not create a release was already present (in the store or the batch).
         return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
 
