@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -107,3 +107,44 @@ def test_live_writer_flushes_invalidate_cached_answers(tmp_path: Path) -> None:
         assert after.headers["x-cache"] == "miss" and len(after.json()["items"]) == 1
     finally:
         live.stop()
+
+
+def test_time_ordered_pages_merge_releases_with_and_without_a_pre_time(tmp_path: Path) -> None:
+    """Pages come from two top-N scans (with / without pre time): walked page by page, they give the global order."""
+    from scenewatch.store import Database
+    from scenewatch.web.search import AT
+
+    start = datetime(2021, 3, 1, tzinfo=UTC)
+    announcements = [
+        Announcement(f"Merge.Probe.{i:03d}.2021.1080p.WEB.H264-MERGE", start + timedelta(hours=i // 3),
+                     section="X264-HD", time_trusted=i % 4 != 0)  # every 4th has no trusted pre time; ties of 3
+        for i in range(90)
+    ]  # fmt: skip
+    announcements.append(Announcement("Merge.Probe.Timeless.2021.1080p.WEB.H264-MERGE", None, section="X264-HD"))
+    db_path = tmp_path / "merge.duckdb"
+    with Database(db_path) as db:
+        db.write(announcements, origin="merge-test")
+        untimed = db.scalar("SELECT count(*) FROM releases WHERE pre_at IS NULL")
+    assert untimed == 24  # 23 untrusted times and one announced without a time
+    server = start_server(db_path)
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            for sort, direction in (("newest", "DESC"), ("oldest", "ASC")):
+                seen: list[str] = []
+                cursor = None
+                while True:
+                    params = {"q": "merge.probe", "sort": sort, "limit": 7, **({"cursor": cursor} if cursor else {})}
+                    page = client.get("/api/releases", params=params).json()
+                    seen += [item["name"] for item in page["items"]]
+                    cursor = page["next_cursor"]
+                    if not cursor:
+                        break
+                view = server.app.state.access.open_reader()
+                try:
+                    expected = [r[0] for r in view.con.execute(
+                        f"SELECT name FROM releases ORDER BY {AT} {direction}, id {direction}").fetchall()]  # fmt: skip
+                finally:
+                    view.close()
+                assert seen == expected, sort
+    finally:
+        server.stop()

@@ -96,17 +96,44 @@ def _search_where(q: str, sort: str, cursor: str | None) -> tuple[str, list[Any]
     return where, params, key, direction
 
 
+# A time-ordered page is the merge of two top-N scans, releases with a pre time and those without: each orders by a
+# plain expression of its own rows, so DuckDB prunes row groups by their min/max time (the store is clustered by
+# time) instead of scanning every name. Each scan reads the wide columns itself: joining a page of ids back to
+# ``releases`` scans the whole table (ids are hashes, nothing to prune by). At 18.6 M releases this took "1080p"
+# from 2.7 s to ~40 ms.
+_TIME_BRANCHES = (
+    ("pre_at", "pre_at IS NOT NULL"),
+    ("coalesce(first_seen_at, TIMESTAMP '1970-01-01')", "pre_at IS NULL"),
+)
+_PAGE_COLUMNS = _COLUMNS.format(language="language", flags="flags")
+
+
+def _top_n(q: str, sort: str, cursor: str | None, limit: int, at: str, only: str) -> tuple[str, list[Any]]:
+    """One top-N scan: the first ``limit`` matches after ``cursor`` in the order of ``at`` (then id)."""
+    where, params = parse_query(q).where(at if only else AT)
+    direction = _SORTS[sort][1]
+    if only:
+        where += f" AND {only}"
+    if cursor:
+        cursor_key, cursor_id = _decode_cursor(cursor, sort)
+        op = "<" if direction == "DESC" else ">"
+        where += f" AND ({at} {op} ? OR ({at} = ? AND releases.id {op} CAST(? AS UBIGINT)))"
+        params += [cursor_key, cursor_key, str(cursor_id)]
+    sql = f"""SELECT {_PAGE_COLUMNS}, releases.id AS _id, {at} AS _key FROM releases WHERE {where}
+              ORDER BY {at} {direction}, releases.id {direction} LIMIT ?"""
+    return sql, [*params, limit]
+
+
 def search_sql(q: str, sort: str = "newest", cursor: str | None = None, limit: int = 51) -> tuple[str, list[Any]]:
     """The SQL and parameters of one JSON search page (also used by the benchmark's direct-DuckDB baseline)."""
-    where, params, key, direction = _search_where(q, sort, cursor)
-    columns = _COLUMNS.format(language="language", flags="flags").replace("CAST(id AS", "CAST(releases.id AS")
-    # Late materialisation: find the page's (key, id) first, then read the wide columns of those rows only.
-    sql = f"""WITH page AS (
-                  SELECT releases.id AS page_id, {key} AS _key FROM releases WHERE {where}
-                  ORDER BY _key {direction}, releases.id {direction} LIMIT ?)
-              SELECT {columns}, page._key FROM page JOIN releases ON releases.id = page.page_id
-              ORDER BY page._key {direction}, releases.id {direction}"""
-    return sql, [*params, limit]
+    if sort not in ("newest", "oldest"):
+        sql, params = _top_n(q, sort, cursor, limit, _SORTS[sort][0], "")
+        return f"SELECT * EXCLUDE (_id) FROM ({sql})", params
+    direction = _SORTS[sort][1]
+    parts = [_top_n(q, sort, cursor, limit, at, only) for at, only in _TIME_BRANCHES]
+    candidates = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
+    sql = f"SELECT * EXCLUDE (_id) FROM ({candidates}) ORDER BY _key {direction}, _id {direction} LIMIT ?"
+    return sql, [*parts[0][1], *parts[1][1], limit]
 
 
 @router.get("/releases", tags=["releases"])

@@ -75,8 +75,12 @@ class SearchQuery:
         """True when the query selects everything."""
         return not (self.words or self.excluded or self.filters)
 
-    def where(self) -> tuple[str, list[Any]]:
-        """SQL WHERE text over ``releases`` (fixed fragments only) and its bound parameters."""
+    def where(self, at: str = AT) -> tuple[str, list[Any]]:
+        """SQL WHERE text over ``releases`` (fixed fragments only) and its bound parameters.
+
+        ``at`` is the time expression ``@since``/``@until`` compare with: a caller that already split releases by
+        whether they have a pre time passes the plain column, which DuckDB can prune row groups on.
+        """
         clauses: list[str] = []
         params: list[Any] = []
         for word in self.words:
@@ -101,10 +105,10 @@ class SearchQuery:
                     clauses.append(f"{column} = ?")
                     params.append(value)
                 elif kind == "since":
-                    clauses.append(f"{AT} >= ?")
+                    clauses.append(f"{at} >= ?")
                     params.append(datetime.combine(value, datetime.min.time()))
                 elif kind == "until":
-                    clauses.append(f"{AT} < ?")
+                    clauses.append(f"{at} < ?")
                     params.append(datetime.combine(value + timedelta(days=1), datetime.min.time()))
                 elif name == "nuked":
                     clauses.append(f"releases.id IN {_NUKED_IDS}")
