@@ -38,9 +38,10 @@ class CursorView(Database):
 class _PublishingDatabase:
     """The writing Database, seen by the ingest loop: every committed batch is also published."""
 
-    def __init__(self, db: Database, hub: LiveHub) -> None:
+    def __init__(self, db: Database, hub: LiveHub, on_commit: Callable[[], None]) -> None:
         self._db = db
         self._hub = hub
+        self._on_commit = on_commit
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
@@ -53,6 +54,7 @@ class _PublishingDatabase:
         **options: Any,
     ) -> WriteResult:
         result = self._db.write(announcements, parsed, nukes, **options)
+        self._on_commit()  # a long ingest commits batch by batch: cached answers go stale with each
         if announcements or nukes:
             self._hub.publish(_Batch(announcements, nukes))
         return result
@@ -117,12 +119,13 @@ class StoreAccess:
             raise PermissionError("the database is open read-only")
         if self.writer is not None:
             try:
-                return self.writer.submit(lambda db: work(_PublishingDatabase(db, self.hub)), timeout=None)  # type: ignore[no-any-return]
+                publishing = lambda db: work(_PublishingDatabase(db, self.hub, self.changed))  # noqa: E731
+                return self.writer.submit(publishing, timeout=None)  # type: ignore[no-any-return]
             finally:
                 self.changed()
         with self._write_lock:
             try:
-                return work(_PublishingDatabase(self.db, self.hub))  # type: ignore[arg-type]
+                return work(_PublishingDatabase(self.db, self.hub, self.changed))  # type: ignore[arg-type]
             finally:
                 self.changed()
 
