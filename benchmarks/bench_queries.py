@@ -182,13 +182,12 @@ def main() -> None:
                      "AND grp IS NOT NULL GROUP BY grp ORDER BY n DESC, grp LIMIT 20", wt), args.repeat)  # fmt: skip
     _row("top 20 groups, last 4 weeks (Ibis)", ours, base, 50)
     try:
-        from scenewatch.web.api import search_sql
+        from scenewatch.web.api import search_page
     except ImportError as exc:  # the web extra is optional
         print(f"{'substring search':42} skipped: {exc}")
     else:
         for word in ("1080p", "xvid"):
-            text, params = search_sql(word)
-            ours = _time(lambda text=text, params=params: db.query(text, params), args.repeat)
+            ours = _time(lambda word=word: search_page(db, word), args.repeat)
             base = _time(sql("SELECT id, name, pre_at FROM releases WHERE name ILIKE ? "
                              "ORDER BY coalesce(pre_at, first_seen_at) DESC, id DESC LIMIT 51", [f"%{word}%"]),
                          args.repeat)  # fmt: skip

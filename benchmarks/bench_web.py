@@ -3,12 +3,12 @@
     python benchmarks/bench_web.py                    # 1M simulated rows, 50 clients
     python benchmarks/bench_web.py --rows 1000000 --replicate 20   # the 20M target, from 20 time-shifted copies
 
-The server runs as its own process (`scenewatch serve`, owning the database) on 127.0.0.1; clients are httpx async
-connections from this process. The baseline, measured in the same run, is the same work straight on DuckDB in this
-process (same SQL for search, the same analysis function for volume): sequentially, and with the same number of
-concurrent threads each on its own cursor. The server is measured twice: as it runs by default (answers cached until
-the next write, so repeated questions are served from memory) and with ``--no-cache`` (every request computed).
-The server and the baseline never have the file open at the same time
+The server runs as its own process (`scenewatch serve`, owning the database) on 127.0.0.1; aiohttp clients in this
+process drive the load. The baseline, measured in the same run, is the same work straight on DuckDB in this process
+(the same two-step page query for search, the same analysis function for volume): sequentially, and with the same
+number of concurrent threads each on its own cursor. The server is measured twice: as it runs by default (answers
+cached until the next write, so repeated questions are served from memory) and with ``--no-cache`` (every request
+computed). The server and the baseline never have the file open at the same time
 (DuckDB: one process per file while it is open for writing).
 """
 
@@ -141,7 +141,7 @@ def baseline(db_path: Path, work: list[tuple[str, dict[str, Any]]], clients: int
     from scenewatch.analysis import volume
     from scenewatch.store import Database
     from scenewatch.web.access import CursorView
-    from scenewatch.web.api import search_sql
+    from scenewatch.web.api import search_page
 
     db = Database(db_path, read_only=True)
     local = threading.local()
@@ -153,8 +153,7 @@ def baseline(db_path: Path, work: list[tuple[str, dict[str, Any]]], clients: int
         path, params = item
         t = time.perf_counter()
         if path == "/api/releases":
-            sql, bound = search_sql(params["q"], "newest", None, 51)
-            view.con.execute(sql, bound).fetchall()
+            search_page(view, params["q"], "newest", None, 51)
         else:
             since = date.fromisoformat(params["since"]) if "since" in params else None
             until = date.fromisoformat(params["until"]) if "until" in params else None

@@ -58,11 +58,6 @@ _NUKED_IDS = ("(SELECT release_id FROM nukes GROUP BY release_id "
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @dataclass(slots=True)
 class SearchQuery:
     """A parsed query: words to include and exclude, and field filters (field -> list of values)."""
@@ -84,11 +79,11 @@ class SearchQuery:
         clauses: list[str] = []
         params: list[Any] = []
         for word in self.words:
-            clauses.append("name ILIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(word))
+            clauses.append("contains(lower(name), ?)")  # ILIKE ... ESCAPE is ~20x slower at scale
+            params.append(word.lower())
         for word in self.excluded:
-            clauses.append("name NOT ILIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(word))
+            clauses.append("NOT contains(lower(name), ?)")
+            params.append(word.lower())
         for name, values in self.filters.items():
             column, kind = FIELDS[name]
             for value in values:
@@ -96,8 +91,8 @@ class SearchQuery:
                     clauses.append(f"lower({column}) = lower(?)")
                     params.append(value)
                 elif kind == "contains":
-                    clauses.append(f"{column} ILIKE ? ESCAPE '\\'")
-                    params.append(_like_pattern(value))
+                    clauses.append(f"contains(lower({column}), ?)")
+                    params.append(str(value).lower())
                 elif kind == "list":
                     clauses.append(f"list_contains(list_transform({column}, lambda x: lower(x)), lower(?))")
                     params.append(value)
