@@ -24,7 +24,7 @@ from scenewatch.store import Database, release_key
 from scenewatch.web.access import StoreAccess
 from scenewatch.web.app import require_token
 from scenewatch.web.exports import MEDIA_TYPES, stream_query
-from scenewatch.web.search import AT, SearchError, parse_query
+from scenewatch.web.search import AT, SearchError, SearchQuery, parse_query
 
 router = APIRouter(prefix="/api")
 
@@ -84,15 +84,21 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     return key, ident_value
 
 
+def _after_cursor(cursor: str, sort: str, key: str) -> tuple[str, list[Any]]:
+    """The WHERE fragment (and parameters) keeping only rows after ``cursor`` in the order of ``key``, then id."""
+    cursor_key, cursor_id = _decode_cursor(cursor, sort)
+    op = "<" if _SORTS[sort][1] == "DESC" else ">"
+    return (f" AND ({key} {op} ? OR ({key} = ? AND releases.id {op} CAST(? AS UBIGINT)))",
+            [cursor_key, cursor_key, str(cursor_id)])  # fmt: skip
+
+
 def _search_where(q: str, sort: str, cursor: str | None) -> tuple[str, list[Any], str, str]:
-    query = parse_query(q)
-    where, params = query.where()
+    where, params = parse_query(q).where()
     key, direction = _SORTS[sort]
     if cursor:
-        cursor_key, cursor_id = _decode_cursor(cursor, sort)
-        op = "<" if direction == "DESC" else ">"
-        where += f" AND ({key} {op} ? OR ({key} = ? AND id {op} CAST(? AS UBIGINT)))"
-        params += [cursor_key, cursor_key, str(cursor_id)]
+        after, bound = _after_cursor(cursor, sort, key)
+        where += after
+        params += bound
     return where, params, key, direction
 
 
@@ -108,28 +114,33 @@ _TIME_BRANCHES = (
 _PAGE_COLUMNS = _COLUMNS.format(language="language", flags="flags")
 
 
-def _top_n(q: str, sort: str, cursor: str | None, limit: int, at: str, only: str) -> tuple[str, list[Any]]:
-    """One top-N scan: ids and keys of the first ``limit`` matches after ``cursor`` in the order of ``at``, then id."""
-    where, params = parse_query(q).where(at if only else AT)
+def _top_n(
+    query: SearchQuery, sort: str, cursor: str | None, limit: int, key: str, *, at: str = AT, only: str | None = None
+) -> tuple[str, list[Any]]:
+    """One top-N scan: ids and ``key`` values of the first ``limit`` matches after ``cursor``, ordered by key then id.
+
+    ``at`` is the time expression of ``@since``/``@until``; ``only`` restricts the scan to one part of the store.
+    """
+    where, params = query.where(at)
     direction = _SORTS[sort][1]
     if only:
         where += f" AND {only}"
     if cursor:
-        cursor_key, cursor_id = _decode_cursor(cursor, sort)
-        op = "<" if direction == "DESC" else ">"
-        where += f" AND ({at} {op} ? OR ({at} = ? AND releases.id {op} CAST(? AS UBIGINT)))"
-        params += [cursor_key, cursor_key, str(cursor_id)]
-    sql = f"""SELECT releases.id AS _id, {at} AS _key FROM releases WHERE {where}
-              ORDER BY {at} {direction}, releases.id {direction} LIMIT ?"""
+        after, bound = _after_cursor(cursor, sort, key)
+        where += after
+        params += bound
+    sql = f"""SELECT releases.id AS _id, {key} AS _key FROM releases WHERE {where}
+              ORDER BY {key} {direction}, releases.id {direction} LIMIT ?"""
     return sql, [*params, limit]
 
 
 def page_ids_sql(q: str, sort: str = "newest", cursor: str | None = None, limit: int = 51) -> tuple[str, list[Any]]:
     """SQL and parameters giving one page's ``(_id, _key)`` rows in page order (step one of a search page)."""
+    query = parse_query(q)
     if sort not in ("newest", "oldest"):
-        return _top_n(q, sort, cursor, limit, _SORTS[sort][0], "")
+        return _top_n(query, sort, cursor, limit, _SORTS[sort][0])
     direction = _SORTS[sort][1]
-    parts = [_top_n(q, sort, cursor, limit, at, only) for at, only in _TIME_BRANCHES]
+    parts = [_top_n(query, sort, cursor, limit, at, at=at, only=only) for at, only in _TIME_BRANCHES]
     candidates = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
     sql = f"SELECT _id, _key FROM ({candidates}) ORDER BY _key {direction}, _id {direction} LIMIT ?"
     return sql, [*parts[0][1], *parts[1][1], limit]
