@@ -13,6 +13,7 @@ import pytest
 
 from scenewatch.analysis import portable
 from scenewatch.analysis.compare import compare, event_windows
+from scenewatch.analysis.impact import impact
 from scenewatch.analysis.volume import volume
 from scenewatch.ingest import ingest_paths
 from scenewatch.simulate import SimulationConfig, write
@@ -73,6 +74,12 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
             expected = compare(db, _windows(), by)
             got = portable.compare(con, _windows(), by)
             pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), obj=f"compare by {by}")
+        assert portable.data_span(con) == (date(2020, 7, 1), date(2020, 10, 31))
+        for by in ("category", None):
+            expected = impact(db, date(2020, 8, 26), "4w", "4w", by)
+            assert not expected.attrs["warnings"]  # no gaps: the store's impact drops no day the backend keeps
+            got = portable.impact(con, date(2020, 8, 26), "4w", "4w", by)
+            pd.testing.assert_frame_equal(got, expected, obj=f"impact by {by}")
 
 
 def test_duckdb_store(store: dict[str, Any]) -> None:
@@ -126,3 +133,48 @@ def test_spark_local(store: dict[str, Any]) -> None:
         _check_backend(con, store)
     finally:
         con._session.stop()
+
+
+def test_cli_runs_volume_compare_and_impact_on_a_backend(store: dict[str, Any]) -> None:
+    """`--db duckdb:// --parquet DIR` gives the rows the embedded store gives; other commands refuse a DSN."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from scenewatch.cli import app
+
+    runner = CliRunner()
+    backend = ["--db", "duckdb://", "--parquet", str(store["export"])]
+    commands = [
+        ["volume", "--by", "week", "--split", "category", "--json"],
+        ["compare", "--event", "2020-08-26", "--json"],
+        ["impact", "--event", "2020-08-26", "--before", "4w", "--after", "4w", "--json"],
+    ]
+    for args in commands:
+        on_store = runner.invoke(app, [*args, "--db", str(store["path"])])
+        on_backend = runner.invoke(app, [*args, *backend])
+        assert on_store.exit_code == 0 and on_backend.exit_code == 0, on_backend.output
+        assert json.loads(on_backend.stdout) == json.loads(on_store.stdout), args
+    refused = runner.invoke(app, ["groups", "--dormant", "--as-of", "2020-09-01", "--db", "chdb:///nowhere"])
+    # (main() turns these into one line on stderr and exit code 2; the runner hands back the exception)
+    assert "reads the embedded store" in str(refused.exception)
+    bad = runner.invoke(app, ["volume", "--db", "spark://local[1]"])
+    assert "--db spark://local[1]: spark:// reads a Parquet export" in str(bad.exception)
+
+
+def test_cli_on_chdb_in_its_own_process(store: dict[str, Any]) -> None:
+    """A real chDB MergeTree store, loaded and queried by `scenewatch volume --db chdb:///DIR` (one chDB a process)."""
+    import json
+    import subprocess
+    import sys
+
+    folder = store["work"] / "chdb-cli"
+    load = "import sys; from scenewatch.store.backends import load_clickhouse as load; load(sys.argv[1], sys.argv[2])"
+    subprocess.run([sys.executable, "-c", load, str(store["export"]), f"chdb://{folder}"], check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "scenewatch", "volume", "--by", "month", "--json", "--db", f"chdb://{folder}"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    with Database(store["path"], read_only=True) as db:
+        expected = volume(db, "month")
+    assert [row["count"] for row in json.loads(done.stdout)] == expected["count"].tolist()

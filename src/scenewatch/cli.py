@@ -11,7 +11,19 @@ import typer
 
 from scenewatch import __version__
 from scenewatch.analysis import volume as volume_table
-from scenewatch.cli_common import CsvFlag, DbOption, JsonFlag, UsageError, err, open_db, out, parse_day
+from scenewatch.cli_common import (
+    CsvFlag,
+    DbOption,
+    JsonFlag,
+    ParquetOption,
+    UsageError,
+    err,
+    is_backend,
+    open_backend,
+    open_db,
+    out,
+    parse_day,
+)
 from scenewatch.output import emit, output_format
 from scenewatch.progress import ingest_progress
 from scenewatch.records import Reject
@@ -99,14 +111,18 @@ def volume(
     until: Annotated[str | None, typer.Option("--until", help="Last UTC day, inclusive.")] = None,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Releases per day, week or month, optionally split and filtered."""
-    with open_db(db, read_only=True) as database:
-        frame = volume_table(
-            database, by, split,  # type: ignore[arg-type]
-            category=category, group=group, section=section,
-            since=parse_day(since, "--since"), until=parse_day(until, "--until"),
-        )  # fmt: skip
+    filters = {"category": category, "group": group, "section": section,
+               "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}  # fmt: skip
+    if db and is_backend(db):
+        from scenewatch.analysis import portable
+
+        frame = portable.volume(open_backend(db, parquet), by, split, **filters)  # type: ignore[arg-type]
+    else:
+        with open_db(db, read_only=True) as database:
+            frame = volume_table(database, by, split, **filters)  # type: ignore[arg-type]
     emit(out, frame, output_format(as_json, as_csv), title=f"releases per {by}")
 
 

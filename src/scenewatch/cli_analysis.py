@@ -10,7 +10,19 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from scenewatch.cli_common import CsvFlag, DbOption, JsonFlag, UsageError, err, open_db, out, parse_day
+from scenewatch.cli_common import (
+    CsvFlag,
+    DbOption,
+    JsonFlag,
+    ParquetOption,
+    UsageError,
+    err,
+    is_backend,
+    open_backend,
+    open_db,
+    out,
+    parse_day,
+)
 from scenewatch.output import emit, output_format
 
 EventOption = Annotated[str, typer.Option("--event", help="Event day (YYYY-MM-DD) or name, e.g. 2020-08-25, sparks.")]
@@ -63,6 +75,7 @@ def compare_command(
     ] = None,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Release counts in named windows, with the change against the first window."""
     from scenewatch.analysis.compare import compare, event_windows
@@ -72,8 +85,14 @@ def compare_command(
         windows = event_windows(_event(event)) + windows
     if not windows:
         raise UsageError("give --event or at least one --window NAME=START:END")
-    with open_db(db, read_only=True) as database:
-        frame = compare(database, windows, by=None if by.lower() == "none" else by)
+    key = None if by.lower() == "none" else by
+    if db and is_backend(db):
+        from scenewatch.analysis import portable
+
+        frame = portable.compare(open_backend(db, parquet), windows, key)
+    else:
+        with open_db(db, read_only=True) as database:
+            frame = compare(database, windows, by=key)
     _show(frame, as_json, as_csv, "releases per window")
 
 
@@ -88,11 +107,20 @@ def impact_command(
     intensity: Annotated[bool, typer.Option("--intensity", help="Show each category's vanished-group share.")] = False,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Observed vs counterfactual volume after an event, per category, with 95% intervals."""
     from scenewatch.analysis.impact import impact, placebo, treatment_intensity
 
     day = _event(event)
+    if db and is_backend(db):
+        if intensity or with_placebo:
+            raise UsageError("--intensity and --placebo read the embedded store only")
+        from scenewatch.analysis import portable
+
+        frame = portable.impact(open_backend(db, parquet), day, before, after, _split(by), trend=not no_trend)
+        _show(frame, as_json, as_csv, f"impact of {day} (no gap exclusion on this backend)")
+        return
     with open_db(db, read_only=True) as database:
         if intensity:
             frame = treatment_intensity(database, day, before, after)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,9 +15,18 @@ out = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", envvar="SCENEWATCH_DB",
+        help="Database file [default: per-user data folder]. volume, compare and impact also take a backend: "
+        "chdb:///DIR, clickhouse://HOST:PORT/DB, spark://local[N] or duckdb:// (the last two with --parquet).",
+    ),
+]  # fmt: skip
+ParquetOption = Annotated[
     Path | None,
-    typer.Option("--db", envvar="SCENEWATCH_DB", help="Database file [default: per-user data folder]."),
+    typer.Option("--parquet", help="With --db spark://… or duckdb://: the `scenewatch export --parquet` folder."),
 ]
+BACKEND_SCHEMES = ("duckdb", "chdb", "clickhouse", "clickhouses", "spark")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON array of rows.")]
 CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
 
@@ -36,6 +45,26 @@ def parse_day(value: str | None, option: str) -> date | None:
         raise UsageError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def open_db(path: Path | None, *, read_only: bool = False) -> Database:
+def is_backend(db: str | Path | None) -> bool:
+    """Whether --db names an analysis backend (``scheme://…``) rather than a database file."""
+    text = str(db or "")
+    return "://" in text and text.split("://", 1)[0].lower() in BACKEND_SCHEMES
+
+
+def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
     """Open the database named by --db / SCENEWATCH_DB or the default one."""
-    return Database(path or default_db_path(), read_only=read_only)
+    if is_backend(path):
+        raise UsageError(f"--db {path}: this command reads the embedded store; volume, compare and impact also "
+                         "run on backends")  # fmt: skip
+    return Database(Path(path) if path else default_db_path(), read_only=read_only)
+
+
+def open_backend(db: str, parquet: Path | None) -> Any:
+    """The Ibis backend a ``--db scheme://…`` names (see ``scenewatch.store.backends.connect``)."""
+    from scenewatch.store import StoreError
+    from scenewatch.store.backends import connect
+
+    try:
+        return connect(db, parquet=parquet)
+    except StoreError as exc:
+        raise UsageError(f"--db {db}: {exc}") from None

@@ -7,6 +7,7 @@ Each prints a table (Rich), CSV or JSON; warnings go to stderr. ``--event`` take
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -195,7 +196,7 @@ def events_list_command(
     from scenewatch.events import events
     from scenewatch.store import default_db_path
 
-    path = db or default_db_path()
+    path = Path(db) if db else default_db_path()
     if catalogue_only or not path.exists():
         frame = events(None)
     else:

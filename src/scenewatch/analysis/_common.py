@@ -44,16 +44,19 @@ def data_span(db: Database) -> tuple[date | None, date | None]:
 
 def daily_series(db: Database, since: date, until: date, by: str | None = "category") -> pd.DataFrame:
     """Counted releases per day (``until`` inclusive) as a wide frame: index day, one column per key plus ``all``."""
+    frame = volume(db, "day", by, since=since, until=until)  # type: ignore[arg-type]
+    return widen_daily(frame, since, until, by)
+
+
+def widen_daily(frame: pd.DataFrame, since: date, until: date, by: str | None) -> pd.DataFrame:
+    """A daily ``volume`` frame (from any backend) as the wide frame :func:`daily_series` returns."""
     if by is None:
-        frame = volume(db, "day", since=since, until=until)
         wide = frame.set_index("period")[["count"]].rename(columns={"count": ALL})
+    elif frame.empty:
+        wide = pd.DataFrame(columns=[ALL])
     else:
-        frame = volume(db, "day", by, since=since, until=until)  # type: ignore[arg-type]
-        if frame.empty:
-            wide = pd.DataFrame(columns=[ALL])
-        else:
-            wide = frame.pivot_table(index="period", columns=by, values="count", aggfunc="sum", fill_value=0)
-            wide[ALL] = wide.sum(axis=1)
+        wide = frame.pivot_table(index="period", columns=by, values="count", aggfunc="sum", fill_value=0)
+        wide[ALL] = wide.sum(axis=1)
     days = pd.date_range(since, until, freq="D").date
     wide = wide.reindex(days, fill_value=0)
     wide.index.name = "day"

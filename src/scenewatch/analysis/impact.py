@@ -130,23 +130,35 @@ def _window(db: Database, event: date, before: str | timedelta, after: str | tim
     return start, end
 
 
+def event_window(
+    event: date, before: str | timedelta, after: str | timedelta, first: date | None, last: date | None
+) -> tuple[date, date]:
+    """The days around ``event`` an impact looks at, clipped to the data's first and last day."""
+    if first is None or last is None:
+        raise ValueError("the store holds no counted releases to measure an event against")
+    if not first < event <= last:
+        raise ValueError(f"event {event} is outside the data ({first} … {last}): it needs days before and after it")
+    start, end = event - parse_span(before), event + parse_span(after) - timedelta(days=1)
+    return max(start, first), min(end, last)
+
+
+def fit_all(wide: pd.DataFrame, event: date, *, trend: bool = True, skip: set[date] | None = None) -> dict[str, Fit]:
+    """A counterfactual fit for every column of a wide daily frame (see :func:`fit_counterfactual`)."""
+    return {key: fit_counterfactual(wide[key], event, trend=trend, skip=skip) for key in wide.columns}
+
+
 def fits(
     db: Database, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
     by: str | None = "category", *, trend: bool = True,
 ) -> tuple[dict[str, Fit], list[str]]:  # fmt: skip
     """Counterfactual fits per key (plus ``all``) over the window around ``event``, and gap warnings."""
-    first, last = data_span(db)
-    if first is None or last is None:
-        raise ValueError("the store holds no counted releases to measure an event against")
-    if not first < event <= last:
-        raise ValueError(f"event {event} is outside the data ({first} … {last}): it needs days before and after it")
-    start, end = _window(db, event, before, after)
+    start, end = event_window(event, before, after, *data_span(db))
     wide = daily_series(db, start, end, by)
     skip = gap_days(db, start, end)
     warns = gap_warnings(db, start, end)
     if skip:
         warns.append(f"{len(skip)} day(s) touched by feed gaps were left out of the fit and the comparison")
-    return {key: fit_counterfactual(wide[key], event, trend=trend, skip=skip) for key in wide.columns}, warns
+    return fit_all(wide, event, trend=trend, skip=skip), warns
 
 
 def counterfactual(
@@ -173,6 +185,11 @@ def impact(
 ) -> pd.DataFrame:  # fmt: skip
     """Per category (+ ``all``): expected, observed, changes with 95% CI, cumulative_missing, p_value."""
     fitted, warns = fits(db, event, before, after, by, trend=trend)
+    return impact_frame(fitted, event, warns)
+
+
+def impact_frame(fitted: dict[str, Fit], event: date, warns: list[str]) -> pd.DataFrame:
+    """The table :func:`impact` returns, from fits made on any backend's series."""
     rows = []
     for key, fit in fitted.items():
         rows.append({"category": key, "pre_days": int((fit.pre & fit.used).sum()),

@@ -1,10 +1,12 @@
-"""Volume and window counts as Ibis expressions: the same analysis on DuckDB, ClickHouse/chDB and Spark.
+"""Volume, window counts, top groups and event impact as Ibis expressions: the same analysis on DuckDB,
+ClickHouse/chDB and Spark.
 
 Each function takes an Ibis backend from :func:`scenewatch.store.backends.connect` (or any backend with a
 ``releases`` table of the store's columns) and returns the same frame as its DuckDB-only twin in
-:mod:`scenewatch.analysis.volume` / :mod:`scenewatch.analysis.compare` (without their gap warnings, which
-need the store's ``gaps`` logic). Only the aggregation runs in the backend; the small result is finished
-in pandas.
+:mod:`scenewatch.analysis.volume` / :mod:`scenewatch.analysis.compare` / :mod:`scenewatch.analysis.impact`
+(without their gap warnings and gap-day exclusion, which need the store's ``gaps`` logic). Only the aggregation
+runs in the backend; the small result (a daily series) is finished in pandas, and impact's model fits are the
+very same functions.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from scenewatch.analysis._common import widen_daily
 from scenewatch.analysis.compare import shape_windows
+from scenewatch.analysis.impact import event_window, fit_all, impact_frame
 from scenewatch.analysis.volume import Period, Split, _fill_periods
 
 ALL = "all"
@@ -138,3 +142,23 @@ def top_groups(
     frame["group"] = frame["group"].astype("str")
     frame["share"] = (frame["count"] / frame["total"]).astype(float)
     return frame[["group", "count", "share"]].reset_index(drop=True)
+
+
+def data_span(con: Any) -> tuple[date | None, date | None]:
+    """First and last UTC day with a counted release, on any backend."""
+    t = counted(con.table("releases"))
+    row = t.aggregate(first=t.pre_at.min(), last=t.pre_at.max()).execute()
+    first, last = row["first"].iloc[0], row["last"].iloc[0]
+    if pd.isna(first):
+        return None, None
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
+
+def impact(
+    con: Any, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
+    by: str | None = "category", *, trend: bool = True,
+) -> pd.DataFrame:  # fmt: skip
+    """Event impact on any backend: the table of :func:`scenewatch.analysis.impact.impact` (no gap exclusion)."""
+    start, end = event_window(event, before, after, *data_span(con))
+    daily = volume(con, "day", by, since=start, until=end)  # type: ignore[arg-type]
+    return impact_frame(fit_all(widen_daily(daily, start, end, by), event, trend=trend), event, [])
