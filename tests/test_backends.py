@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from scenewatch.analysis import portable
+from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
 from scenewatch.analysis.impact import impact
+from scenewatch.analysis.recovery import recovery
 from scenewatch.analysis.volume import volume
 from scenewatch.ingest import ingest_paths
 from scenewatch.simulate import SimulationConfig, write
@@ -80,6 +82,11 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
             assert not expected.attrs["warnings"]  # no gaps: the store's impact drops no day the backend keeps
             got = portable.impact(con, date(2020, 8, 26), "4w", "4w", by)
             pd.testing.assert_frame_equal(got, expected, obj=f"impact by {by}")
+        expected = recovery(db, date(2020, 8, 26), before="4w", horizon="8w")
+        pd.testing.assert_frame_equal(portable.recovery(con, date(2020, 8, 26), before="4w", horizon="8w"), expected)
+        expected = changepoints(db)
+        assert len(expected) > 0  # breaks to compare, not two empty frames
+        pd.testing.assert_frame_equal(portable.changepoints(con), expected, obj="changepoints")
 
 
 def test_duckdb_store(store: dict[str, Any]) -> None:
@@ -135,8 +142,8 @@ def test_spark_local(store: dict[str, Any]) -> None:
         con._session.stop()
 
 
-def test_cli_runs_volume_compare_and_impact_on_a_backend(store: dict[str, Any]) -> None:
-    """`--db duckdb:// --parquet DIR` gives the rows the embedded store gives; other commands refuse a DSN."""
+def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> None:
+    """`--db duckdb:// --parquet DIR` gives the rows the embedded store gives; other commands refuse a backend."""
     import json
 
     from typer.testing import CliRunner
@@ -149,6 +156,8 @@ def test_cli_runs_volume_compare_and_impact_on_a_backend(store: dict[str, Any]) 
         ["volume", "--by", "week", "--split", "category", "--json"],
         ["compare", "--event", "2020-08-26", "--json"],
         ["impact", "--event", "2020-08-26", "--before", "4w", "--after", "4w", "--json"],
+        ["recovery", "--event", "2020-08-26", "--before", "4w", "--horizon", "8w", "--json"],
+        ["changepoints", "--top", "0", "--json"],
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])

@@ -17,9 +17,8 @@ from scenewatch.cli_common import (
     JsonFlag,
     ParquetOption,
     UsageError,
+    analysis_source,
     err,
-    is_backend,
-    open_backend,
     open_db,
     out,
     parse_day,
@@ -116,13 +115,8 @@ def volume(
     """Releases per day, week or month, optionally split and filtered."""
     filters = {"category": category, "group": group, "section": section,
                "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}  # fmt: skip
-    if db and is_backend(db):
-        from scenewatch.analysis import portable
-
-        frame = portable.volume(open_backend(db, parquet), by, split, **filters)  # type: ignore[arg-type]
-    else:
-        with open_db(db, read_only=True) as database:
-            frame = volume_table(database, by, split, **filters)  # type: ignore[arg-type]
+    with analysis_source(db, parquet) as source:
+        frame = volume_table(source, by, split, **filters)  # type: ignore[arg-type]
     emit(out, frame, output_format(as_json, as_csv), title=f"releases per {by}")
 
 

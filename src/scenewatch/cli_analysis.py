@@ -16,9 +16,9 @@ from scenewatch.cli_common import (
     JsonFlag,
     ParquetOption,
     UsageError,
+    analysis_source,
     err,
     is_backend,
-    open_backend,
     open_db,
     out,
     parse_day,
@@ -85,14 +85,8 @@ def compare_command(
         windows = event_windows(_event(event)) + windows
     if not windows:
         raise UsageError("give --event or at least one --window NAME=START:END")
-    key = None if by.lower() == "none" else by
-    if db and is_backend(db):
-        from scenewatch.analysis import portable
-
-        frame = portable.compare(open_backend(db, parquet), windows, key)
-    else:
-        with open_db(db, read_only=True) as database:
-            frame = compare(database, windows, by=key)
+    with analysis_source(db, parquet) as source:
+        frame = compare(source, windows, by=None if by.lower() == "none" else by)
     _show(frame, as_json, as_csv, "releases per window")
 
 
@@ -113,15 +107,9 @@ def impact_command(
     from scenewatch.analysis.impact import impact, placebo, treatment_intensity
 
     day = _event(event)
-    if db and is_backend(db):
-        if intensity or with_placebo:
-            raise UsageError("--intensity and --placebo read the embedded store only")
-        from scenewatch.analysis import portable
-
-        frame = portable.impact(open_backend(db, parquet), day, before, after, _split(by), trend=not no_trend)
-        _show(frame, as_json, as_csv, f"impact of {day} (no gap exclusion on this backend)")
-        return
-    with open_db(db, read_only=True) as database:
+    if (intensity or with_placebo) and is_backend(db):
+        raise UsageError("--intensity and --placebo read the embedded store only")
+    with analysis_source(db, parquet) as database:
         if intensity:
             frame = treatment_intensity(database, day, before, after)
             _show(frame, as_json, as_csv, f"vanished-group share vs drop after {day}")
@@ -147,11 +135,12 @@ def recovery_command(
     trend: Annotated[bool, typer.Option("--trend", help="Extrapolate a linear trend (default: level only).")] = False,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """First day each category's 7-day volume is back at THRESHOLD of its counterfactual."""
     from scenewatch.analysis.recovery import recovery
 
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         frame = recovery(database, _event(event), threshold, before, horizon, _split(by), trend=trend)
     _show(frame, as_json, as_csv, f"recovery to {threshold:.0%}")
 
@@ -165,11 +154,12 @@ def changepoints_command(
     algorithm: Annotated[str, typer.Option("--algorithm", help="binseg (fast) or pelt (exact).")] = "binseg",
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Change points in each category's daily volume, strongest first."""
     from scenewatch.analysis.changepoints import changepoints
 
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         frame = changepoints(
             database, category=category, since=parse_day(since, "--since"), until=parse_day(until, "--until"),
             algorithm=algorithm,

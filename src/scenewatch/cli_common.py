@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +20,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db", envvar="SCENEWATCH_DB",
-        help="Database file [default: per-user data folder]. volume, compare and impact also take a backend: "
+        help="Database file [default: per-user data folder]. volume, compare, impact, recovery and changepoints "
+        "also take a backend: "
         "chdb:///DIR, clickhouse://HOST:PORT/DB, spark://local[N] or duckdb:// (the last two with --parquet).",
     ),
 ]  # fmt: skip
@@ -54,8 +57,8 @@ def is_backend(db: str | Path | None) -> bool:
 def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
     """Open the database named by --db / SCENEWATCH_DB or the default one."""
     if is_backend(path):
-        raise UsageError(f"--db {path}: this command reads the embedded store; volume, compare and impact also "
-                         "run on backends")  # fmt: skip
+        raise UsageError(f"--db {path}: this command reads the embedded store; volume, compare, impact, recovery "
+                         "and changepoints also run on backends")  # fmt: skip
     return Database(Path(path) if path else default_db_path(), read_only=read_only)
 
 
@@ -68,3 +71,15 @@ def open_backend(db: str, parquet: Path | None) -> Any:
         return connect(db, parquet=parquet)
     except StoreError as exc:
         raise UsageError(f"--db {db}: {exc}") from None
+
+
+@contextmanager
+def analysis_source(db: str | None, parquet: Path | None) -> Iterator[Any]:
+    """What an analysis reads: the embedded store (read-only), or the Ibis backend a ``--db scheme://…`` names."""
+    if db and is_backend(db):
+        yield open_backend(db, parquet)
+        return
+    if parquet is not None:
+        raise UsageError("--parquet goes with --db spark://… or duckdb:// (an analysis backend)")
+    with open_db(db, read_only=True) as database:
+        yield database

@@ -33,8 +33,21 @@ def ts(day: date | datetime) -> datetime:
     return pd.Timestamp(day).to_pydatetime()
 
 
+def on_store(db: object) -> bool:
+    """Whether ``db`` is the embedded store (else an Ibis backend: see :mod:`scenewatch.analysis.portable`).
+
+    The series-level helpers below answer for both, so the analyses built on them (impact, recovery, change points)
+    run unchanged on DuckDB, ClickHouse and Spark; only the embedded store knows feed gaps.
+    """
+    return isinstance(db, Database)
+
+
 def data_span(db: Database) -> tuple[date | None, date | None]:
     """First and last UTC day with a counted release."""
+    if not on_store(db):
+        from scenewatch.analysis import portable
+
+        return portable.data_span(db)
     row = db.query(f"SELECT min(pre_at) AS a, max(pre_at) AS b FROM releases WHERE {COUNTED}")
     a, b = row["a"].iloc[0], row["b"].iloc[0]
     if pd.isna(a):
@@ -44,7 +57,7 @@ def data_span(db: Database) -> tuple[date | None, date | None]:
 
 def daily_series(db: Database, since: date, until: date, by: str | None = "category") -> pd.DataFrame:
     """Counted releases per day (``until`` inclusive) as a wide frame: index day, one column per key plus ``all``."""
-    frame = volume(db, "day", by, since=since, until=until)  # type: ignore[arg-type]
+    frame = volume(db, "day", by, since=since, until=until)  # type: ignore[arg-type]  # any backend
     return widen_daily(frame, since, until, by)
 
 
@@ -77,6 +90,9 @@ def with_warnings(frame: pd.DataFrame, warnings: Iterable[str]) -> pd.DataFrame:
 def gap_warnings(db: Database, start: date, end: date) -> list[str]:
     """Warnings for every known or detected feed gap overlapping ``[start, end]`` (days, inclusive)."""
     from scenewatch.analysis.gaps import gaps_between
+
+    if not on_store(db):
+        return []  # a backend has no gaps table and no outage detection yet
 
     found = gaps_between(db, start, end)
     return [

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from scenewatch.analysis._common import ALL, data_span, gap_warnings, monday, ts, with_warnings
+from scenewatch.analysis._common import ALL, data_span, gap_warnings, monday, on_store, ts, with_warnings
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
 
@@ -36,13 +36,18 @@ def compare(db: Database, windows: list[tuple[str, date, date]], by: str | None 
         raise ValueError("no windows to compare")
     if by is not None and by not in _SPLIT:
         raise ValueError(f"by must be one of {', '.join(_SPLIT)}, not {by!r}")
-    key = _SPLIT.get(by or "", "'all'")
-    parts, params = [], []
-    for i, (_, start, end) in enumerate(windows):
-        parts.append(f"SELECT {i} AS w, coalesce({key}, '(none)') AS k, count(*) AS n FROM releases "
-                     f"WHERE {COUNTED} AND pre_at >= ? AND pre_at < ? GROUP BY 2")  # fmt: skip
-        params += [ts(start), ts(end + timedelta(days=1))]
-    counts = db.query(" UNION ALL ".join(parts), params)
+    if on_store(db):
+        key = _SPLIT.get(by or "", "'all'")
+        parts, params = [], []
+        for i, (_, start, end) in enumerate(windows):
+            parts.append(f"SELECT {i} AS w, coalesce({key}, '(none)') AS k, count(*) AS n FROM releases "
+                         f"WHERE {COUNTED} AND pre_at >= ? AND pre_at < ? GROUP BY 2")  # fmt: skip
+            params += [ts(start), ts(end + timedelta(days=1))]
+        counts = db.query(" UNION ALL ".join(parts), params)
+    else:  # an Ibis backend: the same counts from the portable expression
+        from scenewatch.analysis.portable import window_counts
+
+        counts = window_counts(db, windows, by)
     out = shape_windows(counts, windows, by)
     warns = [w for _, a, b in windows for w in gap_warnings(db, a, b)]
     first, last = data_span(db)

@@ -18,9 +18,10 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from scenewatch.analysis._common import widen_daily
+from scenewatch.analysis import changepoints as _changepoints
+from scenewatch.analysis import impact as _impact
+from scenewatch.analysis import recovery as _recovery
 from scenewatch.analysis.compare import shape_windows
-from scenewatch.analysis.impact import event_window, fit_all, impact_frame
 from scenewatch.analysis.volume import Period, Split, _fill_periods
 
 ALL = "all"
@@ -154,11 +155,8 @@ def data_span(con: Any) -> tuple[date | None, date | None]:
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
-def impact(
-    con: Any, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
-    by: str | None = "category", *, trend: bool = True,
-) -> pd.DataFrame:  # fmt: skip
-    """Event impact on any backend: the table of :func:`scenewatch.analysis.impact.impact` (no gap exclusion)."""
-    start, end = event_window(event, before, after, *data_span(con))
-    daily = volume(con, "day", by, since=start, until=end)  # type: ignore[arg-type]
-    return impact_frame(fit_all(widen_daily(daily, start, end, by), event, trend=trend), event, [])
+# Built on the helpers of ``analysis._common``, which fetch daily series from any backend: the same code, not a copy.
+impact = _impact.impact
+counterfactual = _impact.counterfactual
+recovery = _recovery.recovery
+changepoints = _changepoints.changepoints

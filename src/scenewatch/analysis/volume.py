@@ -59,7 +59,15 @@ def volume(
     until: date | None = None,
     fill: bool = True,
 ) -> pd.DataFrame:
-    """Releases per period: columns ``period`` (date), [split key], ``count``; empty periods as 0."""
+    """Releases per period: columns ``period`` (date), [split key], ``count``; empty periods as 0.
+
+    ``db`` is the embedded store or an Ibis backend (then :func:`scenewatch.analysis.portable.volume` answers).
+    """
+    if not isinstance(db, Database):
+        from scenewatch.analysis import portable
+
+        return portable.volume(db, by, split, category=category, group=group, section=section, since=since,
+                               until=until, fill=fill)  # fmt: skip
     if by not in _TRUNC:
         raise ValueError(f"by must be one of {', '.join(_TRUNC)}, not {by!r}")
     if split is not None and split not in _SPLIT_COLUMN:
