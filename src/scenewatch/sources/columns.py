@@ -43,6 +43,7 @@ _ANNOUNCE_WORDS = {"", "pre", "insert", "update", "add", "new"}
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]i?b?)?\s*$", re.IGNORECASE)
 _SIZE_UNIT_MB = {"": 1.0, "k": 1 / 1024, "m": 1.0, "g": 1024.0, "t": 1024.0 * 1024}
 _FILES = re.compile(r"^\s*([0-9]+)\s*f?\s*$", re.IGNORECASE)
+_CONTROL = re.compile("[\r\n\t\x00]")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -175,58 +176,63 @@ class RowMapper:
         self.rules = rules
         if "name" not in self.columns:
             raise SourceError("no release-name column (tried: " + ", ".join(DEFAULT_ALIASES["name"]) + "; use --map)")
-
-    def _get(self, row: Mapping[str, Any], target: str) -> Any:
-        column = self.columns.get(target)
-        return row.get(column) if column is not None else None
+        # The input column of each target, or None (``row.get(None)`` is None): one dict look-up per field per row.
+        get = self.columns.get
+        self._name, self._feed, self._action, self._at = get("name"), get("feed"), get("action"), get("at")
+        self._pre_at, self._nuke, self._status = get("pre_at"), get("nuke"), get("status")
+        self._reason, self._network, self._section = get("reason"), get("network"), get("section")
+        self._group, self._size, self._files = get("group"), get("size"), get("files")
 
     def map(self, row: Mapping[str, Any]) -> Announcement | NukeEvent:
         """Map one row; raise ValueError with a short reason when it is not usable."""
-        name = self._get(row, "name")
+        get = row.get
+        name = get(self._name)
         if not isinstance(name, str) or not name.strip():
             raise ValueError("empty release name")
         name = name.strip()
-        if len(name) > 512 or any(c in name for c in "\r\n\t\x00"):
+        if len(name) > 512 or _CONTROL.search(name):
             raise ValueError("release name has control characters or is over 512 characters")
-        feed = self._get(row, "feed")
+        feed = get(self._feed)
         feed = str(feed) if feed not in (None, "") else None
-        action_word = self._get(row, "action")
+        action_word = get(self._action)
         if action_word not in (None, ""):
             word = str(action_word).strip().lower()
             if word in _ACTION_WORDS:
-                at = parse_time(self._get(row, "at") or self._get(row, "pre_at"), self.rules)
+                at = parse_time(get(self._at) or get(self._pre_at), self.rules)
                 return NukeEvent(
                     name=name,
                     action=_ACTION_WORDS[word],
-                    reason=_text(self._get(row, "reason")),
-                    network=_text(self._get(row, "network")),
+                    reason=_text(get(self._reason)),
+                    network=_text(get(self._network)),
                     at=self.rules.apply(at, feed) if at else None,
                     feed=feed,
                 )
             if word not in _ANNOUNCE_WORDS:
                 raise ValueError(f"unknown action {word[:20]!r}")
-        pre_at = parse_time(self._get(row, "pre_at"), self.rules)
+        pre_at = parse_time(get(self._pre_at), self.rules)
         if pre_at is not None:
             pre_at = self.rules.apply(pre_at, feed)
         rule = self.rules.feed(feed)
-        action, reason, network = _nuke_action(self._get(row, "nuke"), self._get(row, "status"))
+        nuke_value, status = get(self._nuke), get(self._status)
         nuke = None
-        if action is not None:
-            nuke = NukeEvent(
-                name=name,
-                action=action,
-                reason=_text(reason or self._get(row, "reason")),
-                network=_text(network or self._get(row, "network")),
-                at=None,
-                feed=feed,
-            )
+        if nuke_value not in (None, "", "0", 0, False) or status not in (None, "", 0, "0"):
+            action, reason, network = _nuke_action(nuke_value, status)
+            if action is not None:
+                nuke = NukeEvent(
+                    name=name,
+                    action=action,
+                    reason=_text(reason or get(self._reason)),
+                    network=_text(network or get(self._network)),
+                    at=None,
+                    feed=feed,
+                )
         return Announcement(
             name=name,
             pre_at=pre_at,
-            section=_text(self._get(row, "section")),
-            group=_text(self._get(row, "group")),
-            size_mb=parse_size_mb(self._get(row, "size")),
-            files=parse_files(self._get(row, "files")),
+            section=_text(get(self._section)),
+            group=_text(get(self._group)),
+            size_mb=parse_size_mb(get(self._size)),
+            files=parse_files(get(self._files)),
             feed=feed,
             time_trusted=rule.time_is_pre and pre_at is not None,
             scene=rule.scene,
