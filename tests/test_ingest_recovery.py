@@ -88,11 +88,21 @@ def _ingest_process(dump: Path, db: Path) -> subprocess.Popen[bytes]:
 
 
 def _kill_after(dump: Path, db_path: Path, delay: float) -> None:
+    import psutil
+
     process = _ingest_process(dump, db_path)
     time.sleep(delay)
+    children = []
     if process.poll() is None:
+        try:
+            children = psutil.Process(process.pid).children(recursive=True)  # the parse worker, once started
+        except psutil.NoSuchProcess:
+            pass
         os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+    # The parse worker notices its parent is gone and leaves instead of idling forever.
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"orphaned workers after SIGKILL: {[p.pid for p in alive]}"
 
 
 def test_sigkill_at_any_point_then_resume(dump: Path, tmp_path: Path, clean_state: dict[str, object]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,7 +91,21 @@ def parser_pool() -> ProcessPoolExecutor | None:
     workers = int(os.environ.get("SCENEWATCH_PARSE_WORKERS", "1" if (os.cpu_count() or 1) > 1 else "0"))
     if workers <= 0:
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent, initargs=(os.getpid(),),
+    )  # fmt: skip
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker start-up: leave when the ingest process is gone (a SIGKILLed ingest must not leave an idle orphan)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @dataclass(slots=True)
