@@ -105,10 +105,11 @@ class ResponseCache:
     ) -> None:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
+        size = 0
         keep = True
 
         async def capture(message: Message) -> None:
-            nonlocal keep
+            nonlocal keep, size
             if message["type"] == "http.response.start":
                 start.update(message)
                 headers = list(message.get("headers", []))
@@ -117,7 +118,8 @@ class ResponseCache:
                 message = {**message, "headers": [*headers, (b"x-cache", b"miss")]}
             elif message["type"] == "http.response.body" and keep:
                 chunks.append(message.get("body", b""))
-                if sum(map(len, chunks)) > self.max_body:
+                size += len(chunks[-1])
+                if size > self.max_body:
                     keep = False
                     chunks.clear()
             await send(message)
