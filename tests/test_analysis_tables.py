@@ -90,6 +90,24 @@ def test_nuke_rates_and_classes(db: Database) -> None:
     assert rate == pytest.approx(0.045 * (1 - 0.06), abs=0.01)  # planted nuke rate minus unnukes
     reasons = nuke_reasons(db).set_index("reason")
     assert reasons.loc["stolen.from.P2P", "class"] == "stolen" and reasons.loc["dupe.P2P.2020", "class"] == "dupe"
+    assert (reasons["releases"] <= reasons["nukes"]).all()
+
+
+def test_nuke_reasons_count_an_echoed_nuke_once(tmp_path) -> None:
+    """Two channels announcing the same nuke seconds apart: two nuke rows, one release nuked for that reason."""
+    from datetime import UTC, datetime, timedelta
+
+    from scenewatch.records import Announcement, NukeAction, NukeEvent
+
+    name = "Echo.Test.2021.1080p.WEB.H264-ECHO"
+    at = datetime(2021, 5, 1, 12, tzinfo=UTC)
+    with Database(tmp_path / "echo.duckdb") as store:
+        store.write([Announcement(name, at, section="X264-HD")], origin="test")
+        echoes = [NukeEvent(name, NukeAction.NUKE, "bad.ivtc", net, at + timedelta(minutes=5, seconds=s), feed=net)
+                  for net, s in (("LinkNET", 0), ("ZeNET", 3))]  # fmt: skip
+        store.write([], nukes=echoes, origin="test")
+        reasons = nuke_reasons(store).set_index("reason")
+    assert reasons.loc["bad.ivtc", "nukes"] == 2 and reasons.loc["bad.ivtc", "releases"] == 1
 
 
 def test_classify_reason_table() -> None:

@@ -82,10 +82,14 @@ def nukes(
 
 
 def nuke_reasons(db: Database, *, limit: int = 30) -> pd.DataFrame:
-    """The most frequent nuke reasons with their class."""
+    """The most frequent nuke reasons with their class: ``releases`` nuked for it, and ``nukes`` as announced.
+
+    ``releases`` is the measure to read: the same nuke echoed by two channels (or seen by two feeds a few seconds
+    apart) is two rows in ``nukes`` but one release.
+    """
     frame = db.query(
-        "SELECT reason, count(*) AS nukes FROM nukes WHERE action IN ('nuke', 'modnuke') GROUP BY 1 "
-        "ORDER BY 2 DESC LIMIT ?",
+        "SELECT reason, count(DISTINCT release_id) AS releases, count(*) AS nukes FROM nukes "
+        "WHERE action IN ('nuke', 'modnuke') GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
         [limit],
     )
     frame["class"] = [classify_reason(r) for r in frame["reason"]]
