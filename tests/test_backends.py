@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from scenewatch.analysis import portable
+from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
 from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
+from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.impact import impact
 from scenewatch.analysis.recovery import recovery
 from scenewatch.analysis.volume import volume
@@ -87,6 +89,17 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
         expected = changepoints(db)
         assert len(expected) > 0  # breaks to compare, not two empty frames
         pd.testing.assert_frame_equal(portable.changepoints(con), expected, obj="changepoints")
+        expected = dormancy(db, date(2020, 9, 15))
+        assert len(expected) > 20
+        pd.testing.assert_frame_equal(portable.dormancy(con, date(2020, 9, 15)), expected, obj="dormancy")
+        for got, want in (
+            (portable.vanished_clusters(con, date(2020, 9, 15), min_score=1.0),
+             vanished_clusters(db, date(2020, 9, 15), min_score=1.0)),
+            (portable.vanished_with(con, store["top_group"], 30, as_of=date(2020, 9, 15), min_score=0.0),
+             vanished_with(db, store["top_group"], 30, as_of=date(2020, 9, 15), min_score=0.0)),
+        ):  # fmt: skip
+            assert len(want) > 0
+            pd.testing.assert_frame_equal(got, want, obj="affiliation")
 
 
 def test_duckdb_store(store: dict[str, Any]) -> None:
@@ -158,13 +171,15 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
         ["impact", "--event", "2020-08-26", "--before", "4w", "--after", "4w", "--json"],
         ["recovery", "--event", "2020-08-26", "--before", "4w", "--horizon", "8w", "--json"],
         ["changepoints", "--top", "0", "--json"],
+        ["groups", "--dormant", "--as-of", "2020-09-15", "--json"],
+        ["groups", "--clusters", "--as-of", "2020-09-15", "--json"],
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])
         on_backend = runner.invoke(app, [*args, *backend])
         assert on_store.exit_code == 0 and on_backend.exit_code == 0, on_backend.output
         assert json.loads(on_backend.stdout) == json.loads(on_store.stdout), args
-    refused = runner.invoke(app, ["groups", "--dormant", "--as-of", "2020-09-01", "--db", "chdb:///nowhere"])
+    refused = runner.invoke(app, ["nukes", "--db", "chdb:///nowhere"])
     # (main() turns these into one line on stderr and exit code 2; the runner hands back the exception)
     assert "reads the embedded store" in str(refused.exception)
     bad = runner.invoke(app, ["volume", "--db", "spark://local[1]"])

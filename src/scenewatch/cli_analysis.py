@@ -185,6 +185,7 @@ def groups_command(
     limit: Annotated[int, typer.Option("--limit", help="Rows to show (0: all).")] = 50,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Group activity: --dormant ranking, --vanished-with GROUP, or --clusters of groups that stopped together."""
     from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
@@ -193,7 +194,7 @@ def groups_command(
     if sum([dormant, vanished_with_group is not None, clusters]) != 1:
         raise UsageError("choose one of --dormant, --vanished-with GROUP, --clusters")
     day = parse_day(as_of, "--as-of")
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         if dormant:
             if day is None:
                 from scenewatch.analysis._common import data_span

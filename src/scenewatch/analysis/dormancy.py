@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from scenewatch.analysis._common import ts, with_warnings
+from scenewatch.analysis._common import on_store, ts, with_warnings
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
 
@@ -29,7 +29,14 @@ RELIST_FILTER = f"({NAME_YEAR} IS NULL OR {NAME_YEAR} >= year(pre_at) - ?)"
 
 
 def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
-    """Per group, from releases before ``as_of``: first/last pre, releases, active days, longest gap, sections."""
+    """Per group, from releases before ``as_of``: first/last pre, releases, active days, longest gap, sections.
+
+    ``db`` is the store or an Ibis backend (:func:`scenewatch.analysis.portable.group_activity`): same rows.
+    """
+    if not on_store(db):
+        from scenewatch.analysis import portable
+
+        return portable.group_activity(db, as_of, min_releases=min_releases, relist_years=relist_years)
     sql = f"""
         WITH r AS (
             SELECT grp, pre_at, category, section FROM releases
@@ -37,14 +44,40 @@ def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_y
         ),
         d AS (SELECT DISTINCT grp, CAST(pre_at AS DATE) AS day FROM r),
         g AS (SELECT grp, max(day - lag) AS longest_gap_days
-              FROM (SELECT grp, day, lag(day) OVER (PARTITION BY grp ORDER BY day) AS lag FROM d) GROUP BY grp)
+              FROM (SELECT grp, day, lag(day) OVER (PARTITION BY grp ORDER BY day) AS lag FROM d) GROUP BY grp),
+        c AS (SELECT grp, category, count(*) AS n FROM r GROUP BY grp, category),
+        m AS (SELECT grp, first(category ORDER BY n DESC, category) AS main_category FROM c GROUP BY grp)
         SELECT r.grp AS "group", min(pre_at) AS first_pre, max(pre_at) AS last_pre, count(*) AS releases,
-               count(DISTINCT CAST(pre_at AS DATE)) AS active_days, mode(category) AS main_category,
+               count(DISTINCT CAST(pre_at AS DATE)) AS active_days, any_value(m.main_category) AS main_category,
                list(DISTINCT upper(section)) FILTER (WHERE section IS NOT NULL) AS sections,
                any_value(g.longest_gap_days) AS longest_gap_days
-        FROM r LEFT JOIN g USING (grp) GROUP BY r.grp HAVING count(*) >= ?
+        FROM r LEFT JOIN g USING (grp) LEFT JOIN m USING (grp) GROUP BY r.grp HAVING count(*) >= ?
     """
-    return db.query(sql, [ts(as_of), relist_years, min_releases])
+    return finish_activity(db.query(sql, [ts(as_of), relist_years, min_releases]))
+
+
+def finish_activity(frame: pd.DataFrame) -> pd.DataFrame:
+    """One shape for every backend: rows by group, sections sorted, fixed dtypes (the most frequent category wins,
+    ties to the alphabetically first, in each backend's query)."""
+    frame = frame.sort_values("group", ignore_index=True)
+    frame["group"] = frame["group"].astype("str")
+    frame["main_category"] = frame["main_category"].astype("str")
+    for column in ("first_pre", "last_pre"):
+        moments = pd.to_datetime(frame[column])
+        if moments.dt.tz is not None:  # ClickHouse answers in UTC with the zone attached
+            moments = moments.dt.tz_convert("UTC").dt.tz_localize(None)
+        frame[column] = moments.astype("datetime64[us]")
+    frame["releases"] = frame["releases"].astype("int64")
+    frame["active_days"] = frame["active_days"].astype("int64")
+    frame["longest_gap_days"] = frame["longest_gap_days"].astype("float64")
+    frame["sections"] = [sorted({str(v) for v in value}) if _has_items(value) else [] for value in frame["sections"]]
+    return frame
+
+
+def _has_items(value: object) -> bool:
+    if value is None or isinstance(value, float):  # NULL arrives as None or NaN
+        return False
+    return len(value) > 0  # type: ignore[arg-type]
 
 
 def dormancy(
@@ -70,7 +103,7 @@ def dormancy(
     frame["longest_gap_days"] = frame["longest_gap_days"].fillna(0).astype(float)
     if within_days is not None:
         frame = frame[frame["silence_days"] <= within_days]
-    frame = frame.sort_values("score", ascending=False, ignore_index=True)
+    frame = frame.sort_values("score", ascending=False, ignore_index=True, kind="stable")
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     columns = ["rank", "group", "first_pre", "last_pre", "releases", "active_days", "lifespan_days", "silence_days",
                "expected_gap", "longest_gap_days", "score", "main_category", "sections", "activity"]  # fmt: skip

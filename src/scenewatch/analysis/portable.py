@@ -18,7 +18,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from scenewatch.analysis import affiliation as _affiliation
 from scenewatch.analysis import changepoints as _changepoints
+from scenewatch.analysis import dormancy as _dormancy
 from scenewatch.analysis import impact as _impact
 from scenewatch.analysis import recovery as _recovery
 from scenewatch.analysis.compare import shape_windows
@@ -155,8 +157,47 @@ def data_span(con: Any) -> tuple[date | None, date | None]:
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
+
+# The year a name carries: the parsed one, else the first stand-alone 19xx/20xx (see analysis.dormancy).
+_NAME_YEAR = r"[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)"
+
+
+def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
+    """Per group before ``as_of`` on any backend: the frame of :func:`scenewatch.analysis.dormancy.group_activity`."""
+    from scenewatch.analysis.dormancy import finish_activity
+
+    t = counted(con.table("releases"))
+    t = t.filter(t.grp.notnull(), t.pre_at < ibis.literal(_day_start(as_of), type="timestamp"))
+    # The extract is four digits or empty, so the cast cannot fail on any backend.
+    name_year = ibis.coalesce(t.year.cast("int64"), t.name.re_extract(_NAME_YEAR, 1).nullif("").cast("int64"))
+    t = t.filter(name_year.isnull() | (name_year >= t.pre_at.year().cast("int64") - relist_years))
+    t = t.mutate(day=t.pre_at.cast("date"))
+    days = t.select("grp", "day").distinct()
+    previous = days.day.lag().over(ibis.window(group_by=days.grp, order_by=days.day))
+    gaps = days.mutate(gap=days.day.delta(previous, unit="day"))
+    longest = gaps.group_by("grp").aggregate(longest_gap_days=gaps.gap.max())
+    counts = t.group_by(["grp", "category"]).aggregate(n=t.count())
+    rank = ibis.row_number().over(ibis.window(group_by=counts.grp, order_by=[ibis.desc(counts.n), counts.category]))
+    main = counts.mutate(rank=rank).filter(lambda c: c.rank == 0).select("grp", main_category="category")
+    stats = t.group_by("grp").aggregate(
+        first_pre=t.pre_at.min(), last_pre=t.pre_at.max(), releases=t.count(), active_days=t.day.nunique(),
+        sections=t.section.upper().collect(distinct=True),
+    )  # fmt: skip
+    stats = stats.filter(stats.releases >= min_releases)
+    joined = stats.left_join(longest, "grp").left_join(main, "grp")
+    frame = joined.select(
+        group=joined.grp, first_pre=joined.first_pre, last_pre=joined.last_pre, releases=joined.releases,
+        active_days=joined.active_days, main_category=joined.main_category, sections=joined.sections,
+        longest_gap_days=joined.longest_gap_days,
+    ).execute()  # fmt: skip
+    return finish_activity(frame)
+
+
 # Built on the helpers of ``analysis._common``, which fetch daily series from any backend: the same code, not a copy.
 impact = _impact.impact
 counterfactual = _impact.counterfactual
 recovery = _recovery.recovery
 changepoints = _changepoints.changepoints
+dormancy = _dormancy.dormancy
+vanished_with = _affiliation.vanished_with
+vanished_clusters = _affiliation.vanished_clusters
