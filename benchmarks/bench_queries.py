@@ -182,7 +182,7 @@ def main() -> None:
                      "AND grp IS NOT NULL GROUP BY grp ORDER BY n DESC, grp LIMIT 20", wt), args.repeat)  # fmt: skip
     _row("top 20 groups, last 4 weeks (Ibis)", ours, base, 50)
     try:
-        from scenewatch.web.api import search_page
+        from scenewatch.web.search_sql import search_page
     except ImportError as exc:  # the web extra is optional
         print(f"{'substring search':42} skipped: {exc}")
     else:

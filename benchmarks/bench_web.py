@@ -141,7 +141,7 @@ def baseline(db_path: Path, work: list[tuple[str, dict[str, Any]]], clients: int
     from scenewatch.analysis import volume
     from scenewatch.store import Database
     from scenewatch.web.access import CursorView
-    from scenewatch.web.api import search_page
+    from scenewatch.web.search_sql import search_page
 
     db = Database(db_path, read_only=True)
     local = threading.local()

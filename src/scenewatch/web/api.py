@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import shutil
 import tempfile
@@ -11,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, WebSocket
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
@@ -24,7 +22,8 @@ from scenewatch.store import Database, release_key
 from scenewatch.web.access import StoreAccess
 from scenewatch.web.app import require_token
 from scenewatch.web.exports import MEDIA_TYPES, stream_query
-from scenewatch.web.search import AT, SearchError, SearchQuery, parse_query
+from scenewatch.web.search import SearchError, parse_query
+from scenewatch.web.search_sql import COLUMNS, Sort, encode_cursor, export_where, search_page
 
 router = APIRouter(prefix="/api")
 
@@ -53,110 +52,7 @@ def _read(request: Request) -> Any:
 Reader = Annotated[Database, Depends(_read)]
 
 # -- search --------------------------------------------------------------------------------------------------------
-_COLUMNS = """CAST(id AS VARCHAR) AS id, name, pre_at, first_seen_at, section, scene, size_mb, files, title, year,
-    season, episode, air_date, resolution, source, video_codec, audio_codec, {language} AS language, grp AS "group",
-    category, {flags} AS flags, service, platform, version"""
-_SORTS: dict[str, tuple[str, str]] = {  # name -> (key expression, direction)
-    "newest": (AT, "DESC"),
-    "oldest": (AT, "ASC"),
-    "name": ("name", "ASC"),
-    "-name": ("name", "DESC"),
-}
-Sort = Literal["newest", "oldest", "name", "-name"]
 ExportFormat = Literal["json", "csv", "ndjson", "parquet"]
-
-
-def _encode_cursor(sort: str, key: Any, ident: str) -> str:
-    key_text = key.isoformat() if isinstance(key, datetime) else str(key)
-    return base64.urlsafe_b64encode(orjson.dumps([sort, key_text, ident])).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, key_text, ident = orjson.loads(raw)
-        ident_value = int(ident)
-        if cursor_sort != sort or not isinstance(key_text, str) or not 0 <= ident_value < 2**64:
-            raise ValueError
-        key: Any = datetime.fromisoformat(key_text) if sort in ("newest", "oldest") else key_text
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise HTTPException(422, "cursor: not a cursor from this search (pass next_cursor back unchanged)") from None
-    return key, ident_value
-
-
-def _after_cursor(cursor: str, sort: str, key: str) -> tuple[str, list[Any]]:
-    """The WHERE fragment (and parameters) keeping only rows after ``cursor`` in the order of ``key``, then id."""
-    cursor_key, cursor_id = _decode_cursor(cursor, sort)
-    op = "<" if _SORTS[sort][1] == "DESC" else ">"
-    return (f" AND ({key} {op} ? OR ({key} = ? AND releases.id {op} CAST(? AS UBIGINT)))",
-            [cursor_key, cursor_key, str(cursor_id)])  # fmt: skip
-
-
-def _search_where(q: str, sort: str, cursor: str | None) -> tuple[str, list[Any], str, str]:
-    where, params = parse_query(q).where()
-    key, direction = _SORTS[sort]
-    if cursor:
-        after, bound = _after_cursor(cursor, sort, key)
-        where += after
-        params += bound
-    return where, params, key, direction
-
-
-# A JSON page is found in two steps. First the page's ids and sort keys: for time order, the merge of two top-N scans
-# (releases with a pre time, and those without), each ordering by a plain expression of its own rows, so DuckDB
-# prunes row groups by their min/max time (the store is clustered by time) instead of scanning every name. Then the
-# wide columns of those ids, by primary-key look-up. At 18.6 M releases this took "1080p" from 2.7 s to ~30 ms and
-# "@nuked" (a filter nothing can prune) from ~1.3 s to ~0.3 s: the scan reads two columns, not twenty.
-_TIME_BRANCHES = (
-    ("pre_at", "pre_at IS NOT NULL"),
-    ("coalesce(first_seen_at, TIMESTAMP '1970-01-01')", "pre_at IS NULL"),
-)
-_PAGE_COLUMNS = _COLUMNS.format(language="language", flags="flags")
-
-
-def _top_n(
-    query: SearchQuery, sort: str, cursor: str | None, limit: int, key: str, *, at: str = AT, only: str | None = None
-) -> tuple[str, list[Any]]:
-    """One top-N scan: ids and ``key`` values of the first ``limit`` matches after ``cursor``, ordered by key then id.
-
-    ``at`` is the time expression of ``@since``/``@until``; ``only`` restricts the scan to one part of the store.
-    """
-    where, params = query.where(at)
-    direction = _SORTS[sort][1]
-    if only:
-        where += f" AND {only}"
-    if cursor:
-        after, bound = _after_cursor(cursor, sort, key)
-        where += after
-        params += bound
-    sql = f"""SELECT releases.id AS _id, {key} AS _key FROM releases WHERE {where}
-              ORDER BY {key} {direction}, releases.id {direction} LIMIT ?"""
-    return sql, [*params, limit]
-
-
-def page_ids_sql(q: str, sort: str = "newest", cursor: str | None = None, limit: int = 51) -> tuple[str, list[Any]]:
-    """SQL and parameters giving one page's ``(_id, _key)`` rows in page order (step one of a search page)."""
-    query = parse_query(q)
-    if sort not in ("newest", "oldest"):
-        return _top_n(query, sort, cursor, limit, _SORTS[sort][0])
-    direction = _SORTS[sort][1]
-    parts = [_top_n(query, sort, cursor, limit, at, at=at, only=only) for at, only in _TIME_BRANCHES]
-    candidates = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
-    sql = f"SELECT _id, _key FROM ({candidates}) ORDER BY _key {direction}, _id {direction} LIMIT ?"
-    return sql, [*parts[0][1], *parts[1][1], limit]
-
-
-def search_page(db: Database, q: str, sort: str = "newest", cursor: str | None = None, limit: int = 51) -> list[dict]:
-    """One JSON search page: the releases (with ``_key``, their sort key) in page order. Used by the benchmark too."""
-    sql, params = page_ids_sql(q, sort, cursor, limit)
-    page = db.con.execute(sql, params).fetchall()
-    if not page:
-        return []
-    # Constants in the IN list (not a join): DuckDB answers them from the primary-key index.
-    marks = ", ".join("CAST(? AS UBIGINT)" for _ in page)
-    rows = fetch(db, f"SELECT {_PAGE_COLUMNS} FROM releases WHERE releases.id IN ({marks})", [str(i) for i, _ in page])
-    by_id = {row["id"]: row for row in rows}
-    return [{**by_id[str(ident)], "_key": key} for ident, key in page]
 
 
 @router.get("/releases", tags=["releases"])
@@ -177,13 +73,13 @@ def search_releases(
             items = search_page(view, q, sort, cursor, page + 1)
         more = len(items) > page
         items = items[:page]
-        next_cursor = _encode_cursor(sort, items[-1]["_key"], items[-1]["id"]) if more else None
+        next_cursor = encode_cursor(sort, items[-1]["_key"], items[-1]["id"]) if more else None
         for item in items:
             del item["_key"]
         return {"items": items, "next_cursor": next_cursor, "query": q}
-    where, params, key, direction = _search_where(q, sort, cursor)
+    where, params, key, direction = export_where(q, sort, cursor)
     listed = "array_to_string({0}, ' ')" if format == "csv" else "{0}"
-    columns = _COLUMNS.format(language=listed.format("language"), flags=listed.format("flags"))
+    columns = COLUMNS.format(language=listed.format("language"), flags=listed.format("flags"))
     sql = f"SELECT {columns} FROM releases WHERE {where} ORDER BY {key} {direction}, releases.id {direction}"
     if limit is not None:
         sql += " LIMIT ?"
@@ -203,7 +99,7 @@ def get_release(name: str, db: Reader) -> dict[str, Any]:
     if len(name) > 500:
         raise HTTPException(422, "name: at most 500 characters")
     key = release_key(name)
-    columns = _COLUMNS.format(language="language", flags="flags")
+    columns = COLUMNS.format(language="language", flags="flags")
     found = fetch(db, f"SELECT {columns}, parser_version FROM releases WHERE id = CAST(? AS UBIGINT)", [str(key)])
     if not found:
         raise HTTPException(404, f"no release named {name!r}")
