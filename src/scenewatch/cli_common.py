@@ -29,7 +29,6 @@ ParquetOption = Annotated[
     Path | None,
     typer.Option("--parquet", help="With --db spark://… or duckdb://: the `scenewatch export --parquet` folder."),
 ]
-BACKEND_SCHEMES = ("duckdb", "chdb", "clickhouse", "clickhouses", "spark")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON array of rows.")]
 CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
 
@@ -50,8 +49,9 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 def is_backend(db: str | Path | None) -> bool:
     """Whether --db names an analysis backend (``scheme://…``) rather than a database file."""
-    text = str(db or "")
-    return "://" in text and text.split("://", 1)[0].lower() in BACKEND_SCHEMES
+    from scenewatch.store.backends import is_dsn
+
+    return is_dsn(db)
 
 
 def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:

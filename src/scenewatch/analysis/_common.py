@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from scenewatch.analysis.volume import COUNTED, volume
+from scenewatch.analysis.volume import COUNTED, on_store, volume
 from scenewatch.store import Database
 
 ALL = "all"
@@ -31,15 +31,6 @@ def parse_span(text: str | int | timedelta) -> timedelta:
 def ts(day: date | datetime) -> datetime:
     """A naive UTC datetime for binding as a SQL parameter."""
     return pd.Timestamp(day).to_pydatetime()
-
-
-def on_store(db: object) -> bool:
-    """Whether ``db`` is the embedded store (else an Ibis backend: see :mod:`scenewatch.analysis.portable`).
-
-    The series-level helpers below answer for both, so the analyses built on them (impact, recovery, change points)
-    run unchanged on DuckDB, ClickHouse and Spark; only the embedded store knows feed gaps.
-    """
-    return isinstance(db, Database)
 
 
 def data_span(db: Database) -> tuple[date | None, date | None]:

@@ -23,8 +23,8 @@ from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
 
 # the year of the name: the parsed one, else the first 19xx/20xx standing alone between separators
-_YEAR_PATTERN = "[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)"
-NAME_YEAR = f"coalesce(year, TRY_CAST(nullif(regexp_extract(name, '{_YEAR_PATTERN}', 1), '') AS INTEGER))"
+YEAR_PATTERN = "[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)"
+NAME_YEAR = f"coalesce(year, TRY_CAST(nullif(regexp_extract(name, '{YEAR_PATTERN}', 1), '') AS INTEGER))"
 RELIST_FILTER = f"({NAME_YEAR} IS NULL OR {NAME_YEAR} >= year(pre_at) - ?)"
 
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from scenewatch.analysis._common import ts
+from scenewatch.analysis._common import on_store, ts
 from scenewatch.store import Database
 
 _COLUMNS = ["start", "end", "hours", "expected", "observed", "expected_missing", "kind", "source", "reason"]
@@ -117,7 +117,7 @@ def gaps_between(db: Database, start: date, end: date) -> pd.DataFrame:
 def gap_days(db: Database, start: date, end: date, *, min_hours: float = 2.0) -> set[date]:
     """UTC days in ``start``..``end`` that lose at least ``min_hours`` to a gap (excluded from model fits)."""
     out: set[date] = set()
-    if not isinstance(db, Database):
+    if not on_store(db):
         return out  # an analysis backend (Ibis): no gaps table there
 
     for row in gaps_between(db, start, end).itertuples():

@@ -123,8 +123,13 @@ def prediction_band(fit: Fit) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _window(db: Database, event: date, before: str | timedelta, after: str | timedelta) -> tuple[date, date]:
+    return _clip(event, before, after, *data_span(db))
+
+
+def _clip(
+    event: date, before: str | timedelta, after: str | timedelta, first: date | None, last: date | None
+) -> tuple[date, date]:
     start, end = event - parse_span(before), event + parse_span(after) - timedelta(days=1)
-    first, last = data_span(db)
     if first is not None and last is not None:
         start, end = max(start, first), min(end, last)
     return start, end
@@ -138,8 +143,7 @@ def event_window(
         raise ValueError("the store holds no counted releases to measure an event against")
     if not first < event <= last:
         raise ValueError(f"event {event} is outside the data ({first} … {last}): it needs days before and after it")
-    start, end = event - parse_span(before), event + parse_span(after) - timedelta(days=1)
-    return max(start, first), min(end, last)
+    return _clip(event, before, after, first, last)
 
 
 def fit_all(wide: pd.DataFrame, event: date, *, trend: bool = True, skip: set[date] | None = None) -> dict[str, Fit]:

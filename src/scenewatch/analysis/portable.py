@@ -20,10 +20,10 @@ import pandas as pd
 
 from scenewatch.analysis import affiliation as _affiliation
 from scenewatch.analysis import changepoints as _changepoints
+from scenewatch.analysis import compare as _compare
 from scenewatch.analysis import dormancy as _dormancy
 from scenewatch.analysis import impact as _impact
 from scenewatch.analysis import recovery as _recovery
-from scenewatch.analysis.compare import shape_windows
 from scenewatch.analysis.volume import Period, Split, _fill_periods
 
 ALL = "all"
@@ -118,13 +118,6 @@ def window_counts(con: Any, windows: list[tuple[str, date, date]], by: str | Non
     return frame.sort_values(["w", "k"]).reset_index(drop=True)
 
 
-def compare(con: Any, windows: list[tuple[str, date, date]], by: str | None = "category") -> pd.DataFrame:
-    """Counts across named windows on any backend; same rows as :func:`scenewatch.analysis.compare.compare`."""
-    if not windows:
-        raise ValueError("no windows to compare")
-    return shape_windows(window_counts(con, windows, by), windows, by)
-
-
 def top_groups(
     con: Any,
     since: date,
@@ -157,11 +150,6 @@ def data_span(con: Any) -> tuple[date | None, date | None]:
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
-
-# The year a name carries: the parsed one, else the first stand-alone 19xx/20xx (see analysis.dormancy).
-_NAME_YEAR = r"[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)"
-
-
 def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
     """Per group before ``as_of`` on any backend: the frame of :func:`scenewatch.analysis.dormancy.group_activity`."""
     from scenewatch.analysis.dormancy import finish_activity
@@ -169,7 +157,8 @@ def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years
     t = counted(con.table("releases"))
     t = t.filter(t.grp.notnull(), t.pre_at < ibis.literal(_day_start(as_of), type="timestamp"))
     # The extract is four digits or empty, so the cast cannot fail on any backend.
-    name_year = ibis.coalesce(t.year.cast("int64"), t.name.re_extract(_NAME_YEAR, 1).nullif("").cast("int64"))
+    from_name = t.name.re_extract(_dormancy.YEAR_PATTERN, 1).nullif("").cast("int64")
+    name_year = ibis.coalesce(t.year.cast("int64"), from_name)
     t = t.filter(name_year.isnull() | (name_year >= t.pre_at.year().cast("int64") - relist_years))
     t = t.mutate(day=t.pre_at.cast("date"))
     days = t.select("grp", "day").distinct()
@@ -194,6 +183,7 @@ def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years
 
 
 # Built on the helpers of ``analysis._common``, which fetch daily series from any backend: the same code, not a copy.
+compare = _compare.compare
 impact = _impact.impact
 counterfactual = _impact.counterfactual
 recovery = _recovery.recovery

@@ -19,6 +19,15 @@ _SPLIT_COLUMN = {"category": "category", "section": "section", "group": "grp"}
 COUNTED = "scene AND pre_at IS NOT NULL"
 
 
+def on_store(db: object) -> bool:
+    """Whether ``db`` is the embedded store (else an Ibis backend: see :mod:`scenewatch.analysis.portable`).
+
+    The series-level helpers answer for both, so the analyses built on them (impact, recovery, change points,
+    dormancy, affiliation) run unchanged on DuckDB, ClickHouse and Spark; only the embedded store knows feed gaps.
+    """
+    return isinstance(db, Database)
+
+
 def counted_filter(
     *,
     category: str | None = None,
@@ -63,7 +72,7 @@ def volume(
 
     ``db`` is the embedded store or an Ibis backend (then :func:`scenewatch.analysis.portable.volume` answers).
     """
-    if not isinstance(db, Database):
+    if not on_store(db):
         from scenewatch.analysis import portable
 
         return portable.volume(db, by, split, category=category, group=group, section=section, since=since,

@@ -91,8 +91,16 @@ _chdb_clients: dict[str, Any] = {}
 _chdb_lock = threading.Lock()
 
 
+SCHEMES = ("duckdb", "chdb", "clickhouse", "clickhouses", "spark")
+
+
 def _kind(dsn: str) -> str:
     return dsn.split("://", 1)[0].lower() if "://" in dsn else "duckdb"
+
+
+def is_dsn(text: str | Path | None) -> bool:
+    """Whether ``text`` names a backend (``scheme://…`` with a scheme :func:`connect` knows) rather than a file."""
+    return "://" in str(text or "") and _kind(str(text)) in SCHEMES
 
 
 def connect(dsn: str | Path, *, parquet: str | Path | None = None) -> Any:

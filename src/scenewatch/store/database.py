@@ -137,18 +137,21 @@ class Database:
             migrate(self.con)
             self.fit_memory()
 
-    def fit_memory(self, extra_rows: int = 0) -> None:
+    def fit_memory(self, extra_rows: int = 0, *, rows: int | None = None) -> None:
         """Cap DuckDB's memory at the working allowance plus what the primary-key indexes of the current rows need.
 
         The allowance is SCENEWATCH_MEMORY_LIMIT (default 1GB). Called after every write: the indexes grow with the
         store, and a cap that does not grow with them would make the next write fail. ``extra_rows`` makes room
-        for rows about to arrive in one large statement (an import, a bulk copy).
+        for rows about to arrive in one large statement (an import, a bulk copy); ``rows`` is the store's row count
+        when the caller has just counted it.
         """
         if self.read_only:
             return
-        rows = int(self.scalar(
-            "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM sightings) + (SELECT count(*) FROM nukes)"
-        ))  # fmt: skip
+        if rows is None:
+            rows = int(self.scalar(
+                "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM sightings) "
+                "+ (SELECT count(*) FROM nukes)"
+            ))  # fmt: skip
         limit = self._working_memory + INDEX_BYTES_PER_ROW * (rows + extra_rows)
         # Re-set only when it moves by 64 MiB or more: the setting is cheap, but not free on every small batch.
         if abs(limit - self._memory_limit) >= 64 << 20:
@@ -235,14 +238,17 @@ class Database:
                     "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
                     [done.origin, done.fingerprint, done.records_done, done.complete],
                 ).fetchall()
-            inserted = self.count_releases() - before
-            sightings = int(self.scalar("SELECT count(*) FROM sightings")) - sightings_before
-            nukes_added = int(self.scalar("SELECT count(*) FROM nukes")) - nukes_before
+            releases_after = self.count_releases()
+            sightings_after = int(self.scalar("SELECT count(*) FROM sightings"))
+            nukes_after = int(self.scalar("SELECT count(*) FROM nukes"))
             con.execute("COMMIT").fetchall()
         except BaseException:
             con.execute("ROLLBACK").fetchall()
             raise
-        self.fit_memory()
+        self.fit_memory(rows=releases_after + sightings_after + nukes_after)
+        inserted = releases_after - before
+        sightings = sightings_after - sightings_before
+        nukes_added = nukes_after - nukes_before
         # Every announcement that did not create a release was already present (in the store or the batch).
         return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
 

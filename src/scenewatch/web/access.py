@@ -133,3 +133,10 @@ class StoreAccess:
         """Close the root read cursor."""
         with self._cursor_lock:
             self._root.close()
+
+
+def fetch(db: Database, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of a query as dicts of plain Python values (lists stay lists, dates stay dates: FastAPI encodes them)."""
+    cursor = db.con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

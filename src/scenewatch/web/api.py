@@ -19,7 +19,7 @@ from scenewatch import analysis
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.output import rows
 from scenewatch.store import Database, release_key
-from scenewatch.web.access import StoreAccess
+from scenewatch.web.access import StoreAccess, fetch
 from scenewatch.web.app import require_token
 from scenewatch.web.exports import MEDIA_TYPES, stream_query
 from scenewatch.web.search import SearchError, parse_query
@@ -29,13 +29,6 @@ router = APIRouter(prefix="/api")
 
 Text = Annotated[str | None, Query(max_length=200)]
 Day = Annotated[date | None, Query(description="UTC day, YYYY-MM-DD")]
-
-
-def fetch(db: Database, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    """Rows of a query as dicts of plain Python values (lists stay lists, dates stay dates: FastAPI encodes them)."""
-    cursor = db.con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def access(request: Request) -> StoreAccess:

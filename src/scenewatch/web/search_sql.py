@@ -18,6 +18,7 @@ import orjson
 from fastapi import HTTPException
 
 from scenewatch.store import Database
+from scenewatch.web.access import fetch
 from scenewatch.web.search import AT, SearchQuery, parse_query
 
 COLUMNS = """CAST(id AS VARCHAR) AS id, name, pre_at, first_seen_at, section, scene, size_mb, files, title, year,
@@ -117,8 +118,6 @@ def search_page(db: Database, q: str, sort: str = "newest", cursor: str | None =
         return []
     # Constants in the IN list (not a join): DuckDB answers them from the primary-key index.
     marks = ", ".join("CAST(? AS UBIGINT)" for _ in page)
-    found = db.con.execute(f"SELECT {_PAGE_COLUMNS} FROM releases WHERE releases.id IN ({marks})",
-                           [str(i) for i, _ in page])  # fmt: skip
-    names = [d[0] for d in found.description]
-    by_id = {row[0]: dict(zip(names, row, strict=True)) for row in found.fetchall()}
+    rows = fetch(db, f"SELECT {_PAGE_COLUMNS} FROM releases WHERE releases.id IN ({marks})", [str(i) for i, _ in page])
+    by_id = {row["id"]: row for row in rows}
     return [{**by_id[str(ident)], "_key": key} for ident, key in page]
