@@ -115,3 +115,28 @@ def test_classify_reason_table() -> None:
     assert classify_reason("mislabeled.720p_selfdupe") == "dupe"  # first match wins
     assert classify_reason("bad.audio") == "bad"
     assert classify_reason(None) == "other"
+
+
+# The table as it was while it used \b and \w (RE2's ASCII word edges): on ASCII reasons the spelled-out edges of
+# REASON_CLASSES must give DuckDB exactly the classes this gave.
+_OLD_REASON_CLASSES = (
+    ("dupe", r"dupe|\bdup\b|selfdupe"),
+    ("stolen", r"stolen|p2p|\bstole|pred\.without|rip\.from|\bsteal"),
+    ("mislabeled", r"mislabel|mistag|wrong\.(tag|year|source|episode|title)|missing\.\w*\.?tag|invalid\.\w*\.?tag"),
+    *REASON_CLASSES[3:],
+)
+
+
+def test_reason_classes_unchanged_on_ascii(db: Database) -> None:
+    import duckdb
+
+    odd = ["dup", "x_dup", "dup-x", "dup_x", "xdup", "a.dup.b", "stole", "nostole", "x.steal", "missing.lang.tag",
+           "missing..tag", "invalid.x_y.tag", "DUP", "SELF-DUP", "dup\n", "self.dup.e", ""]  # fmt: skip
+    reasons = sorted(set(db.query("SELECT DISTINCT reason FROM nukes WHERE reason IS NOT NULL")["reason"]) | set(odd))
+    assert len(reasons) > 40
+    case = " ".join("WHEN regexp_matches(lower(r), ?) THEN ?" for _ in _OLD_REASON_CLASSES)
+    params = [v for name, pattern in _OLD_REASON_CLASSES for v in (pattern, name)]
+    old = duckdb.connect().execute(f"SELECT r, CASE {case} ELSE 'other' END FROM unnest(?) t(r) ORDER BY r",
+                                   [*params, reasons]).fetchall()  # fmt: skip
+    assert [(r, classify_reason(r)) for r in reasons] == old
+    assert nuke_reasons(db)["class"].tolist() == [classify_reason(r) for r in nuke_reasons(db)["reason"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -12,6 +13,12 @@ from scenewatch.analysis.volume import COUNTED, on_store, volume
 from scenewatch.store import Database
 
 ALL = "all"
+# Case folding of A-Z only: the engines' lower()/upper() disagree on a few non-ASCII letters (ClickHouse folds
+# ASCII only; DuckDB maps the Kelvin sign to "k" and "İ" to "i", Python and Java "İ" to "i" plus a dot), so the
+# analyses that compare text across engines fold ASCII the same way everywhere.
+ASCII_UPPER = string.ascii_uppercase
+ASCII_LOWER = string.ascii_lowercase
+_TO_LOWER = str.maketrans(ASCII_UPPER, ASCII_LOWER)
 _SPAN = re.compile(r"^\s*(\d+)\s*([dwm]?)\s*$", re.IGNORECASE)
 
 
@@ -26,6 +33,21 @@ def parse_span(text: str | int | timedelta) -> timedelta:
         raise ValueError(f"bad span {text!r} (expected e.g. 8w, 56d, 3m)")
     n, unit = int(m.group(1)), (m.group(2) or "d").lower()
     return timedelta(days=n * {"d": 1, "w": 7, "m": 30}[unit])
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with A-Z lower-cased and every other character kept (the SQL of :func:`ascii_lower_sql`)."""
+    return text.translate(_TO_LOWER)
+
+
+def ascii_lower_sql(expr: str) -> str:
+    """SQL lower-casing A-Z only in ``expr`` (``translate``: the same on DuckDB, ClickHouse and Spark)."""
+    return f"translate({expr}, '{ASCII_UPPER}', '{ASCII_LOWER}')"
+
+
+def ascii_upper_sql(expr: str) -> str:
+    """SQL upper-casing a-z only in ``expr``."""
+    return f"translate({expr}, '{ASCII_LOWER}', '{ASCII_UPPER}')"
 
 
 def ts(day: date | datetime) -> datetime:
@@ -66,6 +88,11 @@ def widen_daily(frame: pd.DataFrame, since: date, until: date, by: str | None) -
     wide.index.name = "day"
     wide.columns = [str(c) for c in wide.columns]
     return wide.astype("int64")
+
+
+def text_column(values: pd.Series) -> pd.Series:
+    """A string column as the store's frames hold it, whichever engine filled it: missing values as None/NaN."""
+    return values.astype(object).where(values.notna(), None).infer_objects()
 
 
 def with_warnings(frame: pd.DataFrame, warnings: Iterable[str]) -> pd.DataFrame:

@@ -1,9 +1,11 @@
 """Releases that appeared before the retail date of their title ("leaks"), matched from a retail-dates CSV.
 
 The CSV has columns ``title, year, kind, date`` and optionally ``country``. Titles are normalised on both sides
-(lower case, every run of non-alphanumerics to one space, a leading "the " dropped). Movies must match title and year;
-other kinds match the title, and the year too when both sides have one. A kind of movie/tv/game/ebook/software/music
-also restricts the release category. ``days_before_retail`` = retail date − pre day (positive: out before retail).
+(A-Z lower-cased, every run of other characters than a-z and 0-9 to one space, a leading "the " dropped: ASCII
+only, so every engine gives the same key). Movies must match title and year; other kinds match the title, and the
+year too when both sides have one. A kind of movie/tv/game/ebook/software/music also restricts the release category.
+``days_before_retail`` = retail date − pre day (positive: out before retail). ``db`` is the embedded store or an Ibis
+backend (then :func:`scenewatch.analysis.portable.leaks` finds the releases).
 """
 
 from __future__ import annotations
@@ -13,11 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenewatch.analysis._common import with_warnings
-from scenewatch.analysis.volume import COUNTED
+from scenewatch.analysis._common import ascii_lower, ascii_lower_sql, text_column, with_warnings
+from scenewatch.analysis.volume import COUNTED, on_store
 from scenewatch.store import Database
 
-_NORMALISE_SQL = "regexp_replace(trim(regexp_replace(lower(title), '[^a-z0-9]+', ' ', 'g')), '^the ', '')"
+NON_ALNUM = "[^a-z0-9]+"
+LEADING_THE = "^the "
+_NORMALISE_SQL = (
+    f"regexp_replace(trim(regexp_replace({ascii_lower_sql('title')}, '{NON_ALNUM}', ' ', 'g')), '{LEADING_THE}', '')"
+)
+COLUMNS = ["title", "year", "kind", "country", "retail_date", "name", "group", "source", "category", "pre_at",
+           "days_before_retail", "before_retail"]  # fmt: skip
+FOUND_COLUMNS = ["name", "group", "source", "category", "release_year", "pre_at", "key"]
 _KIND_CATEGORY = {
     "movie": "movie", "film": "movie", "tv": "tv", "series": "tv", "game": "game", "ebook": "ebook",
     "book": "ebook", "software": "software", "app": "software", "music": "music", "album": "music",
@@ -26,8 +35,8 @@ _KIND_CATEGORY = {
 
 def normalise_title(title: str) -> str:
     """The title key used for matching (same rule as the SQL)."""
-    text = re.sub(r"[^a-z0-9]+", " ", str(title).lower()).strip()
-    return re.sub(r"^the ", "", text)
+    text = re.sub(NON_ALNUM, " ", ascii_lower(str(title))).strip(" ")
+    return re.sub(LEADING_THE, "", text)
 
 
 def read_retail(path: Path | str) -> pd.DataFrame:
@@ -48,19 +57,39 @@ def read_retail(path: Path | str) -> pd.DataFrame:
 def leaks(db: Database, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
     """Per matched release: name, group, source, category, retail date, pre time and days_before_retail."""
     retail = retail_csv if isinstance(retail_csv, pd.DataFrame) else read_retail(retail_csv)
-    keys = sorted(set(retail["key"]))
-    columns = ["title", "year", "kind", "country", "retail_date", "name", "group", "source", "category", "pre_at",
-               "days_before_retail", "before_retail"]  # fmt: skip
-    if not keys:
-        return with_warnings(pd.DataFrame(columns=columns), ["the retail file has no titles"])
+    if not on_store(db):
+        from scenewatch.analysis import portable
+
+        return portable.leaks(db, retail)
+    keys = retail_keys(retail)
     sql = f"""
         SELECT name, grp AS "group", source, category, year AS release_year, pre_at, {_NORMALISE_SQL} AS key
         FROM releases WHERE {COUNTED} AND title IS NOT NULL AND list_contains(?, {_NORMALISE_SQL})
     """
-    found = db.query(sql, [keys])
-    merged = found.merge(retail.rename(columns={"date": "retail_date"}), on="key", how="inner")
+    return match_retail(db.query(sql, [keys]) if keys else None, retail)
+
+
+def retail_keys(retail: pd.DataFrame) -> list[str]:
+    """The distinct title keys of a retail frame, sorted."""
+    return sorted(set(retail["key"]))
+
+
+def match_retail(found: pd.DataFrame | None, retail: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`leaks` frame from the releases whose title key is a retail key (None: the retail has no titles).
+
+    ``found`` has columns :data:`FOUND_COLUMNS`, from any engine. Rows are ordered by days before retail (most
+    first), pre time, name, then the retail file's order: the same order whatever order ``found`` came in.
+    """
+    if found is None:
+        return with_warnings(pd.DataFrame(columns=COLUMNS), ["the retail file has no titles"])
+    found = found[FOUND_COLUMNS].copy()
+    for column in ("name", "group", "source", "category", "key"):
+        found[column] = text_column(found[column])
+    found["pre_at"] = pd.to_datetime(found["pre_at"], utc=True).dt.tz_localize(None).astype("datetime64[us]")
+    retail = retail.rename(columns={"date": "retail_date"}).assign(_row=range(len(retail)))
+    merged = found.merge(retail, on="key", how="inner")
     if merged.empty:
-        return with_warnings(pd.DataFrame(columns=columns), ["no release matched a retail title"])
+        return with_warnings(pd.DataFrame(columns=COLUMNS), ["no release matched a retail title"])
     both = merged["release_year"].notna() & merged["year"].notna()
     same_year = both & (merged["release_year"].astype("Int64") == merged["year"])
     is_movie = merged["kind"].map(_KIND_CATEGORY).eq("movie")
@@ -71,8 +100,9 @@ def leaks(db: Database, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
     merged["days_before_retail"] = [(r - p.date()).days for r, p in zip(merged["retail_date"], merged["pre_at"],
                                                                          strict=True)]  # fmt: skip
     merged["before_retail"] = merged["days_before_retail"] > 0
-    frame = merged.sort_values(["days_before_retail", "pre_at"], ascending=[False, True], ignore_index=True)
-    return with_warnings(frame[columns], [])
+    frame = merged.sort_values(["days_before_retail", "pre_at", "name", "_row"], ascending=[False, True, True, True],
+                               ignore_index=True)  # fmt: skip
+    return with_warnings(frame[COLUMNS], [])
 
 
 def leak_summary(frame: pd.DataFrame, by: str = "group") -> pd.DataFrame:

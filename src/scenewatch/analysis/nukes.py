@@ -1,8 +1,11 @@
 """Nuke rates and reason classes per group or section.
 
 A release counts as nuked when its latest nuke/unnuke/modnuke event is a nuke or modnuke (an unnuke clears it).
-Reasons are sorted into classes by the first matching pattern of :data:`REASON_CLASSES` (a data table: add a line to
-add a class); the classification runs in SQL with the patterns bound as parameters.
+"Latest" is by ``nuked_at`` (an event without a time is older than any with one); events at the same time are
+ordered as :data:`ACTIONS` (nuke, then modnuke, then unnuke), then by event id, so exactly one event is the latest
+on every engine. Reasons are sorted into classes by the first matching pattern of :data:`REASON_CLASSES` (a data
+table: add a line to add a class); the classification runs in SQL with the patterns bound as parameters.
+``db`` is the embedded store or an Ibis backend (then :mod:`scenewatch.analysis.portable` answers).
 """
 
 from __future__ import annotations
@@ -12,27 +15,47 @@ from datetime import date
 
 import pandas as pd
 
-from scenewatch.analysis._common import gap_warnings, with_warnings
-from scenewatch.analysis.volume import counted_filter
+from scenewatch.analysis._common import (
+    ascii_lower,
+    ascii_lower_sql,
+    ascii_upper_sql,
+    gap_warnings,
+    text_column,
+    with_warnings,
+)
+from scenewatch.analysis.volume import counted_filter, on_store
 from scenewatch.store import Database
 
-# (class, regular expression matched against the lower-cased reason); the first match wins.
+# Word edges are spelled out rather than written \b and \w: those are ASCII in RE2 (DuckDB, ClickHouse) but
+# Unicode-aware in Python and Java (Spark), so "édup" would be a dupe on some engines only. Reasons are lower-cased
+# in ASCII (A-Z) only, for the same reason. On ASCII text these spellings mean exactly what \b and \w meant.
+_NW = "[^a-z0-9_]"  # one character that is not a word character
+_W = "[a-z0-9_]"
+# (class, regular expression searched in the ASCII-lower-cased reason); the first match wins.
 REASON_CLASSES: tuple[tuple[str, str], ...] = (
-    ("dupe", r"dupe|\bdup\b|selfdupe"),
-    ("stolen", r"stolen|p2p|\bstole|pred\.without|rip\.from|\bsteal"),
-    ("mislabeled", r"mislabel|mistag|wrong\.(tag|year|source|episode|title)|missing\.\w*\.?tag|invalid\.\w*\.?tag"),
+    ("dupe", rf"dupe|(^|{_NW})dup({_NW}|$)|selfdupe"),
+    ("stolen", rf"stolen|p2p|(^|{_NW})stole|pred\.without|rip\.from|(^|{_NW})steal"),
+    ("mislabeled", rf"mislabel|mistag|wrong\.(tag|year|source|episode|title)|missing\.{_W}*\.?tag|"
+                   rf"invalid\.{_W}*\.?tag"),
     ("request", r"get\.(reqid|dirfix|nfofix|proper|repack|samplefix)|grp\.req|requested"),
     ("rules", r"rule|url|webshop|webstore|nfo|no\.sample|sample|proof"),
     ("bad", r"bad|broken|corrupt|crc|sync|transcode|upscale|upsampl|missing|incomplete|ivtc|interlace|aspect|"
             r"crop|bitrate|quality|higher|lower|encod|audio|video|stereo|mono|pack|invalid"),
 )  # fmt: skip
-_CLASSES = [name for name, _ in REASON_CLASSES] + ["other"]
-_SPLIT = {"group": "grp", "section": "upper(section)", "category": "category"}
+CLASSES = [name for name, _ in REASON_CLASSES] + ["other"]
+# The events that set a release's nuke state, in the order they follow one another (ties in time: later wins).
+ACTIONS = ("nuke", "modnuke", "unnuke")
+NUKED = ("nuke", "modnuke")
+SPLITS = ("group", "section", "category")
+_SPLIT = {"group": "grp", "section": ascii_upper_sql("section"), "category": "category"}
+_ACTIONS_SQL = "(" + ", ".join(f"'{a}'" for a in ACTIONS) + ")"
+_NUKED_SQL = "(" + ", ".join(f"'{a}'" for a in NUKED) + ")"
+_RANK_SQL = "CASE action " + " ".join(f"WHEN '{a}' THEN {i}" for i, a in enumerate(ACTIONS)) + " END"
 
 
 def classify_reason(reason: str | None) -> str:
     """The class of one nuke reason (same table as the SQL)."""
-    text = (reason or "").lower()
+    text = ascii_lower(reason) if isinstance(reason, str) else ""  # None, or NaN from a string column
     for name, pattern in REASON_CLASSES:
         if re.search(pattern, text):
             return name
@@ -44,41 +67,53 @@ def nukes(
     limit: int | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Per group (or section/category): releases, nuked, nuke_rate, top_reason_class, count per reason class."""
-    if by not in _SPLIT:
-        raise ValueError(f"by must be one of {', '.join(_SPLIT)}, not {by!r}")
+    if by not in SPLITS:
+        raise ValueError(f"by must be one of {', '.join(SPLITS)}, not {by!r}")
+    if not on_store(db):
+        from scenewatch.analysis import portable
+
+        return portable.nukes(db, by, since=since, until=until, min_releases=min_releases, limit=limit)
     where, params = counted_filter(since=since, until=until)
-    case = " ".join("WHEN regexp_matches(lower(coalesce(reason, '')), ?) THEN ?" for _ in REASON_CLASSES)
+    case = " ".join("WHEN regexp_matches(text, ?) THEN ?" for _ in REASON_CLASSES)
     case_params = [v for name, pattern in REASON_CLASSES for v in (pattern, name)]
     sql = f"""
         WITH r AS (SELECT id, coalesce({_SPLIT[by]}, '(none)') AS k FROM releases WHERE {where}),
         last AS (
-            SELECT release_id, arg_max(action, coalesce(nuked_at, TIMESTAMP '1970-01-01')) AS action,
-                   arg_max(reason, coalesce(nuked_at, TIMESTAMP '1970-01-01')) AS reason
-            FROM nukes WHERE action IN ('nuke', 'unnuke', 'modnuke') GROUP BY release_id
+            SELECT release_id, action, {ascii_lower_sql("coalesce(reason, '')")} AS text FROM nukes
+            WHERE action IN {_ACTIONS_SQL}
+            QUALIFY row_number() OVER (PARTITION BY release_id ORDER BY nuked_at IS NOT NULL DESC, nuked_at DESC,
+                                       {_RANK_SQL} DESC, id DESC) = 1
         ),
         nuked AS (
-            SELECT release_id, CASE {case} ELSE 'other' END AS class FROM last WHERE action IN ('nuke', 'modnuke')
+            SELECT release_id, CASE {case} ELSE 'other' END AS class FROM last WHERE action IN {_NUKED_SQL}
         )
         SELECT r.k AS key, count(*) AS releases, count(nuked.release_id) AS nuked, nuked.class AS class
         FROM r LEFT JOIN nuked ON nuked.release_id = r.id GROUP BY r.k, nuked.class
     """
     raw = db.query(sql, [*params, *case_params])  # the WHERE of `r` comes before the CASE
-    label = by
-    if raw.empty:
-        return pd.DataFrame(columns=[label, "releases", "nuked", "nuke_rate", "top_reason_class", *_CLASSES])
-    releases = raw.groupby("key")["releases"].sum()
-    counts = raw.dropna(subset=["class"]).pivot_table(index="key", columns="class", values="nuked", aggfunc="sum")
-    frame = pd.DataFrame({"releases": releases}).join(counts.reindex(columns=_CLASSES)).fillna(0)
-    frame[_CLASSES] = frame[_CLASSES].astype("int64")
-    frame["nuked"] = frame[_CLASSES].sum(axis=1)
-    frame["nuke_rate"] = frame["nuked"] / frame["releases"]
-    frame["top_reason_class"] = frame[_CLASSES].idxmax(axis=1).where(frame["nuked"] > 0)
-    frame = frame[frame["releases"] >= min_releases].reset_index(names=label)
-    frame = frame.sort_values(["nuke_rate", "releases"], ascending=False, ignore_index=True)
-    frame = frame[[label, "releases", "nuked", "nuke_rate", "top_reason_class", *_CLASSES]]
-    frame = frame.head(limit) if limit else frame
+    frame = finish_nukes(raw, by, min_releases=min_releases, limit=limit)
     warns = gap_warnings(db, since, until) if since and until else []
     return with_warnings(frame, warns)
+
+
+def finish_nukes(raw: pd.DataFrame, by: str, *, min_releases: int, limit: int | None) -> pd.DataFrame:
+    """The :func:`nukes` frame from rows ``key, releases, nuked, class`` (class empty: releases not nuked)."""
+    label = by
+    if raw.empty:
+        return pd.DataFrame(columns=[label, "releases", "nuked", "nuke_rate", "top_reason_class", *CLASSES])
+    raw = raw.astype({"releases": "int64", "nuked": "int64"})
+    raw["key"] = raw["key"].astype("str")
+    releases = raw.groupby("key")["releases"].sum()
+    counts = raw.dropna(subset=["class"]).pivot_table(index="key", columns="class", values="nuked", aggfunc="sum")
+    frame = pd.DataFrame({"releases": releases}).join(counts.reindex(columns=CLASSES)).fillna(0)
+    frame[CLASSES] = frame[CLASSES].astype("int64")
+    frame["nuked"] = frame[CLASSES].sum(axis=1)
+    frame["nuke_rate"] = frame["nuked"] / frame["releases"]
+    frame["top_reason_class"] = frame[CLASSES].idxmax(axis=1).where(frame["nuked"] > 0)
+    frame = frame[frame["releases"] >= min_releases].reset_index(names=label)
+    frame = frame.sort_values(["nuke_rate", "releases"], ascending=False, ignore_index=True)
+    frame = frame[[label, "releases", "nuked", "nuke_rate", "top_reason_class", *CLASSES]]
+    return frame.head(limit) if limit else frame
 
 
 def nuke_reasons(db: Database, *, limit: int = 30) -> pd.DataFrame:
@@ -87,10 +122,21 @@ def nuke_reasons(db: Database, *, limit: int = 30) -> pd.DataFrame:
     ``releases`` is the measure to read: the same nuke echoed by two channels (or seen by two feeds a few seconds
     apart) is two rows in ``nukes`` but one release.
     """
+    if not on_store(db):
+        from scenewatch.analysis import portable
+
+        return portable.nuke_reasons(db, limit=limit)
     frame = db.query(
         "SELECT reason, count(DISTINCT release_id) AS releases, count(*) AS nukes FROM nukes "
-        "WHERE action IN ('nuke', 'modnuke') GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+        f"WHERE action IN {_NUKED_SQL} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
         [limit],
     )
+    return finish_reasons(frame)
+
+
+def finish_reasons(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows ``reason, releases, nukes`` with counts as int64 and each reason's ``class`` added."""
+    frame = frame.astype({"releases": "int64", "nukes": "int64"})
+    frame["reason"] = text_column(frame["reason"])
     frame["class"] = [classify_reason(r) for r in frame["reason"]]
     return frame
