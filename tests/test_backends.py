@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
+import orjson
 import pandas as pd
 import pytest
 
@@ -17,6 +20,8 @@ from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
 from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.impact import impact
+from scenewatch.analysis.leaks import leaks, normalise_title, read_retail
+from scenewatch.analysis.nukes import ACTIONS, CLASSES, NUKED, classify_reason, nuke_reasons, nukes
 from scenewatch.analysis.recovery import recovery
 from scenewatch.analysis.volume import volume
 from scenewatch.ingest import ingest_paths
@@ -30,18 +35,111 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::F
                                         "ignore:.*infer_string.*")  # fmt: skip
 
 
+_T0 = datetime(2020, 9, 10, 12, tzinfo=UTC)
+# Hand-made nuke histories (group NKTEST, pre at _T0): (release, events as (action, hours after _T0 or None for an
+# event without a time, reason), the class it ends nuked with; None: not nuked; "by id": the event of higher id).
+NUKE_CASES: list[tuple[str, list[tuple[str, float | None, str | None]], str | None]] = [
+    ("Alpha.Plain", [("nuke", 1, "dupe.TESTCASE")], "dupe"),
+    ("Bravo.Unnuked", [("nuke", 1, "bad.ivtc.TESTCASE"), ("unnuke", 2, "fixed.TESTCASE")], None),
+    ("Charlie.Modnuked", [("nuke", 1, "mislabeled.TESTCASE"), ("modnuke", 2, "stolen.from.TESTCASE")], "stolen"),
+    ("Delta.Nuked.Twice", [("nuke", 1, "no.nfo.TESTCASE"), ("unnuke", 2, "fixed.TESTCASE"),
+                           ("nuke", 3, "crc.errors.TESTCASE")], "bad"),
+    ("Echo.Echoed", [("nuke", 1, "get.reqid.TESTCASE"), ("nuke", 1.001, "get.reqid.TESTCASE")], "request"),
+    ("Foxtrot.Tie", [("nuke", 1, "x.dup.TESTCASE"), ("unnuke", 1, "tie.TESTCASE")], None),  # same time: unnuke last
+    ("Golf.Timeless", [("nuke", None, "\u00e9dup.TESTCASE")], "dupe"),  # RE2, Java and Python agree on "édup"
+    ("Hotel.No.Reason", [("nuke", 1, None)], "other"),
+    ("India.Upper", [("nuke", 1, "DUPE.TESTCASE")], "dupe"),
+    ("Juliet.Timeless.Unnuke", [("nuke", None, "bad.TESTCASE"), ("unnuke", 1, "fixed.TESTCASE")], None),
+    ("Kilo.Clean", [], None),
+    ("Lima.Delpre", [("nuke", 1, "stolen.TESTCASE"), ("delpre", 2, "gone.TESTCASE")], "stolen"),
+    ("Mike.Underscore", [("nuke", 1, "xdup_TESTCASE")], "other"),  # "_" is a word character: no "dup" word
+    ("November.Kelvin", [("nuke", 1, "PAC\u212a.TESTCASE")], "other"),  # the Kelvin sign is not a "k" anywhere
+    ("Oscar.Tag", [("nuke", 1, "missing.lang.tag.TESTCASE")], "mislabeled"),
+    ("Papa.Proof", [("nuke", 1, "proof.TESTCASE")], "rules"),
+    ("Quebec.Modnuke.Tie", [("nuke", 1, "bad.TESTCASE"), ("modnuke", 1, "dupe.mod.TESTCASE")], "dupe"),
+    ("Romeo.Same.Time", [("nuke", 1, "bad.audio.TESTCASE"), ("nuke", 1, "dupe.same.TESTCASE")], "by id"),
+]  # fmt: skip
+# Hand-made leaks (group LKTEST): release name, pre time; the retail file below; the expected rows in order.
+LEAK_RELEASES = [
+    ("The.Zyx.Harbour.2020.1080p.BluRay.x264-LKTEST", "2020-09-10T12:00:00Z"),
+    ("Zyx.Harbour.2020.720p.WEB.H264-LKTEST", "2020-09-25T08:00:00Z"),
+    ("The.Zyx.Harbour.1998.1080p.BluRay.x264-LKTEST", "2020-09-01T08:00:00Z"),  # another film: no match
+    ("Am\u00e9lie.Zyx.2020.1080p.WEB.H264-LKTEST", "2020-09-18T10:00:00Z"),
+    ("\u0130stanbul.Zyx.2020.1080p.WEB.H264-LKTEST", "2020-09-18T10:00:00Z"),  # same pre time: by name
+    ("The.The.Zyx.Band.2020.1080p.WEB.H264-LKTEST", "2020-09-28T10:00:00Z"),
+    ("Five.Zyx.Cliff.2020.1080p.WEB.H264-LKTEST", "2020-09-15T10:00:00Z"),  # starts with f, ends with ff
+]
+LEAK_RETAIL = [
+    ("The Zyx Harbour", 2020, "movie", "2020-09-20", "US"),
+    ("The Zyx Harbour", 2020, "movie", "2020-09-20", "GB"),  # one release, two retail rows: in file order
+    ("Am\u00e9lie Zyx", 2020, "movie", "2020-09-20", "FR"),  # key "am lie zyx" on every engine
+    ("\u0130stanbul Zyx", 2020, "movie", "2020-09-20", "TR"),  # key "stanbul zyx" on every engine
+    ("The The Zyx Band", 2020, "movie", "2020-10-01", None),  # one leading "the" dropped: "the zyx band"
+    ("Zyx Never Released", 2020, "movie", "2020-12-01", "US"),
+    ("Five Zyx Cliff", 2020, "movie", "2020-09-16", "US"),
+]
+LEAK_EXPECTED = [  # (release, country, days before retail)
+    ("The.Zyx.Harbour.2020.1080p.BluRay.x264-LKTEST", "US", 10),
+    ("The.Zyx.Harbour.2020.1080p.BluRay.x264-LKTEST", "GB", 10),
+    ("The.The.Zyx.Band.2020.1080p.WEB.H264-LKTEST", None, 3),
+    ("Am\u00e9lie.Zyx.2020.1080p.WEB.H264-LKTEST", "FR", 2),
+    ("\u0130stanbul.Zyx.2020.1080p.WEB.H264-LKTEST", "TR", 2),
+    ("Five.Zyx.Cliff.2020.1080p.WEB.H264-LKTEST", "US", 1),
+    ("Zyx.Harbour.2020.720p.WEB.H264-LKTEST", "US", -5),
+    ("Zyx.Harbour.2020.720p.WEB.H264-LKTEST", "GB", -5),
+]
+
+
+def _nuke_name(stem: str) -> str:
+    return f"{stem}.2020.1080p.BluRay.x264-NKTEST"
+
+
+def _hand_made_lines() -> list[dict[str, Any]]:
+    """Dump rows of the hand-made releases and nuke events (one release in a lower-case section)."""
+    rows: list[dict[str, Any]] = []
+    for stem, events, _ in NUKE_CASES:
+        section = "x264-hd" if stem == "India.Upper" else "X264-HD"
+        rows.append({"name": _nuke_name(stem), "pre_at": _T0.isoformat(), "section": section})
+        for action, hours, reason in events:
+            at = None if hours is None else (_T0 + timedelta(hours=hours)).isoformat()
+            rows.append({"action": action, "name": _nuke_name(stem), "at": at, "reason": reason, "network": "TestNET"})
+    rows.append({"action": "nuke", "name": _nuke_name("Zulu.Not.In.Store"), "at": _T0.isoformat(), "reason": "bad"})
+    rows += [{"name": name, "pre_at": at, "section": "X264-HD"} for name, at in LEAK_RELEASES]
+    return rows
+
+
+def _write_retail(db: Database, path: Path) -> None:
+    """The hand-made retail rows plus simulated titles (movies with a year, TV shows without), as a CSV."""
+    sim = db.query(
+        "SELECT title, year, 'movie' AS kind, CAST(min(pre_at) + INTERVAL 3 DAY AS DATE) AS date FROM releases "
+        "WHERE scene AND category = 'movie' AND year IS NOT NULL AND grp <> 'LKTEST' GROUP BY title, year "
+        "ORDER BY title, year LIMIT 40"
+    )
+    tv = db.query(
+        "SELECT DISTINCT title, NULL AS year, 'tv' AS kind, DATE '2020-09-01' AS date FROM releases "
+        "WHERE scene AND category = 'tv' ORDER BY title LIMIT 20"
+    )
+    hand = pd.DataFrame(LEAK_RETAIL, columns=["title", "year", "kind", "date", "country"])
+    frame = pd.concat([hand, sim, tv], ignore_index=True)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
+    frame.to_csv(path, index=False)
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A simulated store (four months around a planted raid), its Parquet export and the reference results."""
+    """A simulated store (four months around a planted raid) plus hand-made nukes and leaks, its Parquet export."""
     work = tmp_path_factory.mktemp("backends")
     dump = work / "sim.ndjson"
     write(SimulationConfig(start=date(2020, 7, 1), end=date(2020, 10, 31), scale=0.1, seed=11), dump)
+    with dump.open("ab") as out:
+        out.write(b"".join(orjson.dumps(row) + b"\n" for row in _hand_made_lines()))
     path = work / "store.duckdb"
     with Database(path) as db:
         ingest_paths(db, [dump])
         export_parquet(db, work / "export")
         top = db.scalar("SELECT grp FROM releases WHERE scene GROUP BY grp ORDER BY count(*) DESC, grp LIMIT 1")
-    return {"path": path, "export": work / "export", "top_group": top, "work": work}
+        _write_retail(db, work / "retail.csv")
+    return {"path": path, "export": work / "export", "top_group": top, "work": work, "retail": work / "retail.csv"}
 
 
 def _cases(top_group: str) -> list[tuple[str, str | None, dict[str, Any]]]:
@@ -100,6 +198,88 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
         ):  # fmt: skip
             assert len(want) > 0
             pd.testing.assert_frame_equal(got, want, obj="affiliation")
+    _check_nukes_and_leaks(con, store)
+
+
+# Reasons whose class the engines could disagree on: word edges, case, non-ASCII letters, NULL, a final newline.
+ODD_REASONS = ["dup", "DUP", "x_dup", "xdup", "dup-x", "dup_x", "\u00e9dup", "dup\u00e9", "dup\n", "self.dup.e",
+               "PAC\u212a", "\u0130.dupe", "pred.without.sfv", "missing..tag", "missing.lang_x.tag", "STEALTH",
+               "stole", "nostole", "", None, "nuked.in.error", "get.reqid", "grp.req", "proof.missing"]  # fmt: skip
+# Titles whose key the engines could disagree on (Spark's trim once took "f" and "v" for whitespace).
+ODD_TITLES = ["The Quiet Harbour", "the the band", "Five Cliff", "  Vivid  Dove ", "Am\u00e9lie", "\u0130stanbul",
+              "PAC\u212a", "x_y", "The", "the ", "Them", "", "tab\there", "f", "THE-END"]  # fmt: skip
+
+
+def _expected_nukes(db: Database) -> pd.DataFrame:
+    """Nuked releases per group and class computed in pandas from the raw tables (not the analysis's SQL)."""
+    releases = db.query("SELECT id, coalesce(grp, '(none)') AS grp FROM releases WHERE scene AND pre_at IS NOT NULL")
+    events = db.query("SELECT id, release_id, action, reason, nuked_at FROM nukes")
+    events = events[events["action"].isin(ACTIONS)].copy()
+    events["timed"] = events["nuked_at"].notna()
+    events["rank"] = events["action"].map(ACTIONS.index)
+    events = events.sort_values(["release_id", "timed", "nuked_at", "rank", "id"], na_position="first")
+    latest = events.groupby("release_id").tail(1)
+    latest = latest[latest["action"].isin(NUKED)]
+    latest = latest.assign(cls=[classify_reason(r) for r in latest["reason"]])
+    joined = releases.merge(latest, left_on="id", right_on="release_id", how="left")
+    groups = sorted(releases["grp"].unique())
+    counts = pd.crosstab(joined["grp"], joined["cls"]).reindex(index=groups, columns=CLASSES, fill_value=0)
+    counts["releases"] = releases.groupby("grp").size()
+    return counts
+
+
+def _check_nukes_and_leaks(con: Any, store: dict[str, Any]) -> None:
+    """Nukes per group/section/category, nuke reasons and leaks: as on the store, and as computed independently."""
+    with Database(store["path"], read_only=True) as db:
+        for by in ("group", "section", "category"):
+            windows = ({"since": date(2020, 8, 1), "until": date(2020, 9, 30), "limit": 9}, {"since": date(2021, 1, 1)})
+            for kwargs in ({"min_releases": 1}, *windows):  # the last: no release, an empty frame
+                expected = nukes(db, by, **kwargs)
+                got = nukes(con, by, **kwargs)  # dispatches to portable.nukes
+                pd.testing.assert_frame_equal(got, expected, obj=f"nukes by {by} {kwargs}")
+        by_group = portable.nukes(con, "group", min_releases=1).set_index("group")
+        truth = _expected_nukes(db)
+        assert truth["dupe"].sum() > 50 and truth["other"].sum() > 0  # the simulation's nukes are in
+        columns = ["releases", *CLASSES]
+        pd.testing.assert_frame_equal(by_group[columns], truth.loc[by_group.index, columns], check_names=False,
+                                      check_dtype=False)  # fmt: skip
+        # The hand-made histories, against the classes written next to them.
+        by_id = db.query("SELECT reason FROM nukes WHERE name = ? ORDER BY id DESC LIMIT 1",
+                         [_nuke_name("Romeo.Same.Time")])["reason"].iloc[0]  # fmt: skip
+        wanted = Counter(classify_reason(by_id) if c == "by id" else c for _, _, c in NUKE_CASES if c)
+        row = by_group.loc["NKTEST"]
+        assert row["releases"] == len(NUKE_CASES) and row["nuked"] == sum(wanted.values())
+        assert {c: row[c] for c in CLASSES if row[c]} == dict(wanted)
+        sections = nukes(con, "section", min_releases=1)["section"]
+        assert "X264-HD" in set(sections) and (sections == sections.str.upper()).all()  # "x264-hd" is X264-HD
+        for limit in (12, 1000):
+            expected = nuke_reasons(db, limit=limit)
+            got = nuke_reasons(con, limit=limit)
+            pd.testing.assert_frame_equal(got, expected, obj=f"nuke_reasons {limit}")
+        reasons = got.set_index("reason", drop=False)
+        assert reasons.loc["get.reqid.TESTCASE", ["releases", "nukes", "class"]].tolist() == [1, 2, "request"]
+        assert reasons.loc["no.nfo.TESTCASE", ["releases", "nukes", "class"]].tolist() == [1, 1, "rules"]
+        assert "fixed.TESTCASE" not in reasons.index  # unnukes are not nuke reasons
+        assert reasons["reason"].isna().sum() == 1 and reasons.loc[reasons["reason"].isna(), "class"].item() == "other"
+        # Every engine classifies the odd reasons, and keys the odd titles, as Python does.
+        one = con.table("releases").limit(1)
+        columns = {f"r{i}": portable.reason_class(ibis.literal(r, type="string")) for i, r in enumerate(ODD_REASONS)}
+        columns |= {f"t{i}": portable.title_key(ibis.literal(t, type="string")) for i, t in enumerate(ODD_TITLES)}
+        row = one.select(**columns).execute().iloc[0]
+        assert row[[f"r{i}" for i in range(len(ODD_REASONS))]].tolist() == [classify_reason(r) for r in ODD_REASONS]
+        assert row[[f"t{i}" for i in range(len(ODD_TITLES))]].tolist() == [normalise_title(t) for t in ODD_TITLES]
+        # Leaks: the same rows, and the hand-made ones as expected.
+        retail = read_retail(store["retail"])
+        expected = leaks(db, retail)
+        got = leaks(con, store["retail"])
+        pd.testing.assert_frame_equal(got, expected, obj="leaks")
+        assert len(got) > 40 and got["before_retail"].any() and not got["before_retail"].all()
+        hand = got[got["group"] == "LKTEST"]
+        countries = [c if isinstance(c, str) else None for c in hand["country"]]
+        assert list(zip(hand["name"], countries, hand["days_before_retail"], strict=True)) == LEAK_EXPECTED
+        assert leaks(con, retail[retail["title"] == "Zyx Never Released"]).attrs["warnings"] == [
+            "no release matched a retail title"
+        ]
 
 
 def test_duckdb_store(store: dict[str, Any]) -> None:
@@ -125,6 +305,26 @@ def test_chdb_mergetree(store: dict[str, Any]) -> None:
     load_clickhouse(store["export"], dsn)
     _check_backend(connect(dsn), store)
     assert set(CLICKHOUSE_SCHEMA) <= set(connect(dsn).list_tables())
+
+
+def test_an_export_without_nukes(tmp_path: Path) -> None:
+    """An export of a store with no nukes has no nukes table: nothing nuked, no reasons, as on the store."""
+    dump = tmp_path / "few.ndjson"
+    rows = [{"name": f"Few.Release.{i}.2020.1080p.WEB.H264-FEW", "section": "X264-HD",
+             "pre_at": f"2020-09-{i + 1:02d}T10:00:00Z"} for i in range(5)]  # fmt: skip
+    dump.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    with Database(tmp_path / "few.duckdb") as db:
+        ingest_paths(db, [dump])
+        export_parquet(db, tmp_path / "export")
+        expected, reasons = nukes(db, min_releases=1), nuke_reasons(db)
+    con = connect("duckdb://", parquet=tmp_path / "export")
+    with pytest.raises(ibis.common.exceptions.TableNotFound):
+        con.table("nukes")
+    got = nukes(con, min_releases=1)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got[["group", "releases", "nuked"]].values.tolist() == [["FEW", 5, 0]]
+    pd.testing.assert_frame_equal(nuke_reasons(con), reasons)
+    assert nuke_reasons(con).empty
 
 
 def test_chdb_is_one_per_process(store: dict[str, Any]) -> None:
@@ -173,13 +373,17 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
         ["changepoints", "--top", "0", "--json"],
         ["groups", "--dormant", "--as-of", "2020-09-15", "--json"],
         ["groups", "--clusters", "--as-of", "2020-09-15", "--json"],
+        ["nukes", "--by", "section", "--since", "2020-08-01", "--until", "2020-09-30", "--json"],
+        ["nukes", "--reasons", "--limit", "0", "--json"],
+        ["leaks", "--retail", str(store["retail"]), "--json"],
+        ["leaks", "--retail", str(store["retail"]), "--by", "title", "--json"],
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])
         on_backend = runner.invoke(app, [*args, *backend])
         assert on_store.exit_code == 0 and on_backend.exit_code == 0, on_backend.output
         assert json.loads(on_backend.stdout) == json.loads(on_store.stdout), args
-    refused = runner.invoke(app, ["nukes", "--db", "chdb:///nowhere"])
+    refused = runner.invoke(app, ["concentration", "--db", "chdb:///nowhere"])
     # (main() turns these into one line on stderr and exit code 2; the runner hands back the exception)
     assert "reads the embedded store" in str(refused.exception)
     bad = runner.invoke(app, ["volume", "--db", "spark://local[1]"])
@@ -187,7 +391,7 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
 
 
 def test_cli_on_chdb_in_its_own_process(store: dict[str, Any]) -> None:
-    """A real chDB MergeTree store, loaded and queried by `scenewatch volume --db chdb:///DIR` (one chDB a process)."""
+    """A real chDB MergeTree store, loaded, then queried by `scenewatch volume` and `nukes --db chdb:///DIR`."""
     import json
     import subprocess
     import sys
@@ -202,3 +406,15 @@ def test_cli_on_chdb_in_its_own_process(store: dict[str, Any]) -> None:
     with Database(store["path"], read_only=True) as db:
         expected = volume(db, "month")
     assert [row["count"] for row in json.loads(done.stdout)] == expected["count"].tolist()
+    args = ["nukes", "--by", "group", "--min-releases", "1", "--limit", "0", "--json"]
+    done = subprocess.run([sys.executable, "-m", "scenewatch", *args, "--db", f"chdb://{folder}"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    from typer.testing import CliRunner
+
+    from scenewatch.cli import app
+
+    on_store = CliRunner().invoke(app, [*args, "--db", str(store["path"])])
+    assert on_store.exit_code == 0, on_store.output
+    got = json.loads(done.stdout)
+    assert got == json.loads(on_store.stdout) and len(got) > 100
+    assert next(row for row in got if row["group"] == "NKTEST")["nuked"] == 14

@@ -220,13 +220,14 @@ def leaks_command(
     by: Annotated[str | None, typer.Option("--by", help="Summarise by group, source, category or title.")] = None,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Releases matched to retail dates: days between pre and retail, share before retail."""
     from scenewatch.analysis.leaks import leak_summary, leaks
 
     if not retail.is_file():
         raise UsageError(f"--retail: {retail} is not a file")
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         frame = leaks(database, retail)
     if by:
         summary = leak_summary(frame, by)
@@ -266,11 +267,12 @@ def nukes_command(
     limit: Annotated[int, typer.Option("--limit", help="Rows to show (0: all).")] = 50,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Nuke rates and reason classes (dupe, stolen, mislabeled, request, rules, bad, other)."""
     from scenewatch.analysis.nukes import nuke_reasons, nukes
 
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         if reasons:
             frame = nuke_reasons(database, limit=limit or 1000)
         else:

@@ -20,8 +20,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db", envvar="SCENEWATCH_DB",
-        help="Database file [default: per-user data folder]. volume, compare, impact, recovery, changepoints and "
-        "groups also take a backend: "
+        help="Database file [default: per-user data folder]. volume, compare, impact, recovery, changepoints, "
+        "groups, nukes and leaks also take a backend: "
         "chdb:///DIR, clickhouse://HOST:PORT/DB, spark://local[N] or duckdb:// (the last two with --parquet).",
     ),
 ]  # fmt: skip
@@ -58,7 +58,7 @@ def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
     """Open the database named by --db / SCENEWATCH_DB or the default one."""
     if is_backend(path):
         raise UsageError(f"--db {path}: this command reads the embedded store; volume, compare, impact, recovery, "
-                         "changepoints and groups also run on backends")  # fmt: skip
+                         "changepoints, groups, nukes and leaks also run on backends")  # fmt: skip
     return Database(Path(path) if path else default_db_path(), read_only=read_only)
 
 
