@@ -67,10 +67,13 @@ class LiveServer:
         self.db.close()
 
 
-def start_server(db_path: Path, token: str | None = TOKEN, *, writer_factory: Any = None) -> LiveServer:
+def start_server(
+    db_path: Path, token: str | None = TOKEN, *, writer_factory: Any = None, **app_options: Any
+) -> LiveServer:
     """Open the store read-write in this process and serve it with uvicorn on 127.0.0.1, port 0, in a thread.
 
-    ``writer_factory(db)`` may return a started StoreWriter that then owns the writes (the live-ingest set-up).
+    ``writer_factory(db)`` may return a started StoreWriter that then owns the writes (the live-ingest set-up);
+    ``app_options`` go to ``create_app`` (``cache``, ``max_queries``).
     """
     import uvicorn
 
@@ -79,7 +82,7 @@ def start_server(db_path: Path, token: str | None = TOKEN, *, writer_factory: An
 
     db = Database(db_path)
     writer = writer_factory(db) if writer_factory else None
-    app = create_app(db, token=token, writer=writer)
+    app = create_app(db, token=token, writer=writer, **app_options)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio", lifespan="off")
     server = uvicorn.Server(config)
     ready = threading.Event()

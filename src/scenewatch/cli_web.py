@@ -38,6 +38,11 @@ def serve(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Compute every answer afresh (answers are cached until the next write).")
     ] = False,
+    max_queries: Annotated[
+        int | None,
+        typer.Option("--max-queries", min=1, help="Uncached API reads run at once; the rest queue in arrival order "
+                     "[default: SCENEWATCH_MAX_QUERIES, else 2 per core]."),
+    ] = None,
 ) -> None:
     """Serve the REST API (/docs), the dashboard (/) and the live feed (/api/live) over one database.
 
@@ -77,7 +82,8 @@ def serve(
             runner.start()
         application = create_app(database, token=token or os.environ.get("SCENEWATCH_TOKEN"),
                                  cors_origins=cors_origin or (), hub=hub,
-                                 writer=runner.writer if runner else None, cache=not no_cache)  # fmt: skip
+                                 writer=runner.writer if runner else None, cache=not no_cache,
+                                 max_queries=max_queries)  # fmt: skip
         err.print(f"serving {database.path} on http://{host}:{port}/ (API docs at /docs; writes "
                   f"{'enabled with bearer token' if token else 'disabled'})")  # fmt: skip
         uvicorn.run(application, host=host, port=port, log_level="warning", ws="websockets-sansio")

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from scenewatch import __version__
 from scenewatch.store import Database
 from scenewatch.web.access import StoreAccess
+from scenewatch.web.admission import Admission
 from scenewatch.web.cache import ResponseCache
 from scenewatch.web.live import LiveHub
 from scenewatch.web.search import SearchError
@@ -55,6 +56,7 @@ def create_app(
     writer: Any = None,
     cors_origins: Sequence[str] = (),
     cache: bool = True,
+    max_queries: int | None = None,
 ) -> FastAPI:
     """The API and dashboard over ``db``, which this process owns (opened read-write once, or read-only).
 
@@ -62,7 +64,8 @@ def create_app(
     hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
     With a running ``StoreWriter`` (``writer``), writes are submitted to its thread and its flushes are published.
     CORS is off unless ``cors_origins`` are given. Read answers are cached until the next write (``cache=False``
-    turns that off; see ``scenewatch.web.cache``).
+    turns that off; see ``scenewatch.web.cache``). At most ``max_queries`` uncached API reads run at once, the
+    rest queue in arrival order (default: SCENEWATCH_MAX_QUERIES, else two per core; ``scenewatch.web.admission``).
     """
     from scenewatch.web import analyses, api, more_analyses, pages, race_routes
 
@@ -76,6 +79,8 @@ def create_app(
     )
     app.state.access = StoreAccess(db, hub, writer)
     app.state.token = token or None
+    # The last added runs first: a cached answer is served without waiting for an admission slot.
+    app.add_middleware(Admission, max_queries=max_queries)
     if cache:
         app.add_middleware(ResponseCache)
     if cors_origins:

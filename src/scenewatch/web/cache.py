@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_STREAMED = (b"format=csv", b"format=ndjson", b"format=parquet")
+from scenewatch.web.admission import is_api_read
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class ResponseCache:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve from the cache, wait for an identical request in flight, or compute and keep the answer."""
-        if not self._cacheable(scope):
+        if not is_api_read(scope):
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope.get("query_string", b""))
@@ -80,15 +80,6 @@ class ResponseCache:
         """Forget every stored answer."""
         self._entries.clear()
         self._bytes = 0
-
-    def _cacheable(self, scope: Scope) -> bool:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            return False
-        path: str = scope["path"]
-        if not path.startswith("/api/") or path.startswith("/api/live"):
-            return False
-        query: bytes = scope.get("query_string", b"")
-        return not any(marker in query for marker in _STREAMED)
 
     def _fresh(self, key: tuple[str, bytes], generation: int) -> _Entry | None:
         entry = self._entries.get(key)
