@@ -90,6 +90,7 @@ def _replicate(source: Path, db: Path, copies: int) -> None:
                 FROM {copy.format("nukes")} s
             """).fetchall()
         con.execute("DETACH src").fetchall()
+        target.refresh_rollups()  # the copies went in by hand-written SQL
         con.execute("CHECKPOINT").fetchall()
         print(f"replicated {source} ×{copies} → {db}: {target.count_releases():,} releases "
               f"in {time.perf_counter() - started:,.0f} s")  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from scenewatch.records import Announcement, Gap, NukeEvent
+from scenewatch.store import rollup
 from scenewatch.store.schema import SCHEMA_VERSION, migrate
 
 PARSED_COLUMNS: dict[str, pa.DataType] = {
@@ -226,7 +228,7 @@ class Database:
                 con.register("incoming", table)
                 con.execute(_STAGE).fetchall()
                 con.execute(_INSERT_SIGHTINGS).fetchall()
-                con.execute(_UPSERT_RELEASES).fetchall()
+                self._merge_releases()
                 con.execute("DROP TABLE staged").fetchall()
                 con.unregister("incoming")
             if nuke_table.num_rows:
@@ -252,6 +254,51 @@ class Database:
         # Every announcement that did not create a release was already present (in the store or the batch).
         return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
 
+    def _merge_releases(self) -> None:
+        """Insert the staged batch's new releases and merge the ones already stored; keep ``daily_volume`` exact.
+
+        Two statements instead of one upsert, because the roll-up needs to know which releases are new (their
+        counts are added as they are) and which were updated (their roll-up rows, before and after, are compared).
+        """
+        con = self.con
+        con.execute(_BATCH_RELEASES).fetchall()
+        try:
+            created = con.execute(
+                "INSERT INTO releases BY NAME SELECT * FROM batch_releases ON CONFLICT DO NOTHING RETURNING id"
+            ).fetchnumpy()["id"]
+            batch = int(con.execute("SELECT count(*) FROM batch_releases").fetchall()[0][0])
+            present: list[int] = []
+            if len(created) == batch:  # the common case in a bulk ingest: every release is new
+                rollup.add_created(con, "batch_releases")
+            else:
+                con.register("created_ids", pa.table({"id": pa.array(created, pa.uint64())}))
+                try:
+                    rollup.add_created(con, "(SELECT * FROM batch_releases SEMI JOIN created_ids USING (id))")
+                    present = [int(row[0]) for row in con.execute(
+                        "SELECT id FROM batch_releases ANTI JOIN created_ids USING (id)"
+                    ).fetchall()]  # fmt: skip
+                finally:
+                    con.unregister("created_ids")
+            if present:
+                before = rollup.counted(con, present)
+                con.register("present_ids", pa.table({"id": pa.array(present, pa.uint64())}))
+                try:
+                    con.execute(
+                        "INSERT INTO releases BY NAME SELECT * FROM batch_releases SEMI JOIN present_ids USING (id) "
+                        + MERGE_RELEASES
+                    ).fetchall()
+                finally:
+                    con.unregister("present_ids")
+                after = rollup.counted(con, present)
+                after.subtract(before)
+                rollup.apply(con, after)
+        finally:
+            con.execute("DROP TABLE batch_releases").fetchall()
+
+    def refresh_rollups(self) -> None:
+        """Recount ``daily_volume`` from ``releases``: after writing to ``releases`` with hand-written SQL."""
+        rollup.rebuild(self.con)
+
     def update_parsed(self, ids: Sequence[int], parsed: dict[str, Any], parser_version: int) -> int:
         """Replace the parsed columns of existing releases (after a parser upgrade); return rows changed."""
         table = pa.table(
@@ -274,10 +321,22 @@ class Database:
         con.register("reparsed", table)
         try:
             con.execute("BEGIN TRANSACTION").fetchall()
+            # A new category moves a counted release from one roll-up row of its day to another.
+            moved = con.execute(f"""
+                SELECT CAST(pre_at AS DATE), coalesce(was, ''), coalesce(now, ''), coalesce(section, '') FROM (
+                    SELECT r.pre_at, r.scene, r.section, r.category AS was, u.category AS now
+                    FROM releases r JOIN reparsed u ON r.id = u.id
+                ) WHERE was IS DISTINCT FROM now AND {rollup.COUNTED}
+            """).fetchall()
             changed = con.execute(
                 f"UPDATE releases SET {assignments}, parser_version = ? FROM reparsed u WHERE releases.id = u.id",
                 [parser_version],
             ).fetchall()
+            delta: Counter[tuple[Any, str, str]] = Counter()
+            for day, was, now, section in moved:
+                delta[(day, was, section)] -= 1
+                delta[(day, now, section)] += 1
+            rollup.apply(con, delta)
             con.execute("COMMIT").fetchall()
         except BaseException:
             con.execute("ROLLBACK").fetchall()
@@ -313,8 +372,8 @@ FROM staged
 ON CONFLICT DO NOTHING
 """
 
-_UPSERT_RELEASES = """
-INSERT INTO releases BY NAME
+_BATCH_RELEASES = """
+CREATE OR REPLACE TEMP TABLE batch_releases AS
 SELECT
     id,
     arg_min(name, coalesce(seen_at, TIMESTAMP '9999-01-01')) AS name,
@@ -335,6 +394,10 @@ SELECT
     any_value(parser_version) AS parser_version
 FROM staged
 GROUP BY id
+"""
+
+# How a release seen again merges into the stored one (ingest batches and Parquet imports alike).
+MERGE_RELEASES = """
 ON CONFLICT (id) DO UPDATE SET
     pre_at = least(releases.pre_at, excluded.pre_at),
     first_seen_at = least(releases.first_seen_at, excluded.first_seen_at),

@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scenewatch.store.database import Database, StoreError
+from scenewatch.store import rollup
+from scenewatch.store.database import MERGE_RELEASES, Database, StoreError
 from scenewatch.store.schema import SCHEMA_VERSION
 
 FORMAT = "scenewatch-parquet"
@@ -145,17 +146,6 @@ def _columns(db: Database, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-_MERGE_RELEASES = """
-ON CONFLICT (id) DO UPDATE SET
-    pre_at = least(releases.pre_at, excluded.pre_at),
-    first_seen_at = least(releases.first_seen_at, excluded.first_seen_at),
-    section = coalesce(releases.section, excluded.section),
-    scene = releases.scene OR excluded.scene,
-    size_mb = coalesce(releases.size_mb, excluded.size_mb),
-    files = coalesce(releases.files, excluded.files)
-"""
-
-
 def import_parquet(db: Database, directory: Path | str) -> ImportResult:
     """Load an export into ``db`` in one transaction; rows already present are kept (releases merged)."""
     src = Path(directory)
@@ -195,7 +185,7 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
             before = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
             select = f"SELECT {columns} FROM {source}"
             if table == "releases":
-                con.execute(f"INSERT INTO releases BY NAME {select} {_MERGE_RELEASES}").fetchall()
+                con.execute(f"INSERT INTO releases BY NAME {select} {MERGE_RELEASES}").fetchall()
             elif table == "gaps":
                 # Gaps have no key: add only the rows not already there (NULL-safe comparison of every column).
                 con.execute(
@@ -206,6 +196,8 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
             else:
                 con.execute(f"INSERT INTO {table} BY NAME {select} ON CONFLICT DO NOTHING").fetchall()
             added[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]) - before
+        if added.get("releases") or read.get("releases"):
+            rollup.rebuild(con)  # an import may add and merge anywhere in time: count every day again
         con.execute("COMMIT").fetchall()
     except BaseException:
         con.execute("ROLLBACK").fetchall()

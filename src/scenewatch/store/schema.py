@@ -97,6 +97,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source, start_at)
     );
     """,
+    # 4: counted releases per UTC day, category and section (scenewatch.store.rollup keeps it exact on every write).
+    """
+    CREATE TABLE daily_volume (
+        day DATE NOT NULL,
+        category VARCHAR NOT NULL,
+        section VARCHAR NOT NULL,
+        releases BIGINT NOT NULL,
+        PRIMARY KEY (day, category, section)
+    );
+    INSERT INTO daily_volume
+    SELECT CAST(pre_at AS DATE), coalesce(category, ''), coalesce(section, ''), count(*)
+    FROM releases WHERE scene AND pre_at IS NOT NULL
+    GROUP BY ALL ORDER BY 1;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
