@@ -51,6 +51,14 @@ _SPLIT = {"group": "grp", "section": ascii_upper_sql("section"), "category": "ca
 _ACTIONS_SQL = "(" + ", ".join(f"'{a}'" for a in ACTIONS) + ")"
 _NUKED_SQL = "(" + ", ".join(f"'{a}'" for a in NUKED) + ")"
 _RANK_SQL = "CASE action " + " ".join(f"WHEN '{a}' THEN {i}" for i, a in enumerate(ACTIONS)) + " END"
+# Each release's latest nuke-type event (the rule of the module docstring), as a relation of nukes' columns. The
+# search's @nuked, a release's ``nuked`` state and the nuke rates all read it, so they always agree.
+LATEST_NUKES_SQL = f"""(
+    SELECT * FROM nukes WHERE action IN {_ACTIONS_SQL}
+    QUALIFY row_number() OVER (PARTITION BY release_id ORDER BY nuked_at IS NOT NULL DESC, nuked_at DESC,
+                               {_RANK_SQL} DESC, id DESC) = 1
+)"""
+NUKED_IDS_SQL = f"(SELECT release_id FROM {LATEST_NUKES_SQL} WHERE action IN {_NUKED_SQL})"
 
 
 def classify_reason(reason: str | None) -> str:
@@ -78,12 +86,7 @@ def nukes(
     case_params = [v for name, pattern in REASON_CLASSES for v in (pattern, name)]
     sql = f"""
         WITH r AS (SELECT id, coalesce({_SPLIT[by]}, '(none)') AS k FROM releases WHERE {where}),
-        last AS (
-            SELECT release_id, action, {ascii_lower_sql("coalesce(reason, '')")} AS text FROM nukes
-            WHERE action IN {_ACTIONS_SQL}
-            QUALIFY row_number() OVER (PARTITION BY release_id ORDER BY nuked_at IS NOT NULL DESC, nuked_at DESC,
-                                       {_RANK_SQL} DESC, id DESC) = 1
-        ),
+        last AS (SELECT release_id, action, {ascii_lower_sql("coalesce(reason, '')")} AS text FROM {LATEST_NUKES_SQL}),
         nuked AS (
             SELECT release_id, CASE {case} ELSE 'other' END AS class FROM last WHERE action IN {_NUKED_SQL}
         )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.websockets import WebSocketDisconnect
 
 from scenewatch import analysis
+from scenewatch.analysis.nukes import LATEST_NUKES_SQL, NUKED
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.output import rows
 from scenewatch.store import Database, release_key
@@ -99,19 +100,18 @@ def get_release(name: str, db: Reader) -> dict[str, Any]:
     nukes = fetch(
         db,
         """SELECT action, reason, network, nuked_at, feed FROM nukes WHERE release_id = CAST(? AS UBIGINT)
-           ORDER BY nuked_at NULLS LAST""",
+           ORDER BY nuked_at NULLS FIRST, id""",
         [str(key)],
-    )
+    )  # oldest first; an event without a time counts as the oldest (the nuke rule)
+    latest = fetch(db, f"SELECT action FROM {LATEST_NUKES_SQL} WHERE release_id = CAST(? AS UBIGINT)", [str(key)])
     sightings = fetch(
         db,
         """SELECT feed, seen_at, time_trusted, section, origin FROM sightings WHERE release_id = CAST(? AS UBIGINT)
            ORDER BY seen_at NULLS LAST""",
         [str(key)],
     )
-    release = found[0]
-    history = nukes
-    state = history[-1]["action"] if history else None
-    return {**release, "nuked": state in ("nuke", "modnuke"), "nukes": history, "sightings": sightings}
+    nuked = bool(latest) and latest[0]["action"] in NUKED
+    return {**found[0], "nuked": nuked, "nukes": nukes, "sightings": sightings}
 
 
 # -- analyses ------------------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from scenewatch.analysis.nukes import NUKED_IDS_SQL
+
 MAX_QUERY_LENGTH = 1000
 MAX_TERMS = 30
 
@@ -51,9 +53,9 @@ ALIASES = {"grp": "group", "cat": "category", "sec": "section", "lang": "languag
 
 # The time a release is ordered and paginated by: its pre time, else when it was first seen.
 AT = "coalesce(pre_at, first_seen_at, TIMESTAMP '1970-01-01')"
-# The latest nuke-type action of a release decides whether it is nuked now (a semi-join, not a correlated subquery).
-_NUKED_IDS = ("(SELECT release_id FROM nukes GROUP BY release_id "
-              "HAVING arg_max(action, nuked_at) IN ('nuke', 'modnuke'))")  # fmt: skip
+# The latest nuke-type action of a release decides whether it is nuked now (a semi-join, not a correlated subquery),
+# by the same rule as the nuke rates.
+_NUKED_IDS = NUKED_IDS_SQL
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
