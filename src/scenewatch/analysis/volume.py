@@ -36,8 +36,14 @@ def counted_filter(
     section: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    rollup_rows: bool = False,
 ) -> tuple[str, list[object]]:
-    """SQL WHERE text and parameters for the common filters (``until`` is inclusive)."""
+    """SQL WHERE text and parameters for the common filters (``until`` is inclusive).
+
+    ``rollup_rows``: for ``daily_volume`` rather than ``releases`` (already counted; days instead of times; no group).
+    """
+    if rollup_rows:
+        return _rollup_filter(category=category, section=section, since=since, until=until)
     clauses, params = [COUNTED], []
     if category:
         clauses.append("category = ?")
@@ -102,28 +108,28 @@ def volume(
     return frame.reset_index(drop=True)
 
 
+def _rollup_filter(
+    *, category: str | None, section: str | None, since: date | None, until: date | None
+) -> tuple[str, list[object]]:
+    clauses, params = ["true"], []
+    for clause, value in (("category = ?", category), ("upper(section) = upper(?)", section),
+                          ("day >= ?", since), ("day <= ?", until)):  # fmt: skip
+        if value:
+            clauses.append(clause)
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
 def _from_rollup(
     db: Database, by: Period, split: Split | None, group_by: str, *, category: str | None, section: str | None,
     since: date | None, until: date | None,
 ) -> pd.DataFrame | None:  # fmt: skip
     """The same answer from ``daily_volume`` (no group filter or split); None on a store that predates it."""
-    clauses, params = ["true"], []
-    if category:
-        clauses.append("category = ?")
-        params.append(category)
-    if section:
-        clauses.append("upper(section) = upper(?)")
-        params.append(section)
-    if since:
-        clauses.append("day >= ?")
-        params.append(since)
-    if until:
-        clauses.append("day <= ?")
-        params.append(until)
+    where, params = counted_filter(category=category, section=section, since=since, until=until, rollup_rows=True)
     key = f", coalesce(nullif({split}, ''), '(none)') AS {split}" if split else ""
     sql = f"""
         SELECT CAST(date_trunc('{_TRUNC[by]}', day) AS DATE) AS period{key}, CAST(sum(releases) AS BIGINT) AS count
-        FROM {rollup.TABLE} WHERE {" AND ".join(clauses)}
+        FROM {rollup.TABLE} WHERE {where}
         GROUP BY 1{group_by} ORDER BY 1{group_by}
     """
     try:
