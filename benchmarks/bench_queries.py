@@ -74,7 +74,7 @@ def _replicate(source: Path, db: Path, copies: int) -> None:
             target.fit_memory(extra_rows=per_copy)  # the indexes grow by a copy per statement
             copy = f"(SELECT s.*, {k} AS k FROM src.{{0}} s)"
             con.execute(f"""
-                INSERT INTO releases SELECT s.* EXCLUDE (k) REPLACE (
+                INSERT INTO releases BY NAME SELECT s.* EXCLUDE (k) REPLACE (
                     {new_id.format("id")} AS id, CASE WHEN k = 0 THEN name ELSE name || '.R' || k END AS name,
                     pre_at + {shift} AS pre_at, first_seen_at + {shift} AS first_seen_at)
                 FROM {copy.format("releases")} s

@@ -61,3 +61,44 @@ def test_search_release_page_and_nuke_rates_agree_on_the_rule(server: LiveServer
     assert history == ["unnuke", "nuke"]  # oldest first: the event without a time is the oldest
     rates = nukes(server.db, "group", min_releases=1)
     assert rates.loc[0, "releases"] == len(CASES) and rates.loc[0, "nuked"] == len(expected)
+
+
+def _disagreements(db: Database) -> int:
+    from scenewatch.store.nuked import NUKED_IDS_SQL
+
+    return int(db.scalar(f"SELECT count(*) FROM releases WHERE nuked IS DISTINCT FROM (id IN {NUKED_IDS_SQL})"))
+
+
+def test_the_nuked_column_follows_every_write(tmp_path: Path) -> None:
+    """Random histories in random batches: nukes before their pre, timeless events, delpres, unnukes, renukes."""
+    import random
+
+    from scenewatch.store.parquet import export_parquet, import_parquet
+
+    rng = random.Random(4)
+    names = [f"Random.Release.{i}.2020.1080p.WEB.h264-GRP" for i in range(120)]
+    actions = [N, N, N, U, M, D, NukeAction.UNDELPRE]
+    with Database(tmp_path / "r.duckdb") as db:
+        for round_ in range(25):
+            releases = [Announcement(name=name, pre_at=T0 + timedelta(minutes=rng.randrange(600)))
+                        for name in rng.sample(names, rng.randrange(0, 15))]  # fmt: skip
+            events = [
+                NukeEvent(rng.choice(names), rng.choice(actions), reason="r",
+                          at=None if rng.random() < 0.15 else T0 + timedelta(minutes=rng.randrange(0, 600, 5)))
+                for _ in range(rng.randrange(0, 25))
+            ]  # fmt: skip
+            db.write(releases, None, events, origin="test")
+            assert _disagreements(db) == 0, f"round {round_}"
+        nuked_now = db.scalar("SELECT count(*) FROM releases WHERE nuked")
+        assert 0 < nuked_now < db.count_releases()
+        db.con.execute("UPDATE releases SET nuked = NOT nuked").fetchall()  # hand-written SQL breaks it …
+        assert _disagreements(db) > 0
+        db.refresh_rollups()  # … and the refresh mends it
+        assert _disagreements(db) == 0
+        export_parquet(db, tmp_path / "export")
+    with Database(tmp_path / "other.duckdb") as other:
+        other.write([Announcement(name=names[0], pre_at=T0)], None, [NukeEvent(names[0], U, at=T0 + timedelta(days=9))],
+                    origin="other")  # fmt: skip
+        import_parquet(other, tmp_path / "export")
+        assert _disagreements(other) == 0
+        assert other.scalar("SELECT count(*) FROM releases WHERE nuked") in (nuked_now, nuked_now - 1)

@@ -1,9 +1,8 @@
 """Nuke rates and reason classes per group or section.
 
-A release counts as nuked when its latest nuke/unnuke/modnuke event is a nuke or modnuke (an unnuke clears it).
-"Latest" is by ``nuked_at`` (an event without a time is older than any with one); events at the same time are
-ordered as :data:`ACTIONS` (nuke, then modnuke, then unnuke), then by event id, so exactly one event is the latest
-on every engine. Reasons are sorted into classes by the first matching pattern of :data:`REASON_CLASSES` (a data
+A release counts as nuked by the rule of :mod:`scenewatch.store.nuked` (its latest nuke, modnuke or unnuke is a nuke
+or modnuke; timeless events are the oldest; same-moment ties by action, then event id), the same rule search and a
+release's page use. Reasons are sorted into classes by the first matching pattern of :data:`REASON_CLASSES` (a data
 table: add a line to add a class); the classification runs in SQL with the patterns bound as parameters.
 ``db`` is the embedded store or an Ibis backend (then :mod:`scenewatch.analysis.portable` answers).
 """
@@ -25,6 +24,9 @@ from scenewatch.analysis._common import (
 )
 from scenewatch.analysis.volume import counted_filter, on_store
 from scenewatch.store import Database
+from scenewatch.store.nuked import ACTIONS as ACTIONS  # re-exported: the rule the portable nukes follow
+from scenewatch.store.nuked import LATEST_NUKES_SQL, NUKED_SQL
+from scenewatch.store.nuked import NUKED as NUKED
 
 # Word edges are spelled out rather than written \b and \w: those are ASCII in RE2 (DuckDB, ClickHouse) but
 # Unicode-aware in Python and Java (Spark), so "édup" would be a dupe on some engines only. Reasons are lower-cased
@@ -43,22 +45,8 @@ REASON_CLASSES: tuple[tuple[str, str], ...] = (
             r"crop|bitrate|quality|higher|lower|encod|audio|video|stereo|mono|pack|invalid"),
 )  # fmt: skip
 CLASSES = [name for name, _ in REASON_CLASSES] + ["other"]
-# The events that set a release's nuke state, in the order they follow one another (ties in time: later wins).
-ACTIONS = ("nuke", "modnuke", "unnuke")
-NUKED = ("nuke", "modnuke")
 SPLITS = ("group", "section", "category")
 _SPLIT = {"group": "grp", "section": ascii_upper_sql("section"), "category": "category"}
-_ACTIONS_SQL = "(" + ", ".join(f"'{a}'" for a in ACTIONS) + ")"
-_NUKED_SQL = "(" + ", ".join(f"'{a}'" for a in NUKED) + ")"
-_RANK_SQL = "CASE action " + " ".join(f"WHEN '{a}' THEN {i}" for i, a in enumerate(ACTIONS)) + " END"
-# Each release's latest nuke-type event (the rule of the module docstring), as a relation of nukes' columns. The
-# search's @nuked, a release's ``nuked`` state and the nuke rates all read it, so they always agree.
-LATEST_NUKES_SQL = f"""(
-    SELECT * FROM nukes WHERE action IN {_ACTIONS_SQL}
-    QUALIFY row_number() OVER (PARTITION BY release_id ORDER BY nuked_at IS NOT NULL DESC, nuked_at DESC,
-                               {_RANK_SQL} DESC, id DESC) = 1
-)"""
-NUKED_IDS_SQL = f"(SELECT release_id FROM {LATEST_NUKES_SQL} WHERE action IN {_NUKED_SQL})"
 
 
 def classify_reason(reason: str | None) -> str:
@@ -88,7 +76,7 @@ def nukes(
         WITH r AS (SELECT id, coalesce({_SPLIT[by]}, '(none)') AS k FROM releases WHERE {where}),
         last AS (SELECT release_id, action, {ascii_lower_sql("coalesce(reason, '')")} AS text FROM {LATEST_NUKES_SQL}),
         nuked AS (
-            SELECT release_id, CASE {case} ELSE 'other' END AS class FROM last WHERE action IN {_NUKED_SQL}
+            SELECT release_id, CASE {case} ELSE 'other' END AS class FROM last WHERE action IN {NUKED_SQL}
         )
         SELECT r.k AS key, count(*) AS releases, count(nuked.release_id) AS nuked, nuked.class AS class
         FROM r LEFT JOIN nuked ON nuked.release_id = r.id GROUP BY r.k, nuked.class
@@ -131,7 +119,7 @@ def nuke_reasons(db: Database, *, limit: int = 30) -> pd.DataFrame:
         return portable.nuke_reasons(db, limit=limit)
     frame = db.query(
         "SELECT reason, count(DISTINCT release_id) AS releases, count(*) AS nukes FROM nukes "
-        f"WHERE action IN {_NUKED_SQL} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+        f"WHERE action IN {NUKED_SQL} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
         [limit],
     )
     return finish_reasons(frame)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from scenewatch.records import Announcement, Gap, NukeEvent
-from scenewatch.store import rollup
+from scenewatch.store import nuked, rollup
 from scenewatch.store.schema import SCHEMA_VERSION, migrate
 
 PARSED_COLUMNS: dict[str, pa.DataType] = {
@@ -224,17 +224,24 @@ class Database:
             before = self.count_releases()
             sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
             nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
+            nuke_targets: set[int] = set()
+            if nuke_table.num_rows:  # nukes first: releases created below are then stored with their nuke state
+                con.register("incoming_nukes", nuke_table)
+                con.execute(_INSERT_NUKES).fetchall()
+                nuke_targets = {
+                    int(row[0])
+                    for row in con.execute("SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes").fetchall()
+                }
+                con.unregister("incoming_nukes")
+            created: list[int] = []
             if table.num_rows:
                 con.register("incoming", table)
                 con.execute(_STAGE).fetchall()
                 con.execute(_INSERT_SIGHTINGS).fetchall()
-                self._merge_releases()
+                created = self._merge_releases()
                 con.execute("DROP TABLE staged").fetchall()
                 con.unregister("incoming")
-            if nuke_table.num_rows:
-                con.register("incoming_nukes", nuke_table)
-                con.execute(_INSERT_NUKES).fetchall()
-                con.unregister("incoming_nukes")
+            nuked.refresh(con, nuke_targets.difference(created))  # releases stored before that got nuke events
             for done in progresses:
                 con.execute(
                     "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
@@ -254,15 +261,17 @@ class Database:
         # Every announcement that did not create a release was already present (in the store or the batch).
         return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
 
-    def _merge_releases(self) -> None:
+    def _merge_releases(self) -> list[int]:
         """Insert the staged batch's new releases and merge the ones already stored; keep ``daily_volume`` exact.
 
         Two statements instead of one upsert, because the roll-up needs to know which releases are new (their
         counts are added as they are) and which were updated (their roll-up rows, before and after, are compared).
+        Return the ids of the releases created.
         """
         con = self.con
         con.execute(_BATCH_RELEASES).fetchall()
         try:
+            nuked.mark_batch(con, "batch_releases")
             created = con.execute(
                 "INSERT INTO releases BY NAME SELECT * FROM batch_releases ON CONFLICT DO NOTHING RETURNING id"
             ).fetchnumpy()["id"]
@@ -294,10 +303,12 @@ class Database:
                 rollup.apply(con, after)
         finally:
             con.execute("DROP TABLE batch_releases").fetchall()
+        return [int(i) for i in created]
 
     def refresh_rollups(self) -> None:
-        """Recount ``daily_volume`` from ``releases``: after writing to ``releases`` with hand-written SQL."""
+        """Recount ``daily_volume`` and ``releases.nuked``: after writing the store with hand-written SQL."""
         rollup.rebuild(self.con)
+        nuked.recompute_all(self.con)
 
     def update_parsed(self, ids: Sequence[int], parsed: dict[str, Any], parser_version: int) -> int:
         """Replace the parsed columns of existing releases (after a parser upgrade); return rows changed."""

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scenewatch.store import rollup
+from scenewatch.store import nuked, rollup
 from scenewatch.store.database import MERGE_RELEASES, Database, StoreError
 from scenewatch.store.schema import SCHEMA_VERSION
 
@@ -196,8 +196,9 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
             else:
                 con.execute(f"INSERT INTO {table} BY NAME {select} ON CONFLICT DO NOTHING").fetchall()
             added[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]) - before
-        if added.get("releases") or read.get("releases"):
+        if read.get("releases") or read.get("nukes"):
             rollup.rebuild(con)  # an import may add and merge anywhere in time: count every day again
+            nuked.recompute_all(con)
         con.execute("COMMIT").fetchall()
     except BaseException:
         con.execute("ROLLBACK").fetchall()

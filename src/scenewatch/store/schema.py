@@ -111,6 +111,17 @@ MIGRATIONS: list[str] = [
     FROM releases WHERE scene AND pre_at IS NOT NULL
     GROUP BY ALL ORDER BY 1;
     """,
+    # 5: whether each release is nuked now (scenewatch.store.nuked keeps it exact on every write).
+    """
+    ALTER TABLE releases ADD COLUMN nuked BOOLEAN DEFAULT false;
+    UPDATE releases SET nuked = true WHERE id IN (
+        SELECT release_id FROM (
+            SELECT * FROM nukes WHERE action IN ('nuke', 'modnuke', 'unnuke')
+            QUALIFY row_number() OVER (PARTITION BY release_id ORDER BY nuked_at IS NOT NULL DESC, nuked_at DESC,
+                CASE action WHEN 'nuke' THEN 0 WHEN 'modnuke' THEN 1 WHEN 'unnuke' THEN 2 END DESC, id DESC) = 1
+        ) WHERE action IN ('nuke', 'modnuke')
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

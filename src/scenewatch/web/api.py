@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.websockets import WebSocketDisconnect
 
 from scenewatch import analysis
-from scenewatch.analysis.nukes import LATEST_NUKES_SQL, NUKED
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.output import rows
 from scenewatch.store import Database, release_key
@@ -103,15 +102,13 @@ def get_release(name: str, db: Reader) -> dict[str, Any]:
            ORDER BY nuked_at NULLS FIRST, id""",
         [str(key)],
     )  # oldest first; an event without a time counts as the oldest (the nuke rule)
-    latest = fetch(db, f"SELECT action FROM {LATEST_NUKES_SQL} WHERE release_id = CAST(? AS UBIGINT)", [str(key)])
     sightings = fetch(
         db,
         """SELECT feed, seen_at, time_trusted, section, origin FROM sightings WHERE release_id = CAST(? AS UBIGINT)
            ORDER BY seen_at NULLS LAST""",
         [str(key)],
     )
-    nuked = bool(latest) and latest[0]["action"] in NUKED
-    return {**found[0], "nuked": nuked, "nukes": nukes, "sightings": sightings}
+    return {**found[0], "nukes": nukes, "sightings": sightings}
 
 
 # -- analyses ------------------------------------------------------------------------------------------------------

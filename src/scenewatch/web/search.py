@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from scenewatch.analysis.nukes import NUKED_IDS_SQL
-
 MAX_QUERY_LENGTH = 1000
 MAX_TERMS = 30
 
@@ -53,9 +51,6 @@ ALIASES = {"grp": "group", "cat": "category", "sec": "section", "lang": "languag
 
 # The time a release is ordered and paginated by: its pre time, else when it was first seen.
 AT = "coalesce(pre_at, first_seen_at, TIMESTAMP '1970-01-01')"
-# The latest nuke-type action of a release decides whether it is nuked now (a semi-join, not a correlated subquery),
-# by the same rule as the nuke rates.
-_NUKED_IDS = NUKED_IDS_SQL
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -108,9 +103,9 @@ class SearchQuery:
                     clauses.append(f"{at} < ?")
                     params.append(datetime.combine(value + timedelta(days=1), datetime.min.time()))
                 elif name == "nuked":
-                    clauses.append(f"releases.id IN {_NUKED_IDS}")
+                    clauses.append("releases.nuked")  # kept by every write (scenewatch.store.nuked)
                 elif name == "unnuked":
-                    clauses.append(f"releases.id NOT IN {_NUKED_IDS}")
+                    clauses.append("NOT releases.nuked")
         return (" AND ".join(clauses) if clauses else "TRUE"), params
 
     def matches(self, record: dict[str, Any]) -> bool:

@@ -23,7 +23,7 @@ from scenewatch.web.search import AT, SearchQuery, parse_query
 
 COLUMNS = """CAST(id AS VARCHAR) AS id, name, pre_at, first_seen_at, section, scene, size_mb, files, title, year,
     season, episode, air_date, resolution, source, video_codec, audio_codec, {language} AS language, grp AS "group",
-    category, {flags} AS flags, service, platform, version"""
+    category, {flags} AS flags, service, platform, version, nuked"""
 SORTS: dict[str, tuple[str, str]] = {  # name -> (key expression, direction)
     "newest": (AT, "DESC"),
     "oldest": (AT, "ASC"),
