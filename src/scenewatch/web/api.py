@@ -48,7 +48,7 @@ Reader = Annotated[Database, Depends(_read)]
 ExportFormat = Literal["json", "csv", "ndjson", "parquet"]
 
 
-@router.get("/releases", tags=["releases"])
+@router.get("/releases", tags=["releases"], response_model=dict[str, Any])  # JSON pages: serialised by pydantic
 def search_releases(
     request: Request,
     q: Annotated[str, Query(max_length=1000, description="Search text, e.g. `foo -bar @group SPARKS @nuked`")] = "",
