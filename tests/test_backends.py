@@ -19,13 +19,15 @@ from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
 from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
 from scenewatch.analysis.dormancy import dormancy
+from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import impact
 from scenewatch.analysis.leaks import leaks, normalise_title, read_retail
 from scenewatch.analysis.nukes import ACTIONS, CLASSES, NUKED, classify_reason, nuke_reasons, nukes
 from scenewatch.analysis.recovery import recovery
 from scenewatch.analysis.volume import volume
 from scenewatch.ingest import ingest_paths
-from scenewatch.simulate import SimulationConfig, write
+from scenewatch.records import Gap
+from scenewatch.simulate import PlantedEvent, SimulationConfig, write
 from scenewatch.store import Database, StoreError
 from scenewatch.store.backends import CLICKHOUSE_SCHEMA, clickhouse_client, connect, load_clickhouse
 from scenewatch.store.parquet import export_parquet
@@ -130,12 +132,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A simulated store (four months around a planted raid) plus hand-made nukes and leaks, its Parquet export."""
     work = tmp_path_factory.mktemp("backends")
     dump = work / "sim.ndjson"
-    write(SimulationConfig(start=date(2020, 7, 1), end=date(2020, 10, 31), scale=0.1, seed=11), dump)
+    # A feed outage to detect (outside impact's window) and a recorded gap inside it (a day impact leaves out).
+    write(SimulationConfig(start=date(2020, 7, 1), end=date(2020, 10, 31), scale=0.1, seed=11,
+                           events=(PlantedEvent.parse("2020-10-10:outage:36h"),)), dump)  # fmt: skip
     with dump.open("ab") as out:
         out.write(b"".join(orjson.dumps(row) + b"\n" for row in _hand_made_lines()))
     path = work / "store.duckdb"
     with Database(path) as db:
         ingest_paths(db, [dump])
+        db.add_gap(Gap("irc-a", datetime(2020, 9, 5, 6, tzinfo=UTC), datetime(2020, 9, 5, 20, tzinfo=UTC), "netsplit"))
         export_parquet(db, work / "export")
         top = db.scalar("SELECT grp FROM releases WHERE scene GROUP BY grp ORDER BY count(*) DESC, grp LIMIT 1")
         _write_retail(db, work / "retail.csv")
@@ -177,11 +182,15 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
             got = portable.compare(con, _windows(), by)
             pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), obj=f"compare by {by}")
         assert portable.data_span(con) == (date(2020, 7, 1), date(2020, 10, 31))
+        expected = gaps(db)
+        assert expected["kind"].tolist().count("recorded") == 1 and "detected" in expected["kind"].tolist()
+        pd.testing.assert_frame_equal(gaps(con), expected, check_dtype=False, obj="gaps")
         for by in ("category", None):
             expected = impact(db, date(2020, 8, 26), "4w", "4w", by)
-            assert not expected.attrs["warnings"]  # no gaps: the store's impact drops no day the backend keeps
+            assert any("2020-09-05" in w for w in expected.attrs["warnings"])  # the recorded gap: a day left out
             got = portable.impact(con, date(2020, 8, 26), "4w", "4w", by)
             pd.testing.assert_frame_equal(got, expected, obj=f"impact by {by}")
+            assert got.attrs["warnings"] == expected.attrs["warnings"]
         expected = recovery(db, date(2020, 8, 26), before="4w", horizon="8w")
         pd.testing.assert_frame_equal(portable.recovery(con, date(2020, 8, 26), before="4w", horizon="8w"), expected)
         expected = changepoints(db)
@@ -377,6 +386,7 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
         ["nukes", "--reasons", "--limit", "0", "--json"],
         ["leaks", "--retail", str(store["retail"]), "--json"],
         ["leaks", "--retail", str(store["retail"]), "--by", "title", "--json"],
+        ["gaps", "--json"],
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])

@@ -288,11 +288,12 @@ def gaps_command(
     min_missing: Annotated[float, typer.Option("--min-missing", help="Announcements a gap must lose.")] = 50.0,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Feed outages: detected runs of near-silent hours plus the gaps recorded at ingest."""
     from scenewatch.analysis.gaps import gaps
 
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         frame = gaps(database, min_missing=min_missing)
     _show(frame, as_json, as_csv, "feed gaps")
 

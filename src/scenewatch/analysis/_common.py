@@ -109,9 +109,6 @@ def gap_warnings(db: Database, start: date, end: date) -> list[str]:
     """Warnings for every known or detected feed gap overlapping ``[start, end]`` (days, inclusive)."""
     from scenewatch.analysis.gaps import gaps_between
 
-    if not on_store(db):
-        return []  # a backend has no gaps table and no outage detection yet
-
     found = gaps_between(db, start, end)
     return [
         f"window {start}..{end} touches a feed gap {r.start:%Y-%m-%d %H:%M}–{r.end:%Y-%m-%d %H:%M} UTC "

@@ -26,10 +26,15 @@ _CACHE: dict[tuple[str, int], pd.DataFrame] = {}
 
 def hourly_expectation(db: Database, *, window_hours: int = 97) -> pd.DataFrame:
     """Announcements per UTC hour with their robust expectation: columns hour, observed, expected."""
-    counts = db.query(
-        "SELECT date_trunc('hour', pre_at) AS hour, count(*) AS n FROM releases WHERE pre_at IS NOT NULL "
-        "GROUP BY 1 ORDER BY 1"
-    )
+    if on_store(db):
+        counts = db.query(
+            "SELECT date_trunc('hour', pre_at) AS hour, count(*) AS n FROM releases WHERE pre_at IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1"
+        )
+    else:
+        from scenewatch.analysis import portable
+
+        counts = portable.hourly_counts(db)
     if counts.empty:
         return pd.DataFrame(columns=["hour", "observed", "expected"])
     hours = pd.date_range(counts["hour"].min(), counts["hour"].max(), freq="h")
@@ -77,8 +82,13 @@ def detect_gaps(
 
 
 def recorded_gaps(db: Database) -> pd.DataFrame:
-    """The gaps recorded in the store's ``gaps`` table, in the same columns."""
-    frame = db.query('SELECT source, start_at AS start, end_at AS "end", reason FROM gaps ORDER BY start_at')
+    """The gaps recorded in the store's ``gaps`` table (or an export's, on a backend), in the same columns."""
+    if on_store(db):
+        frame = db.query('SELECT source, start_at AS start, end_at AS "end", reason FROM gaps ORDER BY start_at')
+    else:
+        from scenewatch.analysis import portable
+
+        frame = portable.recorded_gaps(db)
     frame["hours"] = ((frame["end"] - frame["start"]).dt.total_seconds() / 3600).round(1) if len(frame) else []
     frame["expected"] = np.nan
     frame["observed"] = np.nan
@@ -90,9 +100,12 @@ def recorded_gaps(db: Database) -> pd.DataFrame:
 def gaps(
     db: Database, *, min_expected_hour: float = 3.0, min_missing: float = 50.0, min_hours: int = 2
 ) -> pd.DataFrame:
-    """Detected and recorded feed gaps: start, end (UTC), hours, expected, observed, expected_missing, kind."""
-    key = (str(db.path), db.count_releases())
-    default = (min_expected_hour, min_missing, min_hours) == (3.0, 50.0, 2)
+    """Detected and recorded feed gaps: start, end (UTC), hours, expected, observed, expected_missing, kind.
+
+    ``db`` is the embedded store or an Ibis backend over an export (hourly counts in the engine, detection here).
+    """
+    default = (min_expected_hour, min_missing, min_hours) == (3.0, 50.0, 2) and on_store(db)
+    key = (str(db.path), db.count_releases()) if default else ("", 0)
     if default and key in _CACHE:
         return _CACHE[key].copy()
     found = detect_gaps(db, min_expected_hour=min_expected_hour, min_missing=min_missing, min_hours=min_hours)
@@ -117,9 +130,6 @@ def gaps_between(db: Database, start: date, end: date) -> pd.DataFrame:
 def gap_days(db: Database, start: date, end: date, *, min_hours: float = 2.0) -> set[date]:
     """UTC days in ``start``..``end`` that lose at least ``min_hours`` to a gap (excluded from model fits)."""
     out: set[date] = set()
-    if not on_store(db):
-        return out  # an analysis backend (Ibis): no gaps table there
-
     for row in gaps_between(db, start, end).itertuples():
         day = pd.Timestamp(row.start).floor("D")
         while day < row.end:

@@ -190,10 +190,42 @@ def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years
 
 def _nukes_table(con: Any) -> ir.Table | None:
     """The backend's ``nukes`` table, or None: an export of a store without nukes has none (nothing was nuked)."""
+    return _optional_table(con, "nukes")
+
+
+def _optional_table(con: Any, name: str) -> ir.Table | None:
     try:
-        return con.table("nukes")
+        return con.table(name)
     except TableNotFound:
         return None
+
+
+def _naive_utc(values: pd.Series) -> pd.Series:
+    """Timestamps as the store returns them (naive UTC, microseconds), whichever engine produced them."""
+    stamps = pd.to_datetime(values)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps.astype("datetime64[us]")
+
+
+def hourly_counts(con: Any) -> pd.DataFrame:
+    """Releases with a pre time per UTC hour (``hour``, ``n``), for :func:`scenewatch.analysis.gaps.detect_gaps`."""
+    t = con.table("releases")
+    t = t.filter(t.pre_at.notnull())
+    frame = t.group_by(hour=t.pre_at.truncate("h")).aggregate(n=t.count()).order_by("hour").execute()
+    return pd.DataFrame({"hour": _naive_utc(frame["hour"]), "n": frame["n"].astype("int64")})
+
+
+def recorded_gaps(con: Any) -> pd.DataFrame:
+    """The ``gaps`` table of an export (``source``, ``start``, ``end``, ``reason``); empty when it has none."""
+    t = _optional_table(con, "gaps")
+    if t is None:
+        return pd.DataFrame({"source": [], "start": [], "end": [], "reason": []})
+    frame = t.order_by("start_at").execute()
+    return pd.DataFrame({
+        "source": frame["source"].astype(object), "start": _naive_utc(frame["start_at"]),
+        "end": _naive_utc(frame["end_at"]), "reason": frame["reason"].astype(object),
+    })  # fmt: skip
 
 
 def latest_nukes(nukes: ir.Table) -> ir.Table:
