@@ -16,8 +16,8 @@ Split = Literal["category", "section", "group"]
 # Weeks start on Monday (ISO), days are UTC days.
 _TRUNC = {"day": "day", "week": "week", "month": "month"}
 _SPLIT_COLUMN = {"category": "category", "section": "section", "group": "grp"}
-# What counts as a scene release with a known pre time.
-COUNTED = "scene AND pre_at IS NOT NULL"
+# What counts as a scene release with a known pre time (one definition, shared with the store's roll-up).
+COUNTED = rollup.COUNTED
 
 
 def on_store(db: object) -> bool:

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 TABLE = "daily_volume"  # created and first filled by schema migration 4
-# What counts as a scene release with a known pre time (the same rule as scenewatch.analysis.volume.COUNTED).
+# What counts as a scene release with a known pre time: the rule of every volume (scenewatch.analysis.volume).
 COUNTED = "scene AND pre_at IS NOT NULL"
 # Up to this many updated releases are looked up by primary key (constants in an IN list use the index); more are
 # found by one scan of the ids.
