@@ -18,6 +18,7 @@ from scenewatch.analysis import portable
 from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
 from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
+from scenewatch.analysis.concentration import concentration
 from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import impact
@@ -182,6 +183,10 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
             got = portable.compare(con, _windows(), by)
             pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), obj=f"compare by {by}")
         assert portable.data_span(con) == (date(2020, 7, 1), date(2020, 10, 31))
+        for period, kwargs in (("month", {}), ("week", {"top_k": 3}), ("week", {"category": "tv"})):
+            expected = concentration(db, period, **kwargs)
+            assert len(expected) > 10
+            pd.testing.assert_frame_equal(concentration(con, period, **kwargs), expected, obj=f"concentration {period}")
         expected = gaps(db)
         assert expected["kind"].tolist().count("recorded") == 1 and "detected" in expected["kind"].tolist()
         pd.testing.assert_frame_equal(gaps(con), expected, check_dtype=False, obj="gaps")
@@ -387,13 +392,15 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
         ["leaks", "--retail", str(store["retail"]), "--json"],
         ["leaks", "--retail", str(store["retail"]), "--by", "title", "--json"],
         ["gaps", "--json"],
+        ["concentration", "--period", "week", "--top-k", "3", "--json"],
+        ["concentration", "--category", "tv", "--since", "2020-08-01", "--json"],
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])
         on_backend = runner.invoke(app, [*args, *backend])
         assert on_store.exit_code == 0 and on_backend.exit_code == 0, on_backend.output
         assert json.loads(on_backend.stdout) == json.loads(on_store.stdout), args
-    refused = runner.invoke(app, ["concentration", "--db", "chdb:///nowhere"])
+    refused = runner.invoke(app, ["languages", "--db", "chdb:///nowhere"])
     # (main() turns these into one line on stderr and exit code 2; the runner hands back the exception)
     assert "reads the embedded store" in str(refused.exception)
     bad = runner.invoke(app, ["volume", "--db", "spark://local[1]"])

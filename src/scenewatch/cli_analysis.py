@@ -19,7 +19,6 @@ from scenewatch.cli_common import (
     analysis_source,
     err,
     is_backend,
-    open_db,
     out,
     parse_day,
 )
@@ -245,11 +244,12 @@ def concentration_command(
     until: Annotated[str | None, typer.Option("--until")] = None,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Top-k share and HHI of releases by group, per category and period."""
     from scenewatch.analysis.concentration import concentration
 
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         frame = concentration(
             database, period, top_k=top_k, category=category, since=parse_day(since, "--since"),
             until=parse_day(until, "--until"),

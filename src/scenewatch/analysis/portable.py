@@ -108,6 +108,20 @@ def volume(
     return frame.reset_index(drop=True)
 
 
+def group_counts(
+    con: Any, period: str, *, category: str | None = None, since: date | None = None, until: date | None = None
+) -> pd.DataFrame:
+    """Counted releases with a group per (``p`` period, ``c`` category, ``grp``): ``n``; for concentration."""
+    t = counted(con.table("releases"), category=category, since=since, until=until)
+    t = t.filter(t.grp.notnull())
+    keys = {"p": t.pre_at.truncate(_UNIT[period]).cast("date"), "c": t.category.fill_null(NONE), "grp": t.grp}
+    frame = t.group_by(**keys).aggregate(n=t.count()).execute()
+    return pd.DataFrame({
+        "p": pd.to_datetime(frame["p"]).dt.date, "c": frame["c"].astype(object), "grp": frame["grp"].astype(object),
+        "n": frame["n"].astype("int64"),
+    })  # fmt: skip
+
+
 def window_counts(con: Any, windows: list[tuple[str, date, date]], by: str | None = "category") -> pd.DataFrame:
     """Counted releases per window and key: columns ``w`` (window index), ``k``, ``n`` (windows inclusive)."""
     if by is not None and by not in _SPLIT_COLUMN:
