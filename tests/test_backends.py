@@ -22,6 +22,7 @@ from scenewatch.analysis.concentration import concentration
 from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import impact
+from scenewatch.analysis.languages import language_impact, language_volume
 from scenewatch.analysis.leaks import leaks, normalise_title, read_retail
 from scenewatch.analysis.nukes import ACTIONS, CLASSES, NUKED, classify_reason, nuke_reasons, nukes
 from scenewatch.analysis.recovery import recovery
@@ -187,6 +188,16 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
             expected = concentration(db, period, **kwargs)
             assert len(expected) > 10
             pd.testing.assert_frame_equal(concentration(con, period, **kwargs), expected, obj=f"concentration {period}")
+        for period, by, kwargs in (("week", "language", {}), ("month", "region", {}),
+                                   ("day", "language", {"category": "movie", "since": date(2020, 8, 1)})):  # fmt: skip
+            expected = language_volume(db, period, by, **kwargs)  # type: ignore[arg-type]
+            assert expected[by].nunique() > 2
+            got = language_volume(con, period, by, **kwargs)  # type: ignore[arg-type]
+            pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=f"language volume {period} {by}")
+        expected = language_impact(db, date(2020, 8, 26), "4w", "4w", min_releases=20, draws=500)
+        assert len(expected) > 2
+        got = language_impact(con, date(2020, 8, 26), "4w", "4w", min_releases=20, draws=500)
+        pd.testing.assert_frame_equal(got, expected, obj="language impact")
         expected = gaps(db)
         assert expected["kind"].tolist().count("recorded") == 1 and "detected" in expected["kind"].tolist()
         pd.testing.assert_frame_equal(gaps(con), expected, check_dtype=False, obj="gaps")
@@ -394,13 +405,15 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
         ["gaps", "--json"],
         ["concentration", "--period", "week", "--top-k", "3", "--json"],
         ["concentration", "--category", "tv", "--since", "2020-08-01", "--json"],
+        ["languages", "--period", "week", "--by", "region", "--json"],
+        ["languages", "--event", "2020-08-26", "--before", "4w", "--after", "4w", "--min-releases", "20", "--json"],
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])
         on_backend = runner.invoke(app, [*args, *backend])
         assert on_store.exit_code == 0 and on_backend.exit_code == 0, on_backend.output
         assert json.loads(on_backend.stdout) == json.loads(on_store.stdout), args
-    refused = runner.invoke(app, ["languages", "--db", "chdb:///nowhere"])
+    refused = runner.invoke(app, ["race", "--db", "chdb:///nowhere"])
     # (main() turns these into one line on stderr and exit code 2; the runner hands back the exception)
     assert "reads the embedded store" in str(refused.exception)
     bad = runner.invoke(app, ["volume", "--db", "spark://local[1]"])

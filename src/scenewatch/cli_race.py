@@ -13,7 +13,18 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from scenewatch.cli_common import CsvFlag, DbOption, JsonFlag, UsageError, err, open_db, out, parse_day
+from scenewatch.cli_common import (
+    CsvFlag,
+    DbOption,
+    JsonFlag,
+    ParquetOption,
+    UsageError,
+    analysis_source,
+    err,
+    open_db,
+    out,
+    parse_day,
+)
 from scenewatch.output import emit, output_format
 
 CategoryOption = Annotated[str | None, typer.Option("--category", help="One category (movie, tv, game…).")]
@@ -162,15 +173,18 @@ def languages_command(
     min_releases: Annotated[int, typer.Option("--min-releases", help="--event: pre-event releases needed.")] = 100,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Volume by language scene, or (--event) each scene's impact with 95% intervals and rank uncertainty."""
     from scenewatch.analysis.languages import language_impact, language_volume
+    from scenewatch.analysis.volume import on_store
 
     if by not in ("language", "region"):
         raise UsageError(f"--by: {by!r} is not language or region")
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         if event:
-            day = _event(database, event)
+            # On a backend an event is a day or a catalogue name (events registered in a store stay there).
+            day = _event(database if on_store(database) else None, event)
             frame = language_impact(database, day, before, after, by,  # type: ignore[arg-type]
                                     category=category, min_releases=min_releases)  # fmt: skip
             title = f"impact of {day} by {by} (hardest hit first)"

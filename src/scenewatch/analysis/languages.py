@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from scenewatch.analysis._common import ALL, gap_warnings, with_warnings
+from scenewatch.analysis._common import ALL, gap_warnings, on_store, with_warnings
 from scenewatch.analysis.gaps import gap_days
 from scenewatch.analysis.impact import _Z, _window, fit_counterfactual, summarise
 from scenewatch.analysis.volume import counted_filter
@@ -60,12 +61,7 @@ def language_volume(
     """Releases per period and language class (or region): period, language|region, count, share (of the period)."""
     if period not in ("day", "week", "month"):
         raise ValueError(f"period must be day, week or month, not {period!r}")
-    where, params = counted_filter(category=category, since=since, until=until)
-    sql = f"""
-        SELECT CAST(date_trunc('{period}', pre_at) AS DATE) AS period, {CLASS_SQL} AS language, count(*) AS count
-        FROM releases WHERE {where} GROUP BY ALL
-    """
-    frame = db.query(sql, params)
+    frame = _class_counts(db, period, category=category, since=since, until=until)
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     frame[by] = _key(frame, by)
     frame = frame.groupby(["period", by], as_index=False)["count"].sum()
@@ -74,13 +70,34 @@ def language_volume(
     return frame.sort_values(["period", "count"], ascending=[True, False], ignore_index=True)
 
 
-def _daily(db: Database, start: date, end: date, by: LangBy, category: str | None) -> pd.DataFrame:
-    where, params = counted_filter(category=category, since=start, until=end)
-    sql = f"""
-        SELECT CAST(pre_at AS DATE) AS day, {CLASS_SQL} AS language, count(*) AS count
-        FROM releases WHERE {where} GROUP BY ALL
+def _class_counts(
+    db: Database, period: str, *, category: str | None, since: date | None, until: date | None
+) -> pd.DataFrame:
+    """Counted releases per period and language class: ``period``, ``language``, ``count``.
+
+    On an Ibis backend the engine counts per (period, language list) and DuckDB, in process, derives the classes
+    of that small table with the same :data:`CLASS_SQL`.
     """
-    frame = db.query(sql, params)
+    if on_store(db):
+        where, params = counted_filter(category=category, since=since, until=until)
+        sql = f"""
+            SELECT CAST(date_trunc('{period}', pre_at) AS DATE) AS period, {CLASS_SQL} AS language,
+                   count(*) AS count
+            FROM releases WHERE {where} GROUP BY ALL
+        """
+        return db.query(sql, params)
+    from scenewatch.analysis import portable
+
+    counts = portable.language_counts(db, period, category=category, since=since, until=until)
+    with duckdb.connect() as local:
+        local.register("counts", counts)
+        return local.execute(
+            f"SELECT period, {CLASS_SQL} AS language, sum(n) AS count FROM counts GROUP BY ALL"
+        ).df()
+
+
+def _daily(db: Database, start: date, end: date, by: LangBy, category: str | None) -> pd.DataFrame:
+    frame = _class_counts(db, "day", category=category, since=start, until=end).rename(columns={"period": "day"})
     days = pd.date_range(start, end, freq="D").date
     if frame.empty:
         return pd.DataFrame(index=pd.Index(days, name="day"))

@@ -19,6 +19,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from scenewatch.analysis import affiliation as _affiliation
@@ -119,6 +120,20 @@ def group_counts(
     return pd.DataFrame({
         "p": pd.to_datetime(frame["p"]).dt.date, "c": frame["c"].astype(object), "grp": frame["grp"].astype(object),
         "n": frame["n"].astype("int64"),
+    })  # fmt: skip
+
+
+def language_counts(
+    con: Any, period: str, *, category: str | None = None, since: date | None = None, until: date | None = None
+) -> pa.Table:
+    """Counted releases per (``period``, ``language`` list): ``n``; the language classes are derived from it."""
+    t = counted(con.table("releases"), category=category, since=since, until=until)
+    keys = {"period": t.pre_at.truncate(_UNIT[period]).cast("date"), "language": t.language}
+    frame = t.group_by(**keys).aggregate(n=t.count()).execute()
+    languages = [None if v is None else [str(code) for code in v] for v in frame["language"]]
+    return pa.table({
+        "period": pa.array(pd.to_datetime(frame["period"]).dt.date, pa.date32()),
+        "language": pa.array(languages, pa.list_(pa.string())), "n": pa.array(frame["n"], pa.int64()),
     })  # fmt: skip
 
 
