@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench system-deps clean docs
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py $(wildcard src/scenewatch/names/*.py src/scenewatch/names/*.pxd)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,web,live,scale,bench]' 2>&1 | grep -v '^WARNING: Location' || true

@@ -3,6 +3,9 @@
 
 Run from the repository root:  .venv/bin/python benchmarks/bench_names.py [--seconds 3] [--sample 300]
 
+The parser is compiled by Cython at install time when a C compiler is there (setup.py); the header says
+which parser ran, and a compiled run also times the same source uncompiled, in a child process.
+
 Names come from the development corpora in ``../shared/data/parser/`` when that folder exists
 (read at run time, never copied), otherwise from a synthetic set built here. Throughput is CPU time
 of this process (one core), best of several rounds; guessit and parsett are slow, so they are timed
@@ -15,7 +18,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-from scenewatch.names import parse, parse_columns  # noqa: E402
+from scenewatch.names import implementation, parse, parse_columns  # noqa: E402
 
 CORPUS_DIR = ROOT.parent / "shared" / "data" / "parser"
 
@@ -166,20 +171,36 @@ def worst_case(repeats: int = 5) -> list[tuple[str, float]]:
     return rows
 
 
+def python_rate(seconds: float) -> float:
+    """parse()'s names/s with the pure-Python parser, measured in a child process (SCENEWATCH_PURE_PYTHON=1)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--rate-only", "--seconds", str(seconds)],
+        env={**os.environ, "SCENEWATCH_PURE_PYTHON": "1"}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="minimum CPU seconds timed for scenewatch")
     ap.add_argument("--sample", type=int, default=300, help="names timed for guessit / parsett")
+    ap.add_argument("--rate-only", action="store_true", help="print only parse()'s names/s (used for the Python run)")
     args = ap.parse_args()
 
     names, origin = load_names()
+    if args.rate_only:
+        print(f"{throughput(parse, names, args.seconds):.0f}")
+        return
     sample = random.Random(3).sample(names, min(args.sample, len(names)))
-    print(f"names: {len(names)} from {origin}; python {sys.version.split()[0]}")
+    print(f"names: {len(names)} from {origin}; python {sys.version.split()[0]}; parser: {implementation()}")
     print()
     print("## Throughput (one core, CPU time, best round)")
     rates: dict[str, float] = {}
     rates["scenewatch"] = throughput(parse, names, args.seconds)
-    print(f"scenewatch parse()          {rates['scenewatch']:>12,.0f} names/s")
+    print(f"scenewatch parse()          {rates['scenewatch']:>12,.0f} names/s  ({implementation()})")
+    if implementation() == "compiled":
+        python = python_rate(args.seconds)
+        print(f"scenewatch parse()          {python:>12,.0f} names/s  (python: the same source, uncompiled)")
     cols = columns_throughput(names, args.seconds / 2)
     print(f"scenewatch parse_columns()  {cols:>12,.0f} names/s  (ingest hot path, batches of ~50k)")
     print(f"scenewatch unseen names     {unseen_throughput():>12,.0f} names/s  (new title words and groups, cold)")

@@ -3,7 +3,14 @@
 Pure functions over data tables; imports nothing else of scenewatch. See docs/names.md.
 """
 
-from scenewatch.names._parse import (
+from pathlib import Path
+
+from scenewatch.names import _native
+
+# Before the parser's modules are imported: compiled (Cython, from setup.py) or their Python sources.
+_IMPLEMENTATION = _native.select(__name__, Path(__file__).parent)
+
+from scenewatch.names._parse import (  # noqa: E402
     STORE_COLUMNS,
     ParsedName,
     format_rows,
@@ -13,10 +20,17 @@ from scenewatch.names._parse import (
     parse_many,
 )
 
+
+def implementation() -> str:
+    """Which parser runs: ``"compiled"`` (built by Cython at install time) or ``"python"``."""
+    return _IMPLEMENTATION
+
+
 __all__ = [
     "STORE_COLUMNS",
     "ParsedName",
     "format_rows",
+    "implementation",
     "parse",
     "parse_columns",
     "parse_dict",

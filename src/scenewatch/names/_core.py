@@ -14,6 +14,7 @@ from scenewatch.names._fields import (
     _date_around,
     _ebook_title,
     _group_category,
+    _has_kind,
     _month_date,
     _music_fields,
     _number_pair,
@@ -146,7 +147,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         n > 1
         and infos[0] is not None
         and infos[0][0] in ("nxm", "ep")
-        and any(x is not None and x[0] == "sxe" for x in infos)
+        and _has_kind(infos, "sxe")
     ):
         infos[0] = None
 
@@ -784,7 +785,11 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     if category == "xxx" and air_date is None and 0 < tstart + 1 < n:
         # "Site.23.05.02.Performer.Name.XXX": a two-digit-year date after the site name
         i = tstart + 1
-        if i + 2 < n and all(len(lows[j]) == 2 and lows[j].isdecimal() for j in (i, i + 1, i + 2)):
+        if (
+            i + 2 < n
+            and len(lows[i]) == len(lows[i + 1]) == len(lows[i + 2]) == 2
+            and "".join(lows[i : i + 3]).isdecimal()
+        ):
             m_, d_ = int(lows[i + 1]), int(lows[i + 2])
             if 1 <= m_ <= 12 and 1 <= d_ <= 31:
                 air_date = f"20{lows[i]}-{m_:02d}-{d_:02d}"

@@ -23,6 +23,14 @@ def _tech_follows(infos: list, n: int) -> bool:
     return nxt is not None and nxt is not _CONT and (nxt[2] >= WEAK or nxt[0] == "lang")
 
 
+def _has_kind(infos: list, kind: str) -> bool:
+    """Whether any token was classified as ``kind``."""
+    for info in infos:
+        if info is not None and info[0] == kind:
+            return True
+    return False
+
+
 def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple[int, int, int] | None:
     """Season and episode written as two numbers: "[5.01] Title", "Show - 6.01 - Name", "office_03_19"."""
     for k in range(len(nums) - 1):

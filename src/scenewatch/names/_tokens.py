@@ -1,6 +1,6 @@
 """Token vocabulary: each lower-cased token of a name is classified once, by table look-up or an anchored regex.
 
-The verdicts (kind, value, strength) are cached; ``_core`` reads only these. Compiled with mypyc when a
+The verdicts (kind, value, strength) are cached; ``_core`` reads only these. Compiled with Cython when a
 C compiler is available (see ``_native.py``); the pure-Python module is the same code.
 """
 
