@@ -19,6 +19,7 @@ from scenewatch.analysis.dupes import dupe_releases, dupes
 from scenewatch.analysis.fixes import fix_releases, fixes
 from scenewatch.analysis.race import race, race_leaderboard, race_shift
 from scenewatch.analysis.works import format_class, keyed_sql, normalise, sql_normalise, work_key
+from scenewatch.ingest import ingest_paths
 from scenewatch.names import parse
 from scenewatch.simulate import truth, write
 from scenewatch.store import Database
@@ -154,6 +155,35 @@ def test_planted_propers_and_dupe_nukes_recovered() -> None:
         assert got.loc[pair] >= n
     assert summary["dupes_nuked"].sum() >= len(nuked)
     assert 0 < summary.attrs["dupe_rate"] < 1
+
+
+def test_dupes_follow_the_stores_nuke_rule(tmp_path: Path) -> None:
+    """A dupe is nuked by the store's rule (its latest nuke, modnuke or unnuke; delpre is history; same moment:
+    unnuke last), as ``releases.nuked`` says, and its ``nuke_reason`` is that nuke's reason."""
+    cases = {  # group -> nuke events (action, hours after its pre, reason), expected (nuked, nuke_reason)
+        "DPB": ([("nuke", 1, "dupe.DPA"), ("delpre", 2, "gone")], (True, "dupe.DPA")),
+        "DPC": ([("nuke", 1, "dupe.DPA"), ("unnuke", 1, "tie")], (False, None)),
+        "DPD": ([("nuke", 1, "dupe.DPA"), ("unnuke", 2, "fixed")], (False, None)),
+        "DPE": ([("nuke", 1, "bad"), ("modnuke", 1, "dupe.DPA")], (True, "dupe.DPA")),
+    }
+    t0 = pd.Timestamp("2020-09-10T12:00:00Z")
+    rows: list[dict] = [{"name": "Dupe.Rule.2020.1080p.BluRay.x264-DPA", "pre_at": t0.isoformat(), "section": "X264"}]
+    for i, (group, (events, _)) in enumerate(cases.items(), start=1):
+        name, pre = f"Dupe.Rule.2020.1080p.BluRay.x264-{group}", t0 + pd.Timedelta(hours=i)
+        rows.append({"name": name, "pre_at": pre.isoformat(), "section": "X264"})
+        rows += [{"action": action, "name": name, "at": (pre + pd.Timedelta(hours=hours)).isoformat(), "reason": reason}
+                 for action, hours, reason in events]  # fmt: skip
+    dump = tmp_path / "dupes.ndjson"
+    dump.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with Database(tmp_path / "dupes.duckdb") as db:
+        ingest_paths(db, [dump])
+        listed = dupe_releases(db, limit=None).set_index("group")
+        stored = db.query("SELECT grp, nuked FROM releases").set_index("grp")["nuked"]
+    assert sorted(listed.index) == sorted(cases)
+    for group, (_, (nuked, reason)) in cases.items():
+        got = listed.loc[group, "nuke_reason"]
+        assert (listed.loc[group, "nuked"], got if isinstance(got, str) else None) == (nuked, reason), group
+        assert stored[group] == nuked
 
 
 def test_race_shift_names_the_vanished_and_their_successors() -> None:

@@ -2,8 +2,9 @@
 often they were nuked.
 
 Every non-revision, non-INTERNAL release with a work key is ranked within its work + format class by pre time; all
-but the first are dupes (whoever released them). A release counts as nuked when its latest nuke-table action is a
-nuke or modnuke; ``nuked_for_dupe`` further needs "dupe" in that nuke's reason.
+but the first are dupes (whoever released them). A release counts as nuked by the store's one rule
+(:mod:`scenewatch.store.nuked`: its latest nuke, modnuke or unnuke is a nuke or modnuke, ties broken the same way on
+every engine); ``nuke_reason`` is that nuke's reason and ``nuked_for_dupe`` further needs "dupe" in it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 from scenewatch.analysis.volume import counted_filter
 from scenewatch.analysis.works import keyed_sql
 from scenewatch.store import Database
+from scenewatch.store.nuked import NUKED_SQL, latest_nukes_sql
 
 DupeKey = Literal["group", "section", "category"]
 _KEY = {"group": "grp", "section": "section", "category": "category"}
@@ -25,15 +27,13 @@ def _sql(where: str) -> str:
     return f"""
         WITH k AS ({keyed_sql(where)}),
         nk AS (
-            SELECT release_id, arg_max(action, coalesce(nuked_at, TIMESTAMP '1970-01-01')) AS last_action,
-                   arg_max(reason, coalesce(nuked_at, TIMESTAMP '1970-01-01'))
-                       FILTER (WHERE action IN ('nuke', 'modnuke')) AS reason
-            FROM nukes WHERE release_id IN (SELECT id FROM k) GROUP BY release_id
+            SELECT release_id, reason FROM {latest_nukes_sql("SEMI JOIN k ON nukes.release_id = k.id")}
+            WHERE action IN {NUKED_SQL}
         ),
         d AS (
             SELECT k.*, row_number() OVER w > 1 AS dupe, first_value(grp) OVER w AS first_grp,
                    first_value(name) OVER w AS first_name, first_value(pre_at) OVER w AS first_at,
-                   coalesce(nk.last_action IN ('nuke', 'modnuke'), false) AS nuked, nk.reason AS nuke_reason
+                   nk.release_id IS NOT NULL AS nuked, nk.reason AS nuke_reason
             FROM k LEFT JOIN nk ON nk.release_id = k.id
             WHERE NOT k.revision AND NOT k.internal
             WINDOW w AS (PARTITION BY work, fmt ORDER BY pre_at, id)
