@@ -188,3 +188,36 @@ def test_categories(name, category):
 def test_non_latin_titles():
     assert parse("Тест.Название.2020.1080p.WEB-DL.H264-GRP").title == "Тест Название"
     assert parse("東京.2020.1080p.WEB-DL.H264-GRP").title == "東京"
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "title"),
+    [
+        ("Midsommar.2019.720p.HDCAM.GETB8", "GETB8", "Midsommar"),  # P2P tags often have no dash
+        ("Cars.2006.NORWEGiAN.DVDRip.XviD.RAGAiSO", "RAGAiSO", "Cars"),
+        ("Star Trek First Contact (1996) Blu-Ray 1080p24 H.264 TrueHD 5.1 CtrlHD", "CtrlHD", "Star Trek First Contact"),
+        ("Frankensteins.Sohn.1939.German.Dubbed.AC3D.DL.1080p.BluRay.x264 - Jakopo", "Jakopo", "Frankensteins Sohn"),
+        ("Show.Name.S01E01.Pilot.720p.HDTV.x264", None, "Show Name"),  # nothing unknown after the codec
+        ("Show.Name.S01E01.720p.Pilot", None, "Show Name"),  # one technical token is not enough
+        ("Movie.Title.2019.Extended", None, "Movie Title"),  # after the year only: no tag
+        ("Movie.Title.2019.1080p.BluRay.x264.2019", None, "Movie Title"),  # digits are never a tag
+    ],
+)
+def test_tag_without_a_dash_after_technical_tokens(name, group, title):
+    p = parse(name)
+    assert (p.group, p.title) == (group, title)
+
+
+@pytest.mark.parametrize(
+    ("name", "category", "kind"),
+    [
+        ("The_Italian_Job.mkv", "movie", "movie"),  # a video file with nothing else to go on
+        ("Movies/The Italian Job/the_italian_job.mkv", "movie", "movie"),
+        ("Show.Name.S02E03.avi", "tv", "episode"),
+        ("The_Italian_Job.srt", "other", None),  # subtitles are not a video
+        ("The_Italian_Job", "other", None),
+    ],
+)
+def test_a_video_file_name_is_a_video(name, category, kind):
+    p = parse(name)
+    assert (p.category, p.type) == (category, kind)

@@ -19,6 +19,8 @@ from scenewatch.names._fields import (
     _music_fields,
     _number_pair,
     _tech_follows,
+    _trailing_tag,
+    _video_file,
 )
 from scenewatch.names._shape import (
     _from_path,
@@ -553,6 +555,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     tend = i
     if tend < 0:
         tend = n
+    if group is None and not bracket_group and 0 < tend < n - 2:
+        group = _trailing_tag(toks, seps, infos, n, tend)
     if episode_word and not sxe_seen and year_after_idx > ep_first >= 0 and len(episodes) == 1 and not seasons:
         # "Star.Wars.Episode.1.Title.1999": a numbered film, not an episode
         episodes.clear()
@@ -724,6 +728,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 category = hint
     if category is None or (category == "movie" and not has_video and year is None):
         category = _group_category(group) or category or "other"
+    if category == "other" and _video_file(name):
+        category = "tv" if has_ep else "movie"  # "The_Italian_Job.mkv": a video file, nothing else to go on
 
     # ---- title
     title = artist = album = publisher = episode_title = fmt = None

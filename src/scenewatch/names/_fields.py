@@ -5,6 +5,7 @@ from __future__ import annotations
 from scenewatch.names._tables import (
     GROUP_CATEGORY,
     LANG_CODES,
+    VIDEO_EXTENSIONS,
     WEAK,
 )
 from scenewatch.names._tokens import (
@@ -21,6 +22,37 @@ def _tech_follows(infos: list, n: int) -> bool:
     """A name that opens with a weak token followed by technical ones is a fragment: "English.720p"."""
     nxt = infos[1] if n > 1 else None
     return nxt is not None and nxt is not _CONT and (nxt[2] >= WEAK or nxt[0] == "lang")
+
+
+# technical tokens a P2P tag follows ("...720p.BluRay.x264.YIFY", "... AC3 5.1 CtrlHD", "...Hindi.Eng.ETRG")
+_TAG_AFTER = frozenset(("src", "srcv", "res", "vc", "ac", "acch", "ach", "hdr", "lang", "flag", "ed", "svc"))
+
+
+def _trailing_tag(toks: list[str], seps: list[str], infos: list, n: int, tend: int) -> str | None:
+    """A release tag with no dash: an unknown last word right after two or more technical tokens."""
+    last = toks[n - 1]
+    if infos[n - 1] is not None or not (2 <= len(last) <= 16 and last.isalnum()) or last.isdecimal():
+        return None
+    if not seps[n - 1] or seps[n - 1].strip(" ._-"):
+        return None
+    j = n - 2
+    while j > tend and infos[j] is _CONT:
+        j -= 1  # "5.1": the channel digits belong to the audio token before them
+    prv = infos[j]
+    if prv is None or prv[0] not in _TAG_AFTER:
+        return None
+    tech = 0
+    for k in range(tend, n - 1):
+        info = infos[k]
+        if info is not None and info[0] in _TAG_AFTER:
+            tech += 1
+    return last if tech >= 2 else None
+
+
+def _video_file(name: str) -> bool:
+    """Whether the name ends in a video file's extension (".mkv", ".avi" ...)."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot + 1 :].lower() in VIDEO_EXTENSIONS
 
 
 def _has_kind(infos: list, kind: str) -> bool:

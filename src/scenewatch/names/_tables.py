@@ -61,6 +61,7 @@ assert PHRASE_MAX <= 3, "phrases are at most three words"
 
 GROUP_CATEGORY = {row[0]: row[1] for row in _rows("groups.tsv")}
 EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv"))
+VIDEO_EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv") if row[1] == "video")
 SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
 
 
