@@ -186,6 +186,26 @@ def test_dupes_follow_the_stores_nuke_rule(tmp_path: Path) -> None:
         assert stored[group] == nuked
 
 
+def test_ties_are_broken_by_name(tmp_path: Path) -> None:
+    """Entries at the same second: the race, the fixed release and the most-fixed group do not depend on the
+    storage order (which another engine does not share): the first name wins each tie."""
+    at = "2020-09-10T12:00:00Z"
+    names = ["Tie.Work.2020.1080p.BluRay.x264-RCB", "Tie.Work.2020.1080p.BluRay.x264-RCA",  # same second, B first
+             "Other.Tie.2020.1080p.BluRay.x264-RCB", "Tie.Work.2020.PROPER.1080p.BluRay.x264-RCC",
+             "Other.Tie.2020.PROPER.1080p.BluRay.x264-RCC"]  # fmt: skip
+    times = [at, at, at, "2020-09-10T15:00:00Z", "2020-09-10T16:00:00Z"]
+    dump = tmp_path / "ties.ndjson"
+    dump.write_text("".join(json.dumps({"name": n, "pre_at": t, "section": "X264"}) + "\n"
+                            for n, t in zip(names, times, strict=True)))  # fmt: skip
+    with Database(tmp_path / "ties.duckdb") as db:
+        ingest_paths(db, [dump])
+        races, fixers = race(db), fixes(db)
+        listed = fix_releases(db, limit=None).set_index("name")
+    assert races[["winner", "winner_name", "runner_up"]].values.tolist() == [["RCA", names[1], "RCB"]]
+    assert listed.loc[names[3], ["fixed_group", "fixed_name"]].tolist() == ["RCA", names[1]]
+    assert fixers[["fixer", "fixes", "top_fixed"]].values.tolist() == [["RCC", 2, "RCA"]]
+
+
 def test_race_shift_names_the_vanished_and_their_successors() -> None:
     tr = planted().truth
     affiliated = set(tr["raids"][0]["affiliated_groups"])

@@ -1,8 +1,9 @@
 """Fixes: PROPER / REPACK / RERIP / REAL releases, whose release they fix, and how fast.
 
 The fixed release of a revision is the first non-revision release of the same work + format class pre'd before it
-(see :mod:`scenewatch.analysis.works`); a fix "of another group" is one whose fixed release is by a different group.
-Revisions with no earlier release in the window are counted as ``unmatched`` (attrs).
+(see :mod:`scenewatch.analysis.works`; at the same second, the first by name); a fix "of another group" is one whose
+fixed release is by a different group. Revisions with no earlier release in the window are counted as ``unmatched``
+(attrs).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def _sql(where: str) -> str:
     return f"""
         WITH k AS ({keyed_sql(where)}),
         firsts AS (
-            SELECT work, fmt, arg_min(grp, pre_at) AS fixed_grp, min(pre_at) AS fixed_at,
-                   arg_min(name, pre_at) AS fixed_name
+            SELECT work, fmt, arg_min(grp, (pre_at, name)) AS fixed_grp, min(pre_at) AS fixed_at,
+                   arg_min(name, (pre_at, name)) AS fixed_name
             FROM k WHERE NOT revision GROUP BY work, fmt
         ),
         f AS (
@@ -48,9 +49,9 @@ def fixes(
     """Who fixes whose releases.
 
     ``by="fixer"``: per fixing group: fixes, of_others, of_own, propers, repacks, median_hours_others (from the
-    fixed release to the fix), median_hours_own, top_fixed (the other group it fixed most). ``by="pair"``: per
-    fixer and fixed group: fixes, median_hours, propers, repacks. Most fixes of others first. attrs: ``revisions``,
-    ``unmatched`` (revisions with no earlier release of the work in the window).
+    fixed release to the fix), median_hours_own, top_fixed (the other group it fixed most; ties by name).
+    ``by="pair"``: per fixer and fixed group: fixes, median_hours, propers, repacks. Most fixes of others first.
+    attrs: ``revisions``, ``unmatched`` (revisions with no earlier release of the work in the window).
     """
     if by not in ("fixer", "pair"):
         raise ValueError(f"by must be fixer or pair, not {by!r}")
@@ -60,7 +61,7 @@ def fixes(
     if by == "fixer":
         sql = base + """,
             tops AS (
-                SELECT grp, arg_max(fixed_grp, n) AS top_fixed FROM (
+                SELECT grp, arg_min(fixed_grp, (-n, fixed_grp)) AS top_fixed FROM (
                     SELECT grp, fixed_grp, count(*) AS n FROM f WHERE other AND fixed_grp IS NOT NULL GROUP BY ALL
                 ) GROUP BY grp
             )

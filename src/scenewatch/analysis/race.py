@@ -1,8 +1,8 @@
 """The race to release first: per work and format class, who pre'd first, the runner-up and the gap.
 
 A group's entry in a race is its earliest non-revision, non-INTERNAL release of the work in the format class
-(see :mod:`scenewatch.analysis.works`); a race needs at least two groups. Windows (``since``/``until``) cut on pre
-time, so a race straddling a window edge is seen only in part.
+(see :mod:`scenewatch.analysis.works`; at the same second, the first by name); a race needs at least two groups.
+Windows (``since``/``until``) cut on pre time, so a race straddling a window edge is seen only in part.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def ranked_sql(where: str, within_hours: float = RACE_HOURS) -> str:
         WITH k AS ({keyed_sql(where)}),
         entries AS (
             SELECT work, fmt, any_value(category) AS category, grp, min(pre_at) AS entry_at,
-                   arg_min(name, pre_at) AS name
+                   arg_min(name, (pre_at, name)) AS name
             FROM k WHERE NOT revision AND NOT internal GROUP BY work, fmt, grp
         ),
         ranked AS (
