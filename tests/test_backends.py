@@ -13,6 +13,7 @@ import ibis
 import orjson
 import pandas as pd
 import pytest
+from backends_race import RACE_COMMANDS, check_race_dupes_fixes, race_lines
 
 from scenewatch.analysis import portable
 from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
@@ -27,6 +28,7 @@ from scenewatch.analysis.leaks import leaks, normalise_title, read_retail
 from scenewatch.analysis.nukes import ACTIONS, CLASSES, NUKED, classify_reason, nuke_reasons, nukes
 from scenewatch.analysis.recovery import recovery
 from scenewatch.analysis.volume import volume
+from scenewatch.analysis.window_copy import sql_source
 from scenewatch.ingest import ingest_paths
 from scenewatch.records import Gap
 from scenewatch.simulate import PlantedEvent, SimulationConfig, write
@@ -131,14 +133,16 @@ def _write_retail(db: Database, path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A simulated store (four months around a planted raid) plus hand-made nukes and leaks, its Parquet export."""
+    """A simulated store (four months around a planted raid, with planted races) plus hand-made nukes, leaks and
+    races, and its Parquet export."""
     work = tmp_path_factory.mktemp("backends")
     dump = work / "sim.ndjson"
     # A feed outage to detect (outside impact's window) and a recorded gap inside it (a day impact leaves out).
-    write(SimulationConfig(start=date(2020, 7, 1), end=date(2020, 10, 31), scale=0.1, seed=11,
-                           events=(PlantedEvent.parse("2020-10-10:outage:36h"),)), dump)  # fmt: skip
+    events = (PlantedEvent(date(2020, 8, 25), "raid"), PlantedEvent.parse("2020-10-10:outage:36h"))
+    write(SimulationConfig(start=date(2020, 7, 1), end=date(2020, 10, 31), scale=0.1, seed=11, races=60,
+                           events=events), dump)  # fmt: skip
     with dump.open("ab") as out:
-        out.write(b"".join(orjson.dumps(row) + b"\n" for row in _hand_made_lines()))
+        out.write(b"".join(orjson.dumps(row) + b"\n" for row in [*_hand_made_lines(), *race_lines()]))
     path = work / "store.duckdb"
     with Database(path) as db:
         ingest_paths(db, [dump])
@@ -276,7 +280,8 @@ def _check_nukes_and_leaks(con: Any, store: dict[str, Any]) -> None:
         assert row["releases"] == len(NUKE_CASES) and row["nuked"] == sum(wanted.values())
         assert {c: row[c] for c in CLASSES if row[c]} == dict(wanted)
         sections = nukes(con, "section", min_releases=1)["section"]
-        assert "X264-HD" in set(sections) and (sections == sections.str.upper()).all()  # "x264-hd" is X264-HD
+        named = sections[sections != "(none)"]  # a hand-made race release has no section
+        assert "X264-HD" in set(named) and (named == named.str.upper()).all()  # "x264-hd" is X264-HD
         for limit in (12, 1000):
             expected = nuke_reasons(db, limit=limit)
             got = nuke_reasons(con, limit=limit)
@@ -369,15 +374,39 @@ def test_connect_errors(store: dict[str, Any], tmp_path: Path) -> None:
         connect(tmp_path / "missing.duckdb")
 
 
-@pytest.mark.slow
-def test_spark_local(store: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def spark(store: dict[str, Any]) -> Any:
+    """One local Spark session over the export for the module (starting one takes seconds)."""
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         pytest.skip("Spark local mode needs Java 17+ (no java on PATH and no JAVA_HOME)")
     con = connect("spark://local[1]", parquet=store["export"])
-    try:
-        _check_backend(con, store)
-    finally:
-        con._session.stop()
+    yield con
+    con._session.stop()
+
+
+@pytest.mark.slow
+def test_spark_local(store: dict[str, Any], spark: Any) -> None:
+    _check_backend(spark, store)
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "duckdb-parquet", "chdb", pytest.param("spark", marks=pytest.mark.slow)])
+def test_race_dupes_fixes_on_every_backend(store: dict[str, Any], backend: str, request: pytest.FixtureRequest) -> None:
+    """Race, dupes and fixes: the store's SQL over the window the engine copies out (see analysis.window_copy)."""
+    if backend == "spark":
+        con = request.getfixturevalue("spark")
+    elif backend == "chdb":
+        con = load_clickhouse(store["export"], f"chdb://{store['work'] / 'chdb'}")  # idempotent: the same tables
+    else:
+        con = connect(store["path"]) if backend == "duckdb" else connect("duckdb://", parquet=store["export"])
+    check_race_dupes_fixes(con, store["path"])
+
+
+def test_a_window_too_large_to_copy_is_refused(store: dict[str, Any]) -> None:
+    con = connect("duckdb://", parquet=store["export"])
+    with pytest.raises(ValueError, match="more than 100 releases in the window"), sql_source(con, max_rows=100):
+        pass
+    with sql_source(con, since=date(2020, 9, 20), until=date(2020, 9, 20), max_rows=1000) as source:
+        assert 0 < source.query("SELECT count(*) AS n FROM releases")["n"].item() <= 1000
 
 
 def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> None:
@@ -407,13 +436,15 @@ def test_cli_runs_the_series_analyses_on_a_backend(store: dict[str, Any]) -> Non
         ["concentration", "--category", "tv", "--since", "2020-08-01", "--json"],
         ["languages", "--period", "week", "--by", "region", "--json"],
         ["languages", "--event", "2020-08-26", "--before", "4w", "--after", "4w", "--min-releases", "20", "--json"],
+        *RACE_COMMANDS,
     ]
     for args in commands:
         on_store = runner.invoke(app, [*args, "--db", str(store["path"])])
         on_backend = runner.invoke(app, [*args, *backend])
         assert on_store.exit_code == 0 and on_backend.exit_code == 0, on_backend.output
         assert json.loads(on_backend.stdout) == json.loads(on_store.stdout), args
-    refused = runner.invoke(app, ["race", "--db", "chdb:///nowhere"])
+        assert json.loads(on_store.stdout) or args[0] not in ("race", "dupes", "fixes"), args
+    refused = runner.invoke(app, ["report", "--db", "chdb:///nowhere"])
     # (main() turns these into one line on stderr and exit code 2; the runner hands back the exception)
     assert "reads the embedded store" in str(refused.exception)
     bad = runner.invoke(app, ["volume", "--db", "spark://local[1]"])

@@ -20,8 +20,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db", envvar="SCENEWATCH_DB",
-        help="Database file [default: per-user data folder]. volume, compare, impact, recovery, changepoints, "
-        "groups, nukes and leaks also take a backend: "
+        help="Database file [default: per-user data folder]. The analysis commands (all but ingest, reparse, report, "
+        "info, export, serve, listen and events) also take a backend: "
         "chdb:///DIR, clickhouse://HOST:PORT/DB, spark://local[N] or duckdb:// (the last two with --parquet).",
     ),
 ]  # fmt: skip
@@ -57,8 +57,8 @@ def is_backend(db: str | Path | None) -> bool:
 def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
     """Open the database named by --db / SCENEWATCH_DB or the default one."""
     if is_backend(path):
-        raise UsageError(f"--db {path}: this command reads the embedded store; volume, compare, impact, recovery, "
-                         "changepoints, groups, nukes and leaks also run on backends")  # fmt: skip
+        raise UsageError(f"--db {path}: this command reads the embedded store; the analysis commands (volume, impact, "
+                         "race, dupes…) also run on backends")  # fmt: skip
     return Database(Path(path) if path else default_db_path(), read_only=read_only)
 
 

@@ -77,16 +77,18 @@ def race_command(
     limit: LimitOption = 50,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Races to release first: per work and format, the first group, the runner-up and the gap."""
     from scenewatch.analysis.race import race, race_leaderboard, race_shift
+    from scenewatch.analysis.volume import on_store
 
     if leaderboard and event:
         raise UsageError("choose one of --leaderboard and --event")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         if event:
-            day = _event(database, event)
+            day = _event(database if on_store(database) else None, event)
             frame = race_shift(database, day, before, after, within_hours=within)
             title = f"first releases before and after {day}"
         elif leaderboard:
@@ -111,12 +113,13 @@ def dupes_command(
     limit: LimitOption = 50,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """Dupe rates (later releases of a work in the same format) and how often dupes were nuked."""
     from scenewatch.analysis.dupes import dupe_releases, dupes
 
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         if releases:
             frame = dupe_releases(database, category=category, group=group, since=first, until=last,
                                   limit=limit or None)  # fmt: skip
@@ -143,12 +146,13 @@ def fixes_command(
     limit: LimitOption = 50,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    parquet: ParquetOption = None,
 ) -> None:
     """PROPER/REPACK releases: which groups fix other groups' releases, and how fast."""
     from scenewatch.analysis.fixes import fix_releases, fixes
 
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    with open_db(db, read_only=True) as database:
+    with analysis_source(db, parquet) as database:
         if releases:
             frame = fix_releases(database, category=category, group=group, since=first, until=last,
                                  limit=limit or None)  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Literal
 import pandas as pd
 
 from scenewatch.analysis.volume import counted_filter
+from scenewatch.analysis.window_copy import sql_source
 from scenewatch.analysis.works import keyed_sql
 from scenewatch.store import Database
 from scenewatch.store.nuked import NUKED_SQL, latest_nukes_sql
@@ -60,7 +61,8 @@ def dupes(
                count(*) FILTER (WHERE NOT dupe AND nuked) AS firsts_nuked
         FROM d GROUP BY 1
     """
-    frame = db.query(sql, params)
+    with sql_source(db, category=category, since=since, until=until, nukes=True) as source:
+        frame = source.query(sql, params)
     for column in ("releases", "dupes", "dupes_nuked", "nuked_for_dupe", "firsts_nuked"):
         frame[column] = frame[column].astype("int64")
     totals = frame[["releases", "dupes", "dupes_nuked", "firsts_nuked"]].sum()
@@ -95,4 +97,5 @@ def dupe_releases(
                epoch(pre_at - first_at) / 3600.0 AS hours_after, nuked, nuke_reason
         FROM d WHERE dupe {extra} ORDER BY pre_at DESC, name {"LIMIT " + str(int(limit)) if limit else ""}
     """
-    return db.query(sql, params)
+    with sql_source(db, category=category, since=since, until=until, nukes=True) as source:
+        return source.query(sql, params)

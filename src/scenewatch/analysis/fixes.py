@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from scenewatch.analysis.volume import counted_filter
+from scenewatch.analysis.window_copy import sql_source
 from scenewatch.analysis.works import keyed_sql
 from scenewatch.store import Database
 
@@ -57,7 +58,6 @@ def fixes(
         raise ValueError(f"by must be fixer or pair, not {by!r}")
     where, params = counted_filter(category=category, since=since, until=until)
     base = _sql(where)
-    counts = db.query(base + "SELECT count(*) AS n, count(*) FILTER (WHERE fixed_grp IS NULL) AS u FROM f", params)
     if by == "fixer":
         sql = base + """,
             tops AS (
@@ -84,7 +84,10 @@ def fixes(
             GROUP BY ALL HAVING count(*) >= ? ORDER BY fixes DESC, fixer, fixed
         """
         int_columns = ("fixes", "propers", "repacks")
-    frame = db.query(sql, [*params, int(min_fixes)])
+    with sql_source(db, category=category, since=since, until=until) as source:
+        counted = "SELECT count(*) AS n, count(*) FILTER (WHERE fixed_grp IS NULL) AS u FROM f"
+        counts = source.query(base + counted, params)
+        frame = source.query(sql, [*params, int(min_fixes)])
     for column in int_columns:
         frame[column] = frame[column].astype("int64")
     if limit:
@@ -108,4 +111,5 @@ def fix_releases(
         SELECT name, grp AS "group", kind, pre_at, fixed_grp AS fixed_group, fixed_name, hours, other
         FROM f WHERE TRUE {extra} ORDER BY pre_at DESC, name {"LIMIT " + str(int(limit)) if limit else ""}
     """
-    return db.query(sql, params)
+    with sql_source(db, category=category, since=since, until=until) as source:
+        return source.query(sql, params)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from scenewatch.analysis._common import parse_span, ts, with_warnings
 from scenewatch.analysis.volume import counted_filter
+from scenewatch.analysis.window_copy import sql_source
 from scenewatch.analysis.works import keyed_sql
 from scenewatch.store import Database
 
@@ -79,7 +80,8 @@ def race(
         FROM r WHERE rk = 1 AND n_groups >= ? {extra}
         ORDER BY winner_at, work, format
     """
-    frame = db.query(sql, [*params, int(min_groups), *extra_params])
+    with sql_source(db, category=category, since=since, until=until) as source:
+        frame = source.query(sql, [*params, int(min_groups), *extra_params])
     frame["groups"] = frame["groups"].astype("int64")
     return frame
 
@@ -113,7 +115,8 @@ def race_leaderboard(
         FROM g WHERE races >= ?
         ORDER BY period, category, wins DESC, firsts DESC, "group"
     """
-    frame = db.query(sql, [*params, int(min_races)])
+    with sql_source(db, category=category, since=since, until=until) as source:
+        frame = source.query(sql, [*params, int(min_races)])
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     for column in ("firsts", "races", "wins"):
         frame[column] = frame[column].astype("int64")
@@ -139,8 +142,6 @@ def race_shift(
         SELECT grp FROM releases WHERE scene AND pre_at IS NOT NULL AND pre_at >= ? AND pre_at < ? AND grp IS NOT NULL
         GROUP BY grp HAVING count(*) FILTER (WHERE pre_at < ?) >= ? AND count(*) FILTER (WHERE pre_at >= ?) = 0
     """
-    gone = db.query(vanished_sql, [ts(start), ts(end), ts(event), int(min_releases), ts(event)])
-    vanished = set(gone["grp"])
     sql = f"""
         WITH r AS ({ranked_sql(where, within_hours)})
         SELECT category, grp AS "group", first_at < ? AS pre,
@@ -148,7 +149,11 @@ def race_shift(
                median(epoch(next_at - entry_at) / 3600.0) FILTER (WHERE rk = 1 AND n_groups >= 2) AS lead
         FROM r GROUP BY ALL
     """
-    per = db.query(sql, [*params, ts(event)])
+    # Untitled releases too: a group vanishes by all its releases, not only those with a work key.
+    with sql_source(db, since=start, until=end - timedelta(days=1), titled=False) as source:
+        gone = source.query(vanished_sql, [ts(start), ts(end), ts(event), int(min_releases), ts(event)])
+        per = source.query(sql, [*params, ts(event)])
+    vanished = set(gone["grp"])
     columns = ["category", "group", "vanished", "firsts_before", "share_before", "firsts_after", "share_after",
                "share_change", "median_lead_before_hours", "median_lead_after_hours"]  # fmt: skip
     if per.empty:

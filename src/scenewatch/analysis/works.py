@@ -20,7 +20,9 @@ source family (bluray, web, tv, dvd…; the parser already reports families) + c
 for music the source + audio codec (``web mp3``, ``cd flac``); otherwise ``any``. Language-tagged releases race in
 their own scene: the sorted ISO codes are appended (``1080p bluray h264 de``).
 
-Keys are computed in DuckDB over the filtered window (:func:`keyed_sql`), so they stay fast on millions of rows.
+Keys are computed in DuckDB over the filtered window (:func:`keyed_sql`), so they stay fast on millions of rows. On
+another backend (ClickHouse, Spark) the window's releases are copied into DuckDB in process and the same SQL keys them
+(:mod:`scenewatch.analysis.window_copy`): the normalisation is not written a second time per dialect.
 """
 
 from __future__ import annotations
