@@ -15,28 +15,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from scenewatch.columnar import announcement_table, nuke_table
 from scenewatch.records import Announcement, Gap, NukeEvent
-from scenewatch.store import nuked, rollup
+from scenewatch.store import batch, nuked, rollup
+from scenewatch.store.batch import MERGE_RELEASES as MERGE_RELEASES
+from scenewatch.store.batch import PARSED_COLUMNS as PARSED_COLUMNS
 from scenewatch.store.schema import SCHEMA_VERSION, migrate
-
-PARSED_COLUMNS: dict[str, pa.DataType] = {
-    "title": pa.string(),
-    "year": pa.int16(),
-    "season": pa.int16(),
-    "episode": pa.int16(),
-    "air_date": pa.string(),
-    "resolution": pa.string(),
-    "source": pa.string(),
-    "video_codec": pa.string(),
-    "audio_codec": pa.string(),
-    "language": pa.list_(pa.string()),
-    "group": pa.string(),
-    "category": pa.string(),
-    "flags": pa.list_(pa.string()),
-    "service": pa.string(),
-    "platform": pa.string(),
-    "version": pa.string(),
-}
 
 
 class StoreError(Exception):
@@ -211,13 +195,22 @@ class Database:
 
         ``origin`` names where the announcements came from (one value, or one per announcement).
         """
-        table = _announcement_table(announcements, parsed, origin)
-        if table.num_rows:
-            table = table.append_column(
-                "parser_version", pa.repeat(pa.scalar(parser_version, pa.int32()), table.num_rows)
+        prepared = None
+        if announcements:
+            table = batch.with_parsed(
+                announcement_table(announcements, origin), parsed, parser_version, [a.name for a in announcements]
             )
+            prepared = batch.prepare(self.con, table)
+        return self.write_prepared(prepared, nuke_table(nukes), progress)
+
+    def write_prepared(
+        self,
+        prepared: batch.PreparedBatch | None,
+        nukes: pa.Table | None = None,
+        progress: Progress | Sequence[Progress] | None = None,
+    ) -> WriteResult:
+        """Apply a prepared batch (:func:`scenewatch.store.batch.prepare`) and its nuke events in one transaction."""
         progresses = [progress] if isinstance(progress, Progress) else list(progress or [])
-        nuke_table = _nuke_table(nukes)
         con = self.con
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
@@ -225,22 +218,26 @@ class Database:
             sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
             nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
             nuke_targets: set[int] = set()
-            if nuke_table.num_rows:  # nukes first: releases created below are then stored with their nuke state
-                con.register("incoming_nukes", nuke_table)
-                con.execute(_INSERT_NUKES).fetchall()
-                nuke_targets = {
-                    int(row[0])
-                    for row in con.execute("SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes").fetchall()
-                }
-                con.unregister("incoming_nukes")
+            if nukes is not None and nukes.num_rows:  # first: releases created below then get their nuke state
+                con.register("incoming_nukes", nukes)
+                try:
+                    con.execute(batch.INSERT_NUKES).fetchall()
+                    nuke_targets = {
+                        int(row[0])
+                        for row in con.execute(
+                            "SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes"
+                        ).fetchall()
+                    }
+                finally:
+                    con.unregister("incoming_nukes")
             created: list[int] = []
-            if table.num_rows:
-                con.register("incoming", table)
-                con.execute(_STAGE).fetchall()
-                con.execute(_INSERT_SIGHTINGS).fetchall()
-                created = self._merge_releases()
-                con.execute("DROP TABLE staged").fetchall()
-                con.unregister("incoming")
+            if prepared is not None and prepared.announcements:
+                con.register("batch_sightings", prepared.sightings)
+                try:
+                    con.execute("INSERT INTO sightings SELECT * FROM batch_sightings ON CONFLICT DO NOTHING").fetchall()
+                finally:
+                    con.unregister("batch_sightings")
+                created = self._merge_releases(prepared.releases)
             nuked.refresh(con, nuke_targets.difference(created))  # releases stored before that got nuke events
             for done in progresses:
                 con.execute(
@@ -259,25 +256,24 @@ class Database:
         sightings = sightings_after - sightings_before
         nukes_added = nukes_after - nukes_before
         # Every announcement that did not create a release was already present (in the store or the batch).
-        return WriteResult(inserted, len(announcements) - inserted, sightings, nukes_added)
+        announced = prepared.announcements if prepared is not None else 0
+        return WriteResult(inserted, announced - inserted, sightings, nukes_added)
 
-    def _merge_releases(self) -> list[int]:
-        """Insert the staged batch's new releases and merge the ones already stored; keep ``daily_volume`` exact.
+    def _merge_releases(self, releases: pa.Table) -> list[int]:
+        """Insert the batch's new releases and merge the ones already stored; keep ``daily_volume`` exact.
 
         Two statements instead of one upsert, because the roll-up needs to know which releases are new (their
         counts are added as they are) and which were updated (their roll-up rows, before and after, are compared).
         Return the ids of the releases created.
         """
         con = self.con
-        con.execute(_BATCH_RELEASES).fetchall()
+        con.register("batch_releases", releases)
         try:
-            nuked.mark_batch(con, "batch_releases")
             created = con.execute(
-                "INSERT INTO releases BY NAME SELECT * FROM batch_releases ON CONFLICT DO NOTHING RETURNING id"
+                f"INSERT INTO releases BY NAME {nuked.with_nuked('batch_releases')} ON CONFLICT DO NOTHING RETURNING id"
             ).fetchnumpy()["id"]
-            batch = int(con.execute("SELECT count(*) FROM batch_releases").fetchall()[0][0])
             present: list[int] = []
-            if len(created) == batch:  # the common case in a bulk ingest: every release is new
+            if len(created) == releases.num_rows:  # the common case in a bulk ingest: every release is new
                 rollup.add_created(con, "batch_releases")
             else:
                 con.register("created_ids", pa.table({"id": pa.array(created, pa.uint64())}))
@@ -294,7 +290,7 @@ class Database:
                 try:
                     con.execute(
                         "INSERT INTO releases BY NAME SELECT * FROM batch_releases SEMI JOIN present_ids USING (id) "
-                        + MERGE_RELEASES
+                        + batch.MERGE_RELEASES
                     ).fetchall()
                 finally:
                     con.unregister("present_ids")
@@ -302,7 +298,7 @@ class Database:
                 after.subtract(before)
                 rollup.apply(con, after)
         finally:
-            con.execute("DROP TABLE batch_releases").fetchall()
+            con.unregister("batch_releases")
         return [int(i) for i in created]
 
     def refresh_rollups(self) -> None:
@@ -362,121 +358,3 @@ class Database:
             "INSERT INTO gaps VALUES (?, ?, ?, ?)",
             [gap.source, _naive_utc(gap.start), _naive_utc(gap.end), gap.reason],
         )
-
-
-# Identities are MD5-based (stable across engines and versions); the unit separator keeps fields apart.
-_STAGE = """
-CREATE OR REPLACE TEMP TABLE staged AS
-SELECT
-    md5_number_lower(key_name) AS id,
-    md5_number_lower(concat_ws(chr(31), key_name, coalesce(feed, ''), coalesce(CAST(epoch_us(seen_at) AS VARCHAR), '')))
-        AS sighting_id,
-    * EXCLUDE (seen_at), CAST(seen_at AS TIMESTAMP) AS seen_at,
-    CASE WHEN time_trusted AND scene THEN CAST(seen_at AS TIMESTAMP) END AS pre_at
-FROM incoming
-"""
-
-_INSERT_SIGHTINGS = """
-INSERT INTO sightings
-SELECT DISTINCT ON (sighting_id) sighting_id, id, feed, seen_at, time_trusted, section, origin
-FROM staged
-ON CONFLICT DO NOTHING
-"""
-
-_BATCH_RELEASES = """
-CREATE OR REPLACE TEMP TABLE batch_releases AS
-SELECT
-    id,
-    arg_min(name, coalesce(seen_at, TIMESTAMP '9999-01-01')) AS name,
-    min(pre_at) AS pre_at,
-    min(seen_at) AS first_seen_at,
-    arg_min(section, coalesce(seen_at, TIMESTAMP '9999-01-01')) FILTER (WHERE section IS NOT NULL) AS section,
-    bool_or(scene) AS scene,
-    max(size_mb) AS size_mb,
-    max(files) AS files,
-    any_value(title) AS title, any_value(year) AS year, any_value(season) AS season,
-    any_value(episode) AS episode, any_value(TRY_CAST(air_date AS DATE)) AS air_date,
-    any_value(resolution) AS resolution, any_value(source) AS source,
-    any_value(video_codec) AS video_codec, any_value(audio_codec) AS audio_codec,
-    any_value(language) AS language, any_value("group") AS grp,
-    coalesce(any_value(category) FILTER (WHERE category IS NOT NULL), 'other') AS category,
-    any_value(flags) AS flags, any_value(service) AS service, any_value(platform) AS platform,
-    any_value(version) AS version,
-    any_value(parser_version) AS parser_version
-FROM staged
-GROUP BY id
-"""
-
-# How a release seen again merges into the stored one (ingest batches and Parquet imports alike).
-MERGE_RELEASES = """
-ON CONFLICT (id) DO UPDATE SET
-    pre_at = least(releases.pre_at, excluded.pre_at),
-    first_seen_at = least(releases.first_seen_at, excluded.first_seen_at),
-    section = coalesce(releases.section, excluded.section),
-    scene = releases.scene OR excluded.scene,
-    size_mb = coalesce(releases.size_mb, excluded.size_mb),
-    files = coalesce(releases.files, excluded.files)
-"""
-
-
-_INSERT_NUKES = """
-INSERT INTO nukes
-SELECT DISTINCT ON (id) * FROM (
-    SELECT
-        md5_number_lower(concat_ws(chr(31), key_name, action, coalesce(CAST(epoch_us(nuked_at) AS VARCHAR), ''),
-                                   coalesce(reason, ''))) AS id,
-        md5_number_lower(key_name) AS release_id,
-        name, action, reason, network, CAST(nuked_at AS TIMESTAMP) AS nuked_at, feed
-    FROM incoming_nukes
-)
-ON CONFLICT DO NOTHING
-"""
-
-_UTC_MICROS = pa.timestamp("us", tz="UTC")
-
-
-def _announcement_table(
-    announcements: Sequence[Announcement],
-    parsed: dict[str, Any] | None,
-    origin: str | Sequence[str | None] | None,
-) -> pa.Table:
-    count = len(announcements)
-    columns: dict[str, pa.Array] = {
-        "key_name": pa.array([a.name.strip().lower() for a in announcements], pa.string()),
-        "name": pa.array([a.name for a in announcements], pa.string()),
-        "seen_at": pa.array([a.pre_at for a in announcements], _UTC_MICROS),
-        "time_trusted": pa.array([a.time_trusted for a in announcements], pa.bool_()),
-        "scene": pa.array([a.scene for a in announcements], pa.bool_()),
-        "section": pa.array([a.section for a in announcements], pa.string()),
-        "size_mb": pa.array([a.size_mb for a in announcements], pa.float64()),
-        "files": pa.array([a.files for a in announcements], pa.int32()),
-        "feed": pa.array([a.feed for a in announcements], pa.string()),
-        "origin": (
-            pa.repeat(pa.scalar(origin, pa.string()), count)
-            if origin is None or isinstance(origin, str)
-            else pa.array(origin, pa.string())
-        ),
-    }
-    for column, kind in PARSED_COLUMNS.items():
-        values = parsed[column] if parsed is not None else [None] * count
-        columns[column] = values.cast(kind) if isinstance(values, pa.Array) else pa.array(values, kind)
-    # A group announced by the source wins over the one read from the name.
-    announced_groups = [a.group for a in announcements]
-    if any(announced_groups):
-        parsed_groups = columns["group"].to_pylist()
-        columns["group"] = pa.array([a or p for a, p in zip(announced_groups, parsed_groups, strict=True)], pa.string())
-    return pa.table(columns)
-
-
-def _nuke_table(nukes: Sequence[NukeEvent]) -> pa.Table:
-    return pa.table(
-        {
-            "key_name": pa.array([n.name.strip().lower() for n in nukes], pa.string()),
-            "name": pa.array([n.name for n in nukes], pa.string()),
-            "action": pa.array([n.action.value for n in nukes], pa.string()),
-            "reason": pa.array([n.reason for n in nukes], pa.string()),
-            "network": pa.array([n.network for n in nukes], pa.string()),
-            "nuked_at": pa.array([n.at for n in nukes], _UTC_MICROS),
-            "feed": pa.array([n.feed for n in nukes], pa.string()),
-        }
-    )

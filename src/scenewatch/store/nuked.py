@@ -46,16 +46,14 @@ LATEST_NUKES_SQL = latest_nukes_sql()
 NUKED_IDS_SQL = f"(SELECT release_id FROM {LATEST_NUKES_SQL} WHERE action IN {NUKED_SQL})"
 
 
-def mark_batch(con: duckdb.DuckDBPyConnection, batch: str) -> None:
-    """Add the column ``nuked`` to the temporary table ``batch`` of releases about to be created (events are written
-    before releases, so a nuke seen before its pre, or in the same batch, is already there)."""
-    con.execute(f"ALTER TABLE {batch} ADD COLUMN nuked BOOLEAN DEFAULT false").fetchall()
-    if con.execute("SELECT EXISTS (SELECT 1 FROM nukes)").fetchall()[0][0]:
-        only = f"SEMI JOIN {batch} ON nukes.release_id = {batch}.id"
-        con.execute(
-            f"UPDATE {batch} SET nuked = true WHERE id IN (SELECT release_id FROM {latest_nukes_sql(only)} "
-            f"WHERE action IN {NUKED_SQL})"
-        ).fetchall()
+def with_nuked(batch: str) -> str:
+    """A SELECT of the relation ``batch`` (releases about to be created) with the column ``nuked`` added (events are
+    written before releases, so a nuke seen before its pre, or in the same batch, is already there)."""
+    only = f"SEMI JOIN {batch} ON nukes.release_id = {batch}.id"
+    return (
+        f"SELECT {batch}.*, {batch}.id IN (SELECT release_id FROM {latest_nukes_sql(only)} "
+        f"WHERE action IN {NUKED_SQL}) AS nuked FROM {batch}"
+    )
 
 
 def refresh(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> None:

@@ -1,0 +1,199 @@
+"""One write batch in the store's shape: built from records (or by a columnar source), prepared, then applied.
+
+Preparing a batch (identities, sightings deduplicated, one row per release) needs nothing but the batch itself, so a
+bulk ingest does it in its parse workers, each with its own in-memory DuckDB; applying it to the store (inserts,
+merges, roll-ups, the commit) is the single writer's job: :meth:`scenewatch.store.Database.write_prepared`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scenewatch.columnar import ANNOUNCEMENT_SCHEMA
+
+PARSED_COLUMNS: dict[str, pa.DataType] = {
+    "title": pa.string(),
+    "year": pa.int16(),
+    "season": pa.int16(),
+    "episode": pa.int16(),
+    "air_date": pa.string(),
+    "resolution": pa.string(),
+    "source": pa.string(),
+    "video_codec": pa.string(),
+    "audio_codec": pa.string(),
+    "language": pa.list_(pa.string()),
+    "group": pa.string(),
+    "category": pa.string(),
+    "flags": pa.list_(pa.string()),
+    "service": pa.string(),
+    "platform": pa.string(),
+    "version": pa.string(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch ready to apply: its sightings (one per id) and its releases (one per id, merged within the batch)."""
+
+    announcements: int
+    sightings: pa.Table
+    releases: pa.Table
+
+
+def with_parsed(
+    announcements: pa.Table,
+    parsed: dict[str, Any] | None,
+    parser_version: int | None,
+    names: list[str] | None = None,
+) -> pa.Table:
+    """The staging table: announcements (``ANNOUNCEMENT_SCHEMA``) with their key and parsed columns.
+
+    ``names`` is the name column as a list when the caller has it already (the parser needed it).
+    """
+    count = announcements.num_rows
+    if names is None:
+        names = announcements.column("name").to_pylist()
+    columns: dict[str, Any] = {"key_name": pa.array([n.strip().lower() for n in names], pa.string())}
+    for field in ANNOUNCEMENT_SCHEMA:
+        if field.name != "announced_group":
+            columns[field.name] = announcements.column(field.name)
+    for column, kind in PARSED_COLUMNS.items():
+        values = parsed[column] if parsed is not None else [None] * count
+        columns[column] = values.cast(kind) if isinstance(values, pa.Array) else pa.array(values, kind)
+    # A group announced by the source wins over the one read from the name (an empty one does not count).
+    announced = announcements.column("announced_group")
+    if announced.null_count < count:
+        given = pc.fill_null(pc.not_equal(announced, ""), False)
+        columns["group"] = pc.if_else(given, announced, columns["group"])
+    columns["parser_version"] = pa.repeat(pa.scalar(parser_version, pa.int32()), count)
+    return pa.table(columns)
+
+
+@functools.cache
+def worker_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for preparing batches in a worker process (one thread: the process is the unit)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'").fetchall()
+    con.execute("SET threads = 1").fetchall()
+    return con
+
+
+def prepare(con: duckdb.DuckDBPyConnection, incoming: pa.Table) -> PreparedBatch:
+    """Compute the batch's identities, its distinct sightings and its releases merged within the batch.
+
+    Pure: reads only ``incoming`` (a :func:`with_parsed` table), so any connection will do, in any process.
+    """
+    con.register("incoming", incoming)
+    try:
+        ids = con.sql(_IDS).to_arrow_table()
+    finally:
+        con.unregister("incoming")
+    # Most releases and sightings occur once in a batch: those are projected as they are, and only the repeated
+    # ones are merged (the same aggregates over the same rows in the same order, so the same result).
+    release_ids = ids.column("id").to_numpy()
+    _, first, counts = np.unique(release_ids, return_index=True, return_counts=True)
+    repeated = len(first) < len(release_ids)
+    once = np.ones(len(release_ids), dtype=bool)
+    if repeated:
+        once[:] = False
+        once[first[counts == 1]] = True
+    staged = incoming.append_column("id", ids.column("id")).append_column("sighting_id", ids.column("sighting_id"))
+    staged = staged.append_column("once", pa.array(once))
+    con.register("staged", staged)
+    try:
+        sighting_ids = ids.column("sighting_id").to_numpy()
+        distinct = len(np.unique(sighting_ids)) == len(sighting_ids)
+        sightings = con.sql(_SIGHTINGS if distinct else _DISTINCT_SIGHTINGS).to_arrow_table()
+        query = _RELEASES_ONCE + (" UNION ALL " + _RELEASES_MERGED if repeated else "")
+        releases = con.sql(_STAGED + query).to_arrow_table()
+    finally:
+        con.unregister("staged")
+    return PreparedBatch(incoming.num_rows, sightings, releases)
+
+
+# Identities are MD5-based (stable across engines and versions); the unit separator keeps fields apart.
+_IDS = """
+SELECT
+    md5_number_lower(key_name) AS id,
+    md5_number_lower(concat_ws(chr(31), key_name, coalesce(feed, ''), coalesce(CAST(epoch_us(seen_at) AS VARCHAR), '')))
+        AS sighting_id
+FROM incoming
+"""
+
+# In the column order of the sightings table. DISTINCT ON keeps the first row of each sighting.
+_SIGHTINGS = """
+SELECT sighting_id AS id, id AS release_id, feed, CAST(seen_at AS TIMESTAMP) AS seen_at, time_trusted, section, origin
+FROM staged
+"""
+_DISTINCT_SIGHTINGS = _SIGHTINGS.replace("SELECT", "SELECT DISTINCT ON (sighting_id)", 1)
+
+_STAGED = """
+WITH s AS (
+    SELECT * EXCLUDE (seen_at), CAST(seen_at AS TIMESTAMP) AS seen_at,
+        CASE WHEN time_trusted AND scene THEN CAST(seen_at AS TIMESTAMP) END AS pre_at
+    FROM staged
+)
+"""
+
+# A release seen once in the batch: what the aggregates below make of a single row.
+_RELEASES_ONCE = """
+SELECT
+    id, name, pre_at, seen_at AS first_seen_at, section, scene, size_mb, files, title, year, season, episode,
+    TRY_CAST(air_date AS DATE) AS air_date, resolution, source, video_codec, audio_codec, language, "group" AS grp,
+    coalesce(category, 'other') AS category, flags, service, platform, version, parser_version
+FROM s WHERE once
+"""
+
+_RELEASES_MERGED = """
+SELECT
+    id,
+    arg_min(name, coalesce(seen_at, TIMESTAMP '9999-01-01')) AS name,
+    min(pre_at) AS pre_at,
+    min(seen_at) AS first_seen_at,
+    arg_min(section, coalesce(seen_at, TIMESTAMP '9999-01-01')) FILTER (WHERE section IS NOT NULL) AS section,
+    bool_or(scene) AS scene,
+    max(size_mb) AS size_mb,
+    max(files) AS files,
+    any_value(title) AS title, any_value(year) AS year, any_value(season) AS season,
+    any_value(episode) AS episode, any_value(TRY_CAST(air_date AS DATE)) AS air_date,
+    any_value(resolution) AS resolution, any_value(source) AS source,
+    any_value(video_codec) AS video_codec, any_value(audio_codec) AS audio_codec,
+    any_value(language) AS language, any_value("group") AS grp,
+    coalesce(any_value(category) FILTER (WHERE category IS NOT NULL), 'other') AS category,
+    any_value(flags) AS flags, any_value(service) AS service, any_value(platform) AS platform,
+    any_value(version) AS version,
+    any_value(parser_version) AS parser_version
+FROM s WHERE NOT once
+GROUP BY id
+"""
+
+# How a release seen again merges into the stored one (ingest batches and Parquet imports alike).
+MERGE_RELEASES = """
+ON CONFLICT (id) DO UPDATE SET
+    pre_at = least(releases.pre_at, excluded.pre_at),
+    first_seen_at = least(releases.first_seen_at, excluded.first_seen_at),
+    section = coalesce(releases.section, excluded.section),
+    scene = releases.scene OR excluded.scene,
+    size_mb = coalesce(releases.size_mb, excluded.size_mb),
+    files = coalesce(releases.files, excluded.files)
+"""
+
+INSERT_NUKES = """
+INSERT INTO nukes
+SELECT DISTINCT ON (id) * FROM (
+    SELECT
+        md5_number_lower(concat_ws(chr(31), key_name, action, coalesce(CAST(epoch_us(nuked_at) AS VARCHAR), ''),
+                                   coalesce(reason, ''))) AS id,
+        md5_number_lower(key_name) AS release_id,
+        name, action, reason, network, CAST(nuked_at AS TIMESTAMP) AS nuked_at, feed
+    FROM incoming_nukes
+)
+ON CONFLICT DO NOTHING
+"""
