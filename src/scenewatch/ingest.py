@@ -6,6 +6,7 @@ together with each file's progress, so per-transaction costs are paid per 50,000
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import threading
@@ -18,11 +19,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, announcement_table, nuke_table
 from scenewatch.names import parse_columns
 from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.reparse import parser_version
 from scenewatch.sources import DumpSource, Source, SourceBatch, expand_paths
 from scenewatch.store import Database, Progress, WriteResult
+from scenewatch.store import batch as store_batch
+from scenewatch.store.batch import PreparedBatch
 from scenewatch.store.parquet import import_parquet, is_parquet_export
 
 _PARSER_VERSION = parser_version()
@@ -75,20 +79,31 @@ def write_batch(
     return db.write(announcements, parsed, nukes, origin=origin, progress=progress, parser_version=_PARSER_VERSION)
 
 
-def _parse_to_arrow(names: list[str], sections: list[str | None]) -> pa.Table:
-    """Worker-side parse: columns as an Arrow table (cheap to send back between processes)."""
-    from scenewatch.store.database import PARSED_COLUMNS
+def prepare_announcements(table: pa.Table, con: Any = None) -> PreparedBatch:
+    """Parse the names of announcements given as columns and prepare them for the store.
 
-    columns = parse_columns(names, sections)
-    return pa.table({key: pa.array(columns[key], kind) for key, kind in PARSED_COLUMNS.items()})
-
-
-def parser_pool() -> ProcessPoolExecutor | None:
-    """A one-process pool that parses names while the main process reads and writes (None on one core).
-
-    ``SCENEWATCH_PARSE_WORKERS=0`` turns it off.
+    This is a parse worker's job (``con`` None: the worker's own in-memory DuckDB); the result crosses back to the
+    writing process as Arrow tables.
     """
-    workers = int(os.environ.get("SCENEWATCH_PARSE_WORKERS", "1" if (os.cpu_count() or 1) > 1 else "0"))
+    names = table.column("name").to_pylist()
+    parsed = parse_columns(names, table.column("section").to_pylist())
+    staging = store_batch.with_parsed(table, parsed, _PARSER_VERSION, names)
+    return store_batch.prepare(con if con is not None else store_batch.worker_connection(), staging)
+
+
+def parse_workers() -> int:
+    """How many processes parse names while the main process reads and writes (0: parse in the main process).
+
+    One per core, up to four (past that the single writer is the bottleneck); ``SCENEWATCH_PARSE_WORKERS`` overrides.
+    """
+    cores = os.cpu_count() or 1
+    default = min(cores, 4) if cores > 1 else 0
+    return max(0, int(os.environ.get("SCENEWATCH_PARSE_WORKERS", default)))
+
+
+def parser_pool(workers: int | None = None) -> ProcessPoolExecutor | None:
+    """A pool of processes that parse names while the main process reads and writes (None: no workers)."""
+    workers = parse_workers() if workers is None else workers
     if workers <= 0:
         return None
     return ProcessPoolExecutor(
@@ -112,29 +127,39 @@ def _exit_with_parent(parent: int) -> None:
 class _Pending:
     """Batches waiting to be written together."""
 
-    announcements: list[Announcement] = field(default_factory=list)
-    origins: list[str | None] = field(default_factory=list)
+    tables: list[pa.Table] = field(default_factory=list)
     nukes: list[NukeEvent] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     progress: dict[str, Progress] = field(default_factory=dict)
+    announced: int = 0
     records: int = 0
     standalone_nukes: int = 0
 
     def add(self, batch: SourceBatch, origin: str, progress: Progress) -> None:
-        self.announcements.extend(batch.announcements)
-        self.origins.extend([origin] * len(batch.announcements))
+        announced = batch.announced()
+        if batch.table is not None:
+            self.tables.append(batch.table)
+        elif announced:
+            self.tables.append(announcement_table(batch.announcements, origin))
+        self.announced += announced
         self.nukes.extend(batch.nukes)
         self.rejects.extend(batch.rejects)
         self.progress[origin] = progress
-        self.records += len(batch.announcements) + len(batch.rejects) + len(batch.nukes)
-        self.standalone_nukes += len(batch.nukes) - sum(1 for a in batch.announcements if a.nuke is not None)
+        self.records += announced + len(batch.rejects) + len(batch.nukes)
+        self.standalone_nukes += batch.standalone_nukes()
+
+    def table(self) -> pa.Table:
+        """Every announcement queued, as one table in input order."""
+        if len(self.tables) == 1:
+            return self.tables[0]
+        return pa.concat_tables(self.tables) if self.tables else ANNOUNCEMENT_SCHEMA.empty_table()
 
 
 class _Writer:
     """Accumulates source batches and writes them in transactions of about ``batch_size`` records.
 
-    With a parser pool, batch k is parsed in the worker while the main process reads batch k+1 and
-    writes batch k-1; writes stay in input order, so committed progress is always a prefix.
+    With a parser pool, the workers parse and prepare the next batches while the main process reads further and
+    writes the oldest one; writes stay in input order, so committed progress is always a prefix.
     """
 
     def __init__(
@@ -144,6 +169,7 @@ class _Writer:
         batch_size: int,
         on_reject: Callable[[Reject], None] | None,
         pool: ProcessPoolExecutor | None = None,
+        ahead: int = 2,
     ) -> None:
         self.db = db
         self.summary = summary
@@ -151,7 +177,8 @@ class _Writer:
         self.on_reject = on_reject
         self.pending = _Pending()
         self.pool = pool
-        self.in_flight: tuple[_Pending, Future[pa.Table]] | None = None
+        self.ahead = ahead
+        self.in_flight: collections.deque[tuple[_Pending, Future[PreparedBatch] | None]] = collections.deque()
 
     def add(self, batch: SourceBatch, progress: Progress) -> bool:
         """Queue a batch; write when enough has gathered. Return whether a write happened."""
@@ -166,30 +193,32 @@ class _Writer:
         pending, self.pending = self.pending, _Pending()
         if not pending.progress:
             return
-        if self.pool is None or not pending.announcements:
-            self._write(pending, None)
+        if self.pool is None:
+            prepared = prepare_announcements(pending.table(), self.db.con) if pending.announced else None
+            self._write(pending, prepared)
             return
-        future = self.pool.submit(
-            _parse_to_arrow, [a.name for a in pending.announcements], [a.section for a in pending.announcements]
-        )
-        self.finish()
-        self.in_flight = (pending, future)
+        future = self.pool.submit(prepare_announcements, pending.table()) if pending.announced else None
+        self.in_flight.append((pending, future))
+        # Write whatever is ready; wait for the oldest only when far enough ahead.
+        while self.in_flight:
+            head = self.in_flight[0][1]
+            if len(self.in_flight) <= self.ahead and head is not None and not head.done():
+                break
+            self._write_head()
 
     def finish(self) -> None:
-        """Write the batch still being parsed, if any."""
-        if self.in_flight is not None:
-            pending, future = self.in_flight
-            self.in_flight = None
-            table = future.result()
-            self._write(pending, {name: table.column(name).combine_chunks() for name in table.column_names})
+        """Write the batches still being parsed, in order."""
+        while self.in_flight:
+            self._write_head()
 
-    def _write(self, pending: _Pending, parsed: dict[str, Any] | None) -> None:
-        result = write_batch(
-            self.db, pending.announcements, pending.nukes,
-            origin=pending.origins, progress=list(pending.progress.values()), parsed=parsed,
-        )  # fmt: skip
+    def _write_head(self) -> None:
+        pending, future = self.in_flight.popleft()
+        self._write(pending, future.result() if future is not None else None)
+
+    def _write(self, pending: _Pending, prepared: PreparedBatch | None) -> None:
+        result = self.db.write_prepared(prepared, nuke_table(pending.nukes), list(pending.progress.values()))
         summary = self.summary
-        summary.read += len(pending.announcements) + len(pending.rejects) + pending.standalone_nukes
+        summary.read += pending.announced + len(pending.rejects) + pending.standalone_nukes
         summary.inserted += result.releases_inserted
         summary.present += result.releases_present
         summary.nukes += result.nukes_inserted
@@ -209,9 +238,13 @@ def ingest_sources(
     on_reject: Callable[[Reject], None] | None = None,
     on_write: Callable[[str, int], None] | None = None,
     pool: ProcessPoolExecutor | None = None,
+    ahead: int = 2,
 ) -> None:
-    """Stream sources (each with its content fingerprint and records to skip) into the store."""
-    writer = _Writer(db, summary, batch_size, on_reject, pool)
+    """Stream sources (each with its content fingerprint and records to skip) into the store.
+
+    With a pool, up to ``ahead`` batches are parsed and prepared while the main process reads and writes.
+    """
+    writer = _Writer(db, summary, batch_size, on_reject, pool, ahead)
     for source, fingerprint, skip in sources:
         last = skip
         for batch in source.batches(skip=skip, batch_size=batch_size):
@@ -272,9 +305,14 @@ def ingest_paths(
 
     # Parsing in a second process pays off only for inputs of several batches.
     large = sum(p.stat().st_size for p in files) > 64 * batch_size * 10
-    pool = parser_pool() if large else None
+    workers = parse_workers() if large else 0
+    pool = parser_pool(workers)
     try:
-        ingest_sources(db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool)
+        # Two batches a worker: each has the next one queued while the main process writes.
+        ingest_sources(
+            db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool,
+            ahead=2 * workers,
+        )  # fmt: skip
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+import pyarrow as pa
+
 from scenewatch.records import Announcement, NukeEvent, Reject
 
 
@@ -18,13 +20,27 @@ class SourceBatch:
     """A slice of one input: what it announced, what it could not read, and how far it got.
 
     ``records_done`` counts every input record consumed so far (rejects included), so a restart
-    can resume after the last committed batch.
+    can resume after the last committed batch. A columnar source gives its announcements as ``table``
+    (``scenewatch.columnar.ANNOUNCEMENT_SCHEMA``, in input order) instead of as records; ``carried_nukes``
+    then says how many of ``nukes`` came with an announcement rather than as records of their own.
     """
 
     announcements: list[Announcement] = field(default_factory=list)
     nukes: list[NukeEvent] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     records_done: int = 0
+    table: pa.Table | None = None
+    carried_nukes: int = 0
+
+    def announced(self) -> int:
+        """How many announcements the batch holds."""
+        return self.table.num_rows if self.table is not None else len(self.announcements)
+
+    def standalone_nukes(self) -> int:
+        """How many nuke events were records of their own (not carried by an announcement)."""
+        if self.table is not None:
+            return len(self.nukes) - self.carried_nukes
+        return len(self.nukes) - sum(1 for a in self.announcements if a.nuke is not None)
 
 
 @runtime_checkable
