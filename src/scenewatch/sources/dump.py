@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from scenewatch.records import Announcement, NukeEvent, Reject
+from scenewatch.sources import ndjson_columnar
 from scenewatch.sources.base import SourceBatch, SourceError
 from scenewatch.sources.columns import ColumnMap, RowMapper
 from scenewatch.sources.formats import COMPRESSION_SUFFIXES, EXTENSIONS, FORMATS, SNIFF_ORDER
@@ -100,6 +102,7 @@ class DumpSource:
         rules_file: Path | None = None,
         timezone: str | None = None,
         rules: IngestRules | None = None,
+        columnar: bool | None = None,
     ) -> None:
         self.path = path
         self.origin = str(path)
@@ -111,6 +114,10 @@ class DumpSource:
         self._module = FORMATS[self.format]
         self._fixed = getattr(self._module, "COLUMN_MAP", None)
         self._mappers: dict[tuple[str, ...], RowMapper] = {}
+        # SCENEWATCH_COLUMNAR=0 reads every format row by row (the reference the columnar readers are tested against).
+        if columnar is None:
+            columnar = os.environ.get("SCENEWATCH_COLUMNAR", "1") != "0"
+        self.columnar = columnar and self.format in _COLUMNAR
 
     def fingerprint(self) -> str:
         """Identity of this file's content."""
@@ -124,15 +131,22 @@ class DumpSource:
                 columns = ColumnMap({**self._fixed, **self.mapping})
             else:
                 columns = ColumnMap.resolve(keys, self.mapping)
-            try:
-                mapper = RowMapper(columns, self.rules)
-            except SourceError as exc:
-                raise SourceError(f"{self.origin}: {exc}") from None
+            mapper = self.row_mapper(columns)
             self._mappers[keys] = mapper
         return mapper
 
+    def row_mapper(self, columns: ColumnMap) -> RowMapper:
+        """The RowMapper of this input for a column map (raises SourceError naming the input when it has no name)."""
+        try:
+            return RowMapper(columns, self.rules)
+        except SourceError as exc:
+            raise SourceError(f"{self.origin}: {exc}") from None
+
     def batches(self, skip: int = 0, batch_size: int = 50_000) -> Iterator[SourceBatch]:
         """Yield batches of up to ``batch_size`` records, skipping the first ``skip`` records."""
+        if self.columnar:
+            yield from _COLUMNAR[self.format](self, skip, batch_size)
+            return
         max_bytes = getattr(self._module, "MAX_LINE_BYTES", None)
         lines = read_lines(self.path, max_bytes) if max_bytes else read_lines(self.path)
         batch = SourceBatch(records_done=skip)
@@ -143,20 +157,7 @@ class DumpSource:
             if done <= skip:
                 continue
             size += 1
-            if isinstance(row, LineError):
-                batch.rejects.append(Reject(self.origin, number, str(row)))
-            else:
-                try:
-                    record = self._mapper(row).map(row)
-                except ValueError as exc:
-                    batch.rejects.append(Reject(self.origin, number, str(exc)))
-                else:
-                    if isinstance(record, NukeEvent):
-                        batch.nukes.append(record)
-                    else:
-                        batch.announcements.append(record)
-                        if record.nuke is not None:
-                            batch.nukes.append(record.nuke)
+            self._add(batch, number, row)
             if size >= batch_size:
                 batch.records_done = done
                 yield batch
@@ -165,5 +166,31 @@ class DumpSource:
         batch.records_done = max(done, skip)
         yield batch
 
+    def row_batch(self, lines: Iterable[tuple[int, str | LineError]]) -> SourceBatch:
+        """Map every record of these lines the row-by-row way (the columnar readers' fallback)."""
+        batch = SourceBatch()
+        for number, row in self._module.records(iter(lines), self.origin):
+            self._add(batch, number, row)
+        return batch
+
+    def _add(self, batch: SourceBatch, number: int, row: dict[str, Any] | LineError) -> None:
+        if isinstance(row, LineError):
+            batch.rejects.append(Reject(self.origin, number, str(row)))
+            return
+        try:
+            record = self._mapper(row).map(row)
+        except ValueError as exc:
+            batch.rejects.append(Reject(self.origin, number, str(exc)))
+            return
+        if isinstance(record, NukeEvent):
+            batch.nukes.append(record)
+        else:
+            batch.announcements.append(record)
+            if record.nuke is not None:
+                batch.nukes.append(record.nuke)
+
+
+# Formats that can also be read a batch at a time as columns (same records, same rejects, faster).
+_COLUMNAR = {"ndjson": ndjson_columnar.batches}
 
 __all__ = ["Announcement", "DumpSource", "detect_format", "expand_paths", "fingerprint"]

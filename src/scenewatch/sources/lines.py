@@ -51,6 +51,12 @@ def head(path: Path, size: int = 65536) -> bytes:
 
 def read_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str | LineError]]:
     """Yield ``(line_number, text)``; a line that is too long or not UTF-8 comes as a LineError."""
+    for number, line in read_raw_lines(path, max_bytes):
+        yield number, decode_line(line)
+
+
+def read_raw_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | LineError]]:
+    """Yield ``(line_number, bytes)`` with the line ending kept; a line that is too long comes as a LineError."""
     with open_binary(path) as raw:
         stream = io.BufferedReader(raw, buffer_size=1 << 20) if not isinstance(raw, io.BufferedReader) else raw
         number = 0
@@ -69,9 +75,15 @@ def read_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[in
                     skipped += len(line)
                 yield number, LineError(f"line too long ({skipped:,} bytes; limit {max_bytes:,})")
                 continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, LineError(f"invalid UTF-8 at byte {exc.start}")
-                continue
-            yield number, text.rstrip("\r\n")
+            yield number, line
+
+
+def decode_line(line: bytes | LineError) -> str | LineError:
+    """A raw line as text without its line ending, or a LineError when it is not UTF-8 (or was one already)."""
+    if isinstance(line, LineError):
+        return line
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return LineError(f"invalid UTF-8 at byte {exc.start}")
+    return text.rstrip("\r\n")

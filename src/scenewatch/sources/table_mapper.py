@@ -1,0 +1,270 @@
+"""Mapping a batch of raw rows given as columns (an Arrow table keyed by the dump's own column names) in one go.
+
+The columnar counterpart of :class:`~scenewatch.sources.columns.RowMapper`, for the bulk of a dump: the common,
+well-formed values (a plain name, a unix time, a section without spaces at its ends, ...) are mapped with
+vectorised operations; a row with anything else in it (a nuke, an action, an ISO time, text to strip, a value
+that would be rejected) goes through RowMapper itself, so every rule and every reject is exactly the row path's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, UTC_MICROS, announcement_table
+from scenewatch.records import Announcement, NukeEvent, Reject
+from scenewatch.sources.base import SourceBatch
+from scenewatch.sources.columns import DEFAULT_ALIASES, ColumnMap, RowMapper
+from scenewatch.sources.rules import IngestRules
+
+# Plain unix times, in seconds or milliseconds, well inside the plausible range of columns.parse_time (times near
+# its ends go through RowMapper, which decides them exactly).
+_SECONDS = (631_152_001, 4_102_444_798)
+_MILLISECONDS = (_SECONDS[0] * 1000, _SECONDS[1] * 1000)
+# A name RowMapper keeps as it is: printable ASCII at both ends (nothing to strip), no control characters.
+_PLAIN_NAME = r"^[!-~](?:[^\r\n\t\x00]*[!-~])?$"
+_PLAIN_TEXT = r"(?s)^[!-~](?:.*[!-~])?$"
+_DIGITS = r"^[0-9]{1,15}$"
+_DECIMAL = r"^[0-9]{1,15}(?:\.[0-9]{1,15})?$"
+_NO_TIME = ("", "\\N", "0000-00-00 00:00:00")
+# Targets whose values RowMapper turns into text (str()): a float column there may hold what the input wrote as an
+# integer ("7" became 7.0), so such a batch cannot be mapped from columns.
+_TEXT_TARGETS = ("name", "section", "group", "feed", "reason", "network", "action", "files")
+_PRIMITIVE = (pa.types.is_string, pa.types.is_int64, pa.types.is_float64, pa.types.is_boolean, pa.types.is_null)
+
+
+def resolve_columns(names: Sequence[str], explicit: Mapping[str, str] | None) -> ColumnMap | None:
+    """The column map of a batch whose rows may have different keys, or None when one row's own keys could resolve
+    differently from the batch's (two candidate columns for one field, or one column for two fields)."""
+    seen: set[str] = set()
+    for target, aliases in DEFAULT_ALIASES.items():
+        wanted = (explicit[target].lower(),) if explicit and target in explicit else aliases
+        candidates = [name for name in names if name.lower().strip() in wanted]
+        if len(candidates) > 1 or seen.intersection(candidates):
+            return None
+        seen.update(candidates)
+    return ColumnMap.resolve(names, explicit)
+
+
+class TableMapper:
+    """Map tables of raw rows into announcement columns, nuke events and rejects (see the module's docstring)."""
+
+    def __init__(self, columns: ColumnMap, rules: IngestRules, mapper: RowMapper) -> None:
+        self.columns = columns.columns
+        self.rules = rules
+        self.mapper = mapper
+        # Feed rules as (feed, offset in microseconds, time_is_pre, scene), computed the way rules.apply adds them.
+        self._feeds = [
+            (name, timedelta(hours=rule.offset_hours) // timedelta(microseconds=1), rule.time_is_pre, rule.scene)
+            for name, rule in rules.feeds.items()
+        ]
+
+    def mappable(self, table: pa.Table, explicit: Mapping[str, str] | None) -> bool:
+        """Whether every row of ``table`` maps here exactly as RowMapper maps it (else: use the row path)."""
+        for field in table.schema:
+            if not any(test(field.type) for test in _PRIMITIVE):
+                return False
+            # orjson rejects NaN and Infinity, pyarrow reads them: such a line must be rejected by the row path.
+            if pa.types.is_float64(field.type) and pc.all(pc.is_finite(table.column(field.name))).as_py() is False:
+                return False
+        names = self.columns
+        name = table.column(names["name"])
+        if not pa.types.is_string(name.type) or name.null_count:  # a row without the key fails the whole input
+            return False
+        for target in explicit or {}:
+            if target in names and table.column(names[target]).null_count:
+                return False
+        floats = {target for target in names if pa.types.is_float64(table.schema.field(names[target]).type)}
+        if floats.intersection(_TEXT_TARGETS):
+            return False
+        # A time so far out that datetime cannot hold it is rejected with the value as written: 1e20 and
+        # 100000000000000000000 read alike here, so such a batch goes row by row.
+        for target in floats.intersection(("pre_at", "at")):
+            times = table.column(names[target])
+            if pc.any(pc.or_(pc.greater(times, 1e14), pc.less(times, -1e10))).as_py():
+                return False
+        return True
+
+    def map(self, table: pa.Table, lines: Sequence[int], origin: str) -> SourceBatch:
+        """Map the rows of ``table`` (input lines ``lines``) from ``origin``; ``mappable`` must have said yes."""
+        count = table.num_rows
+        slow = np.zeros(count, dtype=bool)
+        for target in ("action", "nuke", "status"):
+            column = self._column(table, target)
+            if column is not None and column.null_count < len(column):
+                slow |= _mask(column.is_valid())
+        name = self._column(table, "name")
+        assert name is not None
+        slow |= ~_mask(pc.and_(pc.less_equal(pc.utf8_length(name), 512), pc.match_substring_regex(name, _PLAIN_NAME)))
+        seen_at, plain = self._times(self._column(table, "pre_at"), count)
+        slow |= ~plain
+        feed, plain = _feed(self._column(table, "feed"), count)
+        slow |= ~plain
+        section, plain = _text(self._column(table, "section"), count)
+        slow |= ~plain
+        group, plain = _text(self._column(table, "group"), count)
+        slow |= ~plain
+        size, plain = _size(self._column(table, "size"), count)
+        slow |= ~plain
+        files, plain = _files(self._column(table, "files"), count)
+        slow |= ~plain
+
+        scene, trusted, seen_at = self._apply_feeds(feed, seen_at)
+        no_time = np.isnan(seen_at)
+        fast = pa.table(
+            {
+                "name": name,
+                "seen_at": pa.array(np.where(no_time, 0, seen_at).astype(np.int64), UTC_MICROS, mask=no_time),
+                "time_trusted": pa.array(trusted, pa.bool_()),
+                "scene": pa.array(scene, pa.bool_()),
+                "section": section,
+                "size_mb": size,
+                "files": files,
+                "feed": feed,
+                "origin": pa.repeat(pa.scalar(origin, pa.string()), count),
+                "announced_group": group,
+            },
+            schema=ANNOUNCEMENT_SCHEMA,
+        )
+        batch = SourceBatch()
+        slow_rows = np.flatnonzero(slow)
+        if not len(slow_rows):
+            batch.table = fast
+            return batch
+        keep = np.flatnonzero(~slow)
+        announced: list[Announcement] = []
+        announced_at: list[int] = []
+        for index, row in zip(slow_rows.tolist(), table.take(slow_rows).to_pylist(), strict=True):
+            try:
+                record = self.mapper.map(row)
+            except ValueError as exc:
+                batch.rejects.append(Reject(origin, lines[index], str(exc)))
+                continue
+            if isinstance(record, NukeEvent):
+                batch.nukes.append(record)
+            else:
+                announced.append(record)
+                announced_at.append(index)
+                if record.nuke is not None:
+                    batch.nukes.append(record.nuke)
+                    batch.carried_nukes += 1
+        parts = [fast.take(keep), announcement_table(announced, origin)]
+        order = np.argsort(np.concatenate([keep, np.asarray(announced_at, dtype=np.int64)]), kind="stable")
+        batch.table = pa.concat_tables(parts).take(order)
+        return batch
+
+    def _column(self, table: pa.Table, target: str) -> pa.Array | None:
+        name = self.columns.get(target)
+        return table.column(name).combine_chunks() if name is not None else None
+
+    def _times(self, column: pa.Array | None, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Unix times in microseconds (NaN for none) and which rows were plain enough to read here."""
+        if column is None or pa.types.is_null(column.type):
+            return np.full(count, np.nan), np.ones(count, dtype=bool)
+        valid = _mask(column.is_valid())
+        if pa.types.is_string(column.type):
+            missing = _mask(pc.is_in(column, pa.array(_NO_TIME)))
+            digits = _mask(pc.match_substring_regex(column, _DIGITS))
+            numbers = pc.if_else(pa.array(digits), column, None).cast(pa.int64())
+            micros, plain = self._times(numbers, count)
+            return micros, (plain & digits) | missing | ~valid
+        if pa.types.is_int64(column.type):
+            value = column.fill_null(0).to_numpy()
+            seconds = (value >= _SECONDS[0]) & (value <= _SECONDS[1])
+            millis = (value >= _MILLISECONDS[0]) & (value <= _MILLISECONDS[1])
+            # Exact in float64 (under 2^53); NaN marks "no time".
+            micros = np.where(seconds, value * 1e6, value * 1e3)
+            micros[~(valid & (seconds | millis))] = np.nan
+            return micros, ~valid | seconds | millis
+        if pa.types.is_float64(column.type):
+            value = column.fill_null(0.0).to_numpy()
+            seconds = np.where(value > 1e11, value / 1000.0, value)  # as parse_time reads milliseconds
+            plain = (seconds >= _SECONDS[0]) & (seconds <= _SECONDS[1])
+            # datetime.fromtimestamp: whole seconds plus the fraction rounded half-even to a microsecond.
+            whole = np.trunc(seconds)
+            micros = whole * 1_000_000 + np.rint((seconds - whole) * 1e6)
+            micros[~(valid & plain)] = np.nan
+            return micros, ~valid | plain
+        return np.full(count, np.nan), ~valid
+
+    def _apply_feeds(self, feed: pa.Array, micros: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scene flags, trusted flags and corrected times from the feed rules (rules.feed and rules.apply)."""
+        count = len(feed)
+        scene = np.ones(count, dtype=bool)
+        is_pre = np.ones(count, dtype=bool)
+        if self._feeds:
+            key = pc.fill_null(feed, "")
+            for name, offset, time_is_pre, feed_scene in self._feeds:
+                rows = _mask(pc.equal(key, name))
+                if not rows.any():
+                    continue
+                scene[rows] = feed_scene
+                is_pre[rows] = time_is_pre
+                if offset:
+                    micros = micros.copy()
+                    micros[rows] += offset
+        has_time = ~np.isnan(micros)
+        return scene, is_pre & has_time, micros
+
+
+def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array as numpy, nulls as False."""
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _feed(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
+    """RowMapper's feed for strings: the value as it is, empty is none."""
+    if column is None or pa.types.is_null(column.type):
+        return pa.nulls(count, pa.string()), np.ones(count, dtype=bool)
+    if not pa.types.is_string(column.type):
+        return pa.nulls(count, pa.string()), ~_mask(column.is_valid())
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column), np.ones(count, dtype=bool)
+
+
+def _text(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
+    """columns._text for plain strings: nothing to strip, ``\\N`` and empty are none."""
+    if column is None or pa.types.is_null(column.type):
+        return pa.nulls(count, pa.string()), np.ones(count, dtype=bool)
+    if not pa.types.is_string(column.type):
+        return pa.nulls(count, pa.string()), ~_mask(column.is_valid())
+    empty = _mask(pc.is_in(column, pa.array(["", "\\N"])))
+    plain = _mask(pc.match_substring_regex(column, _PLAIN_TEXT)) | empty | ~_mask(column.is_valid())
+    return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), column), plain
+
+
+def _size(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
+    """columns.parse_size_mb for numbers and plain decimal strings (megabytes)."""
+    if column is None or pa.types.is_null(column.type):
+        return pa.nulls(count, pa.float64()), np.ones(count, dtype=bool)
+    if pa.types.is_int64(column.type) or pa.types.is_float64(column.type):
+        return column.cast(pa.float64(), safe=False), np.ones(count, dtype=bool)
+    valid = _mask(column.is_valid())
+    if not pa.types.is_string(column.type):
+        return pa.nulls(count, pa.float64()), ~valid
+    empty = _mask(pc.is_in(column, pa.array(["", "\\N"])))
+    decimal = _mask(pc.match_substring_regex(column, _DECIMAL))
+    values = pc.if_else(pa.array(decimal), column, None).cast(pa.float64())
+    return values, decimal | empty | ~valid
+
+
+def _files(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
+    """columns.parse_files for integers and plain digit strings."""
+    if column is None or pa.types.is_null(column.type):
+        return pa.nulls(count, pa.int32()), np.ones(count, dtype=bool)
+    valid = _mask(column.is_valid())
+    if pa.types.is_string(column.type):
+        empty = _mask(pc.equal(column, ""))
+        digits = _mask(pc.match_substring_regex(column, _DIGITS))
+        numbers = pc.if_else(pa.array(digits), column, None).cast(pa.int64())
+        values, plain = _files(numbers, count)
+        return values, (plain & digits) | empty | ~valid
+    if not pa.types.is_int64(column.type):
+        return pa.nulls(count, pa.int32()), ~valid
+    # A count past int32 makes the store's insert fail: RowMapper's row then fails the same way.
+    value = column.fill_null(0).to_numpy()
+    fits = (value >= -(2**31)) & (value < 2**31)
+    return column.cast(pa.int32(), safe=False), fits | ~valid
