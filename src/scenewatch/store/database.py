@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from scenewatch.columnar import announcement_table, nuke_table
@@ -21,6 +20,9 @@ from scenewatch.store import batch, nuked, rollup
 from scenewatch.store.batch import MERGE_RELEASES as MERGE_RELEASES
 from scenewatch.store.batch import PARSED_COLUMNS as PARSED_COLUMNS
 from scenewatch.store.schema import SCHEMA_VERSION, migrate
+
+if TYPE_CHECKING:  # pandas is imported by the first query, not by every process that writes (parse workers)
+    import pandas as pd
 
 
 class StoreError(Exception):
