@@ -9,9 +9,10 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import os
+import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +230,53 @@ class _Writer:
                 self.on_reject(reject)
 
 
+def read_ahead(batches: Iterator[SourceBatch], depth: int = 2) -> Iterator[SourceBatch]:
+    """The same batches, read up to ``depth`` ahead in a thread.
+
+    Why: the JSON reader, Arrow and DuckDB release the GIL, so the next batch is read while this one is written;
+    without it the main process reads and writes in turn and is the bottleneck of a bulk ingest.
+    """
+    queue_: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue_.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for batch in batches:
+                if not put(("batch", batch)):
+                    break
+            else:
+                put(("end", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(("error", exc))
+        finally:
+            close = getattr(batches, "close", None)  # a generator stopped early closes its file here
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=run, name="scenewatch-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = queue_.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+
+
 def ingest_sources(
     db: Database,
     sources: Iterable[tuple[Source, str, int]],
@@ -247,7 +295,7 @@ def ingest_sources(
     writer = _Writer(db, summary, batch_size, on_reject, pool, ahead)
     for source, fingerprint, skip in sources:
         last = skip
-        for batch in source.batches(skip=skip, batch_size=batch_size):
+        for batch in read_ahead(source.batches(skip=skip, batch_size=batch_size)):
             last = batch.records_done
             if writer.add(batch, Progress(source.origin, fingerprint, last, complete=False)) and on_write:
                 on_write(source.origin, last)
