@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from scenewatch.columnar import announcement_table, nuke_table
 from scenewatch.records import Announcement, Gap, NukeEvent
-from scenewatch.store import batch, nuked, rollup
+from scenewatch.store import apply, batch, nuked, rollup
 from scenewatch.store.batch import MERGE_RELEASES as MERGE_RELEASES
 from scenewatch.store.batch import PARSED_COLUMNS as PARSED_COLUMNS
+from scenewatch.store.known import KnownIds
 from scenewatch.store.schema import SCHEMA_VERSION, migrate
 
 if TYPE_CHECKING:  # pandas is imported by the first query, not by every process that writes (parse workers)
@@ -58,6 +59,8 @@ _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
 # Measured: DuckDB's primary-key (ART) indexes take ~35 bytes a key and stay in memory (1,253 MiB for 18.6 M
 # releases + 18.6 M sightings); the cap must grow with them or a write into a large store runs out of memory.
 INDEX_BYTES_PER_ROW = 48
+# Batches of at least this many releases use the bitmap of stored ids (store.known): a bulk ingest's, not a live one's.
+_KNOWN_IDS_FROM = 5000
 
 
 def _memory_bytes(value: str) -> int:
@@ -116,6 +119,7 @@ class Database:
             raise StoreError(f"{self.path}: cannot open database: {first_line}") from None
         self.con.execute("SET TimeZone = 'UTC'").fetchall()
         self.read_only = read_only
+        self._known: KnownIds | None = None
         if not read_only:
             # Checkpointing every 16 MiB of WAL (the default) costs a third of bulk-ingest time; a cap on
             # DuckDB's memory keeps a long ingest's footprint flat (its default is 80% of RAM, all kept as cache).
@@ -213,34 +217,39 @@ class Database:
     ) -> WriteResult:
         """Apply a prepared batch (:func:`scenewatch.store.batch.prepare`) and its nuke events in one transaction."""
         progresses = [progress] if isinstance(progress, Progress) else list(progress or [])
+        known = self._known_ids(prepared)
+        try:
+            return self._write_prepared(prepared, nukes, progresses, known)
+        except duckdb.ConstraintException:
+            if known is None:
+                raise
+            # A plain insert met a stored key: the bitmap was stale (hand-written SQL?). Do it the careful way.
+            self._known = None
+            return self._write_prepared(prepared, nukes, progresses, None)
+
+    def _known_ids(self, prepared: batch.PreparedBatch | None) -> KnownIds | None:
+        """The bitmap of stored release ids, built for the first batch large enough to pay for it (a bulk ingest's),
+        then kept up to date by every write."""
+        if prepared is None or (self._known is None and prepared.releases.num_rows < _KNOWN_IDS_FROM):
+            return None
+        if self._known is None or self._known.count + prepared.releases.num_rows > self._known.capacity:
+            self._known = KnownIds.of_store(self.con, expected=prepared.releases.num_rows)
+        return self._known
+
+    def _write_prepared(
+        self,
+        prepared: batch.PreparedBatch | None,
+        nukes: pa.Table | None,
+        progresses: list[Progress],
+        known: KnownIds | None,
+    ) -> WriteResult:
         con = self.con
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
             before = self.count_releases()
             sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
             nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
-            nuke_targets: set[int] = set()
-            if nukes is not None and nukes.num_rows:  # first: releases created below then get their nuke state
-                con.register("incoming_nukes", nukes)
-                try:
-                    con.execute(batch.INSERT_NUKES).fetchall()
-                    nuke_targets = {
-                        int(row[0])
-                        for row in con.execute(
-                            "SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes"
-                        ).fetchall()
-                    }
-                finally:
-                    con.unregister("incoming_nukes")
-            created: list[int] = []
-            if prepared is not None and prepared.announcements:
-                con.register("batch_sightings", prepared.sightings)
-                try:
-                    con.execute("INSERT INTO sightings SELECT * FROM batch_sightings ON CONFLICT DO NOTHING").fetchall()
-                finally:
-                    con.unregister("batch_sightings")
-                created = self._merge_releases(prepared.releases)
-            nuked.refresh(con, nuke_targets.difference(created))  # releases stored before that got nuke events
+            apply.apply(con, prepared, nukes, known)
             for done in progresses:
                 con.execute(
                     "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
@@ -252,6 +261,8 @@ class Database:
             con.execute("COMMIT").fetchall()
         except BaseException:
             con.execute("ROLLBACK").fetchall()
+            if known is not None:
+                self._known = None  # it may hold ids of the releases just rolled back
             raise
         self.fit_memory(rows=releases_after + sightings_after + nukes_after)
         inserted = releases_after - before
@@ -261,50 +272,13 @@ class Database:
         announced = prepared.announcements if prepared is not None else 0
         return WriteResult(inserted, announced - inserted, sightings, nukes_added)
 
-    def _merge_releases(self, releases: pa.Table) -> list[int]:
-        """Insert the batch's new releases and merge the ones already stored; keep ``daily_volume`` exact.
-
-        Two statements instead of one upsert, because the roll-up needs to know which releases are new (their
-        counts are added as they are) and which were updated (their roll-up rows, before and after, are compared).
-        Return the ids of the releases created.
-        """
-        con = self.con
-        con.register("batch_releases", releases)
-        try:
-            created = con.execute(
-                f"INSERT INTO releases BY NAME {nuked.with_nuked('batch_releases')} ON CONFLICT DO NOTHING RETURNING id"
-            ).fetchnumpy()["id"]
-            present: list[int] = []
-            if len(created) == releases.num_rows:  # the common case in a bulk ingest: every release is new
-                rollup.add_created(con, "batch_releases")
-            else:
-                con.register("created_ids", pa.table({"id": pa.array(created, pa.uint64())}))
-                try:
-                    rollup.add_created(con, "(SELECT * FROM batch_releases SEMI JOIN created_ids USING (id))")
-                    present = [int(row[0]) for row in con.execute(
-                        "SELECT id FROM batch_releases ANTI JOIN created_ids USING (id)"
-                    ).fetchall()]  # fmt: skip
-                finally:
-                    con.unregister("created_ids")
-            if present:
-                before = rollup.counted(con, present)
-                con.register("present_ids", pa.table({"id": pa.array(present, pa.uint64())}))
-                try:
-                    con.execute(
-                        "INSERT INTO releases BY NAME SELECT * FROM batch_releases SEMI JOIN present_ids USING (id) "
-                        + batch.MERGE_RELEASES
-                    ).fetchall()
-                finally:
-                    con.unregister("present_ids")
-                after = rollup.counted(con, present)
-                after.subtract(before)
-                rollup.apply(con, after)
-        finally:
-            con.unregister("batch_releases")
-        return [int(i) for i in created]
+    def forget_known_ids(self) -> None:
+        """Drop the bitmap of stored release ids (after writing releases with hand-written SQL; rebuilt when needed)."""
+        self._known = None
 
     def refresh_rollups(self) -> None:
         """Recount ``daily_volume`` and ``releases.nuked``: after writing the store with hand-written SQL."""
+        self._known = None
         rollup.rebuild(self.con)
         nuked.recompute_all(self.con)
 

@@ -196,6 +196,7 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
             else:
                 con.execute(f"INSERT INTO {table} BY NAME {select} ON CONFLICT DO NOTHING").fetchall()
             added[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]) - before
+        db.forget_known_ids()
         if read.get("releases") or read.get("nukes"):
             rollup.rebuild(con)  # an import may add and merge anywhere in time: count every day again
             nuked.recompute_all(con)

@@ -1,0 +1,119 @@
+"""Applying a prepared batch to the store, inside the caller's transaction.
+
+Nuke events first (releases created afterwards get their nuke state from them), then the releases: new ones are
+inserted, stored ones merged (``batch.MERGE_RELEASES``), ``daily_volume`` and ``releases.nuked`` kept exact;
+then the sightings. With a :class:`~scenewatch.store.known.KnownIds` the releases it proves new, and their
+sightings, are inserted without ON CONFLICT (a sighting's release is always stored with it, so a new release has
+only new sightings); everything else takes the ON CONFLICT way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from scenewatch.store import batch, nuked, rollup
+from scenewatch.store.known import KnownIds
+
+
+def apply(
+    con: duckdb.DuckDBPyConnection, prepared: batch.PreparedBatch | None, nukes: pa.Table | None, known: KnownIds | None
+) -> None:
+    """Write the batch's nukes, releases and sightings (the caller holds the transaction)."""
+    nuke_targets: set[int] = set()
+    if nukes is not None and nukes.num_rows:
+        con.register("incoming_nukes", nukes)
+        try:
+            con.execute(batch.INSERT_NUKES).fetchall()
+            nuke_targets = {
+                int(row[0])
+                for row in con.execute("SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes").fetchall()
+            }
+        finally:
+            con.unregister("incoming_nukes")
+    created: list[int] = []
+    if prepared is not None and prepared.announcements:
+        ids = prepared.releases.column("id").to_numpy()
+        fresh = ~known.maybe(ids) if known is not None else np.zeros(len(ids), dtype=bool)
+        created = _releases(con, prepared.releases, fresh)
+        _sightings(con, prepared.sightings, ids[fresh])
+        if known is not None:
+            known.add(np.asarray(created, dtype=np.uint64))
+    nuked.refresh(con, nuke_targets.difference(created))  # releases stored before that got nuke events
+
+
+def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> dict[str, np.ndarray]:
+    con.register(name, table)
+    try:
+        result = con.execute(sql).fetchnumpy()
+    except BaseException:
+        # The failed statement aborted the transaction, and unregistering would then raise instead: the caller
+        # must see the first error (a ConstraintException is the signal to write again without the bitmap).
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)
+    return result
+
+
+def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndarray) -> list[int]:
+    """Insert the new releases and merge the ones already stored; keep ``daily_volume`` exact.
+
+    New and stored releases are told apart first (ON CONFLICT DO NOTHING RETURNING id), because the roll-up adds
+    the new ones as they are and compares the stored ones' rows before and after the merge. Return the ids created.
+    """
+    created: list[int] = []
+    if fresh.any():
+        _insert(con, f"INSERT INTO releases BY NAME {nuked.with_nuked('fresh')}", releases.filter(fresh), "fresh")
+        created = [int(i) for i in releases.column("id").to_numpy()[fresh]]
+    if not fresh.all():
+        returned = _insert(
+            con,
+            f"INSERT INTO releases BY NAME {nuked.with_nuked('maybe')} ON CONFLICT DO NOTHING RETURNING id",
+            releases.filter(~fresh) if fresh.any() else releases,
+            "maybe",
+        )["id"]
+        created += [int(i) for i in returned]
+    con.register("batch_releases", releases)
+    try:
+        present: list[int] = []
+        if len(created) == releases.num_rows:  # the common case in a bulk ingest: every release is new
+            rollup.add_created(con, "batch_releases")
+        else:
+            con.register("created_ids", pa.table({"id": pa.array(created, pa.uint64())}))
+            try:
+                rollup.add_created(con, "(SELECT * FROM batch_releases SEMI JOIN created_ids USING (id))")
+                present = [int(row[0]) for row in con.execute(
+                    "SELECT id FROM batch_releases ANTI JOIN created_ids USING (id)"
+                ).fetchall()]  # fmt: skip
+            finally:
+                con.unregister("created_ids")
+        if present:
+            before = rollup.counted(con, present)
+            con.register("present_ids", pa.table({"id": pa.array(present, pa.uint64())}))
+            try:
+                con.execute(
+                    "INSERT INTO releases BY NAME SELECT * FROM batch_releases SEMI JOIN present_ids USING (id) "
+                    + batch.MERGE_RELEASES
+                ).fetchall()
+            finally:
+                con.unregister("present_ids")
+            after = rollup.counted(con, present)
+            after.subtract(before)
+            rollup.apply(con, after)
+    finally:
+        con.unregister("batch_releases")
+    return created
+
+
+def _sightings(con: duckdb.DuckDBPyConnection, sightings: pa.Table, fresh_releases: np.ndarray) -> None:
+    """Insert the batch's sightings: those of releases just created plainly, the others unless already stored."""
+    fresh = np.isin(sightings.column("release_id").to_numpy(), fresh_releases)
+    if fresh.any():
+        _insert(con, "INSERT INTO sightings SELECT * FROM fresh", sightings.filter(fresh), "fresh")
+    if not fresh.all():
+        rest = sightings.filter(~fresh) if fresh.any() else sightings
+        _insert(con, "INSERT INTO sightings SELECT * FROM maybe ON CONFLICT DO NOTHING", rest, "maybe")
