@@ -12,48 +12,68 @@ import io
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
 from scenewatch.sources.base import SourceBatch, SourceError
-from scenewatch.sources.lines import LineError, decode_line, read_raw_lines
+from scenewatch.sources.lines import LineError, RawLines, decode_line
 from scenewatch.sources.table_mapper import TableMapper, resolve_columns
 
 if TYPE_CHECKING:
     from scenewatch.sources.dump import DumpSource
 
-# A line the JSON reader may take as one record: an object alone on its line.
-_OPEN = 0x7B  # "{"
-_CLOSE = (b"}\n", b"}\r\n", b"}")
+_OPEN, _CLOSE, _CR, _LF = 0x7B, 0x7D, 0x0D, 0x0A  # "{", "}", "\r", "\n"
 
 
 def batches(source: DumpSource, skip: int, batch_size: int) -> Iterator[SourceBatch]:
     """Yield the batches of ``source`` after its first ``skip`` records (see the module's docstring)."""
     reader = _Reader(source)
-    done = 0
-    lines: list[bytes | LineError] = []
-    first = 0
-    records = 0
-    plain = True
-    for number, line in read_raw_lines(source.path):
-        if isinstance(line, bytes) and line and line[0] == _OPEN and line.endswith(_CLOSE):
-            record = True
-        else:
-            record = _is_record(line)
-            if done >= skip:
-                plain = False
-        if done < skip:
-            done += record
-            continue
-        if not lines:
-            first = number
-        lines.append(line)
-        records += record
-        if records == batch_size:
+    with RawLines(source.path) as raw:
+        done = 0
+        while done < skip:  # a line is at most one record, so taking what is left never goes past ``skip``
+            before = raw.too_long
+            lines = raw.take(min(skip - done, 1 << 16))
+            if not lines:
+                break
+            done += _records(lines, b"".join(x for x in lines if isinstance(x, bytes)), raw.too_long - before)[0]
+        while True:
+            first = raw.lines + 1
+            lines, parts, records, plain = [], [], 0, True
+            while records < batch_size:
+                before = raw.too_long
+                taken = raw.take(batch_size - records)
+                if not taken:
+                    break
+                errors = raw.too_long - before
+                data = b"".join(taken) if not errors else b"".join(x for x in taken if isinstance(x, bytes))
+                count, all_plain = _records(taken, data, errors)
+                lines += taken
+                parts.append(data)
+                records += count
+                plain = plain and all_plain
             done += records
-            yield reader.batch(first, lines, plain, done)
-            lines, records, plain = [], 0, True
-    yield reader.batch(first, lines, plain, max(done + records, skip))
+            yield reader.batch(first, lines, b"".join(parts), plain, max(done, skip))
+            if records < batch_size:
+                return
+
+
+def _records(lines: list[bytes | LineError], data: bytes, errors: int) -> tuple[int, bool]:
+    """How many of these lines are records (all but blank lines), and whether each is an object alone on its line.
+
+    ``data`` joins the lines that are bytes; ``errors`` counts those that are not (too long).
+    """
+    if not errors and lines:
+        lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+        if lengths.min() >= 2:
+            text = np.frombuffer(data, dtype=np.uint8)
+            ends = np.cumsum(lengths)
+            last = ends - 1
+            last -= text[last] == _LF
+            last -= (text[last] == _CR) & (last > ends - lengths)
+            if ((text[ends - lengths] == _OPEN) & (text[last] == _CLOSE)).all():
+                return len(lines), True
+    return sum(_is_record(line) for line in lines), False
 
 
 def _is_record(line: bytes | LineError) -> bool:
@@ -70,22 +90,23 @@ class _Reader:
         # Columns pyarrow would read as timestamps: read as the strings they are, as the row path does.
         self.text_columns: dict[str, pa.DataType] = {}
 
-    def batch(self, first: int, lines: list[bytes | LineError], plain: bool, records_done: int) -> SourceBatch:
-        """The batch of these lines (numbered from ``first``), with ``records_done`` as its progress."""
-        batch = self._columnar(first, lines) if plain and lines else None
+    def batch(
+        self, first: int, lines: list[bytes | LineError], data: bytes, plain: bool, records_done: int
+    ) -> SourceBatch:
+        """The batch of these lines (numbered from ``first``; ``data`` joins them), with ``records_done``."""
+        batch = self._columnar(first, len(lines), data) if plain and lines else None
         if batch is None:
             batch = self.source.row_batch((first + i, decode_line(line)) for i, line in enumerate(lines))
         batch.records_done = records_done
         return batch
 
-    def _columnar(self, first: int, lines: list[bytes | LineError]) -> SourceBatch | None:
-        data = b"".join(line for line in lines if isinstance(line, bytes))
+    def _columnar(self, first: int, count: int, data: bytes) -> SourceBatch | None:
         try:
             data.decode("utf-8")  # pyarrow does not check the strings it reads
         except UnicodeDecodeError:
             return None
         table = self._read(data)
-        if table is None or table.num_rows != len(lines):  # e.g. two objects on one line
+        if table is None or table.num_rows != count:  # e.g. two objects on one line
             return None
         explicit = self.source.mapping
         columns = resolve_columns(table.column_names, explicit)
@@ -97,7 +118,7 @@ class _Reader:
             return None  # no name column: the row path reports it as it always has
         if not mapper.mappable(table, explicit):
             return None
-        return mapper.map(table, range(first, first + len(lines)), self.source.origin)
+        return mapper.map(table, range(first, first + count), self.source.origin)
 
     def _read(self, data: bytes) -> pa.Table | None:
         for _ in range(2):

@@ -152,9 +152,10 @@ class TableMapper:
                 if record.nuke is not None:
                     batch.nukes.append(record.nuke)
                     batch.carried_nukes += 1
-        parts = [fast.take(keep), announcement_table(announced, origin)]
-        order = np.argsort(np.concatenate([keep, np.asarray(announced_at, dtype=np.int64)]), kind="stable")
-        batch.table = pa.concat_tables(parts).take(order)
+        batch.table = fast.filter(pa.array(~slow))
+        if announced:  # back into input order
+            order = np.argsort(np.concatenate([keep, np.asarray(announced_at, dtype=np.int64)]), kind="stable")
+            batch.table = pa.concat_tables([batch.table, announcement_table(announced, origin)]).take(order)
         return batch
 
     def _column(self, table: pa.Table, target: str) -> pa.Array | None:
