@@ -14,6 +14,7 @@ import contextlib
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scenewatch.store import batch, nuked, rollup
 from scenewatch.store.known import KnownIds
@@ -93,14 +94,9 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
                 con.unregister("created_ids")
         if present:
             before = rollup.counted(con, present)
-            con.register("present_ids", pa.table({"id": pa.array(present, pa.uint64())}))
-            try:
-                con.execute(
-                    "INSERT INTO releases BY NAME SELECT * FROM batch_releases SEMI JOIN present_ids USING (id) "
-                    + batch.MERGE_RELEASES
-                ).fetchall()
-            finally:
-                con.unregister("present_ids")
+            # Picked out here: a semi join would convert every column of the whole batch for a few rows.
+            merged = releases.filter(pc.is_in(releases.column("id"), pa.array(present, pa.uint64())))
+            _insert(con, "INSERT INTO releases BY NAME SELECT * FROM merged " + batch.MERGE_RELEASES, merged, "merged")
             after = rollup.counted(con, present)
             after.subtract(before)
             rollup.apply(con, after)
