@@ -8,6 +8,7 @@ merges, roll-ups, the commit) is the single writer's job: :meth:`scenewatch.stor
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,7 @@ def with_parsed(
             columns[field.name] = announcements.column(field.name)
     for column, kind in PARSED_COLUMNS.items():
         values = parsed[column] if parsed is not None else [None] * count
-        columns[column] = values.cast(kind) if isinstance(values, pa.Array) else pa.array(values, kind)
+        columns[column] = values.cast(kind) if isinstance(values, pa.Array) else _array(values, kind)
     # A group announced by the source wins over the one read from the name (an empty one does not count).
     announced = announcements.column("announced_group")
     if announced.null_count < count:
@@ -74,6 +75,21 @@ def with_parsed(
         columns["group"] = pc.if_else(given, announced, columns["group"])
     columns["parser_version"] = pa.repeat(pa.scalar(parser_version, pa.int32()), count)
     return pa.table(columns)
+
+
+def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """``pa.array(values, kind)``; a list of lists is built from offsets and one flat array, four times as fast."""
+    if pa.types.is_list(kind) and None not in values:
+        lengths = np.fromiter(map(len, values), dtype=np.int32, count=len(values))
+        offsets = np.zeros(len(values) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = pa.array(list(itertools.chain.from_iterable(values)), kind.value_type)
+        return pa.ListArray.from_arrays(pa.array(offsets), flat, type=kind)
+    return pa.array(values, kind)
+
+
+def _distinct(values: pa.ChunkedArray) -> int:
+    return int(pc.count_distinct(values).as_py())
 
 
 @functools.cache
@@ -97,19 +113,18 @@ def prepare(con: duckdb.DuckDBPyConnection, incoming: pa.Table) -> PreparedBatch
         con.unregister("incoming")
     # Most releases and sightings occur once in a batch: those are projected as they are, and only the repeated
     # ones are merged (the same aggregates over the same rows in the same order, so the same result).
-    release_ids = ids.column("id").to_numpy()
-    _, first, counts = np.unique(release_ids, return_index=True, return_counts=True)
-    repeated = len(first) < len(release_ids)
-    once = np.ones(len(release_ids), dtype=bool)
+    count = incoming.num_rows
+    repeated = _distinct(ids.column("id")) < count
+    once = np.ones(count, dtype=bool)
     if repeated:
+        _, first, counts = np.unique(ids.column("id").to_numpy(), return_index=True, return_counts=True)
         once[:] = False
         once[first[counts == 1]] = True
     staged = incoming.append_column("id", ids.column("id")).append_column("sighting_id", ids.column("sighting_id"))
     staged = staged.append_column("once", pa.array(once))
     con.register("staged", staged)
     try:
-        sighting_ids = ids.column("sighting_id").to_numpy()
-        distinct = len(np.unique(sighting_ids)) == len(sighting_ids)
+        distinct = _distinct(ids.column("sighting_id")) == count
         sightings = con.sql(_SIGHTINGS if distinct else _DISTINCT_SIGHTINGS).to_arrow_table()
         query = _RELEASES_ONCE + (" UNION ALL " + _RELEASES_MERGED if repeated else "")
         releases = con.sql(_STAGED + query).to_arrow_table()
