@@ -35,15 +35,21 @@ def apply(
             }
         finally:
             con.unregister("incoming_nukes")
-    created: list[int] = []
+    created = np.zeros(0, dtype=np.uint64)
     if prepared is not None and prepared.announcements:
-        ids = prepared.releases.column("id").to_numpy()
-        fresh = ~known.maybe(ids) if known is not None else np.zeros(len(ids), dtype=bool)
-        created = _releases(con, prepared.releases, fresh)
-        _sightings(con, prepared.sightings, ids[fresh])
+        releases, sightings = prepared.releases, prepared.sightings
         if known is not None:
-            known.add(np.asarray(created, dtype=np.uint64))
-    nuked.refresh(con, nuke_targets.difference(created))  # releases stored before that got nuke events
+            fresh = ~known.maybe(releases.column("id").to_numpy())
+            fresh_sightings = ~known.maybe(sightings.column("release_id").to_numpy())  # their releases' verdict
+        else:
+            fresh = np.zeros(releases.num_rows, dtype=bool)
+            fresh_sightings = np.zeros(sightings.num_rows, dtype=bool)
+        created = _releases(con, releases, fresh)
+        _sightings(con, sightings, fresh_sightings)
+        if known is not None:
+            known.add(created)
+    # Releases stored before that got nuke events.
+    nuked.refresh(con, np.setdiff1d(np.fromiter(nuke_targets, np.uint64, len(nuke_targets)), created).tolist())
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> dict[str, np.ndarray]:
@@ -60,16 +66,17 @@ def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str
     return result
 
 
-def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndarray) -> list[int]:
+def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndarray) -> np.ndarray:
     """Insert the new releases and merge the ones already stored; keep ``daily_volume`` exact.
 
     New and stored releases are told apart first (ON CONFLICT DO NOTHING RETURNING id), because the roll-up adds
     the new ones as they are and compares the stored ones' rows before and after the merge. Return the ids created.
     """
-    created: list[int] = []
+    created = np.zeros(0, dtype=np.uint64)
     if fresh.any():
-        _insert(con, f"INSERT INTO releases BY NAME {nuked.with_nuked('fresh')}", releases.filter(fresh), "fresh")
-        created = [int(i) for i in releases.column("id").to_numpy()[fresh]]
+        table = releases if fresh.all() else releases.filter(fresh)
+        _insert(con, f"INSERT INTO releases BY NAME {nuked.with_nuked('fresh')}", table, "fresh")
+        created = table.column("id").to_numpy()
     if not fresh.all():
         returned = _insert(
             con,
@@ -77,7 +84,7 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
             releases.filter(~fresh) if fresh.any() else releases,
             "maybe",
         )["id"]
-        created += [int(i) for i in returned]
+        created = np.concatenate([created, np.asarray(returned, dtype=np.uint64)])
     con.register("batch_releases", releases)
     try:
         present: list[int] = []
@@ -105,11 +112,11 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
     return created
 
 
-def _sightings(con: duckdb.DuckDBPyConnection, sightings: pa.Table, fresh_releases: np.ndarray) -> None:
-    """Insert the batch's sightings: those of releases just created plainly, the others unless already stored."""
-    fresh = np.isin(sightings.column("release_id").to_numpy(), fresh_releases)
+def _sightings(con: duckdb.DuckDBPyConnection, sightings: pa.Table, fresh: np.ndarray) -> None:
+    """Insert the batch's sightings: those of releases just proven new plainly, the others unless already stored."""
     if fresh.any():
-        _insert(con, "INSERT INTO sightings SELECT * FROM fresh", sightings.filter(fresh), "fresh")
+        table = sightings if fresh.all() else sightings.filter(fresh)
+        _insert(con, "INSERT INTO sightings SELECT * FROM fresh", table, "fresh")
     if not fresh.all():
         rest = sightings.filter(~fresh) if fresh.any() else sightings
         _insert(con, "INSERT INTO sightings SELECT * FROM maybe ON CONFLICT DO NOTHING", rest, "maybe")
