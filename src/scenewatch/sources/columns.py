@@ -38,7 +38,8 @@ STATUS_ACTIONS: dict[int, NukeAction | None] = {
     4: NukeAction.DELPRE,
 }
 
-_ACTION_WORDS = {a.value: a for a in NukeAction} | {"nuked": NukeAction.NUKE, "unnuked": NukeAction.UNNUKE}
+# Words that make a row a nuke-type event (the columnar mapper reads the same table).
+ACTION_WORDS = {a.value: a for a in NukeAction} | {"nuked": NukeAction.NUKE, "unnuked": NukeAction.UNNUKE}
 _ANNOUNCE_WORDS = {"", "pre", "insert", "update", "add", "new"}
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]i?b?)?\s*$", re.IGNORECASE)
 _SIZE_UNIT_MB = {"": 1.0, "k": 1 / 1024, "m": 1.0, "g": 1024.0, "t": 1024.0 * 1024}
@@ -153,18 +154,18 @@ def _nuke_action(nuke: Any, status: Any) -> tuple[NukeAction | None, str | None,
     action: NukeAction | None = None
     if isinstance(nuke, Mapping):
         word = str(nuke.get("type") or nuke.get("action") or "nuke").lower()
-        action = _ACTION_WORDS.get(word, NukeAction.NUKE)
+        action = ACTION_WORDS.get(word, NukeAction.NUKE)
         reason = nuke.get("reason")
         network = nuke.get("net") or nuke.get("network")
-    elif isinstance(nuke, str) and nuke.strip().lower() in _ACTION_WORDS:
-        action = _ACTION_WORDS[nuke.strip().lower()]
+    elif isinstance(nuke, str) and nuke.strip().lower() in ACTION_WORDS:
+        action = ACTION_WORDS[nuke.strip().lower()]
     elif nuke not in (None, "", "0", 0, False, "false", "\\N"):
         action = NukeAction.NUKE
     if action is None and status not in (None, "", "\\N"):
         try:
             action = STATUS_ACTIONS.get(int(status))
         except (TypeError, ValueError):
-            action = _ACTION_WORDS.get(str(status).strip().lower())
+            action = ACTION_WORDS.get(str(status).strip().lower())
     return action, reason, network
 
 
@@ -197,11 +198,11 @@ class RowMapper:
         action_word = get(self._action)
         if action_word not in (None, ""):
             word = str(action_word).strip().lower()
-            if word in _ACTION_WORDS:
+            if word in ACTION_WORDS:
                 at = parse_time(get(self._at) or get(self._pre_at), self.rules)
                 return NukeEvent(
                     name=name,
-                    action=_ACTION_WORDS[word],
+                    action=ACTION_WORDS[word],
                     reason=_text(get(self._reason)),
                     network=_text(get(self._network)),
                     at=self.rules.apply(at, feed) if at else None,

@@ -9,7 +9,7 @@ that would be rejected) goes through RowMapper itself, so every rule and every r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, UTC_MICROS, announcement_table
 from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.sources.base import SourceBatch
-from scenewatch.sources.columns import DEFAULT_ALIASES, ColumnMap, RowMapper
+from scenewatch.sources.columns import ACTION_WORDS, DEFAULT_ALIASES, ColumnMap, RowMapper
 from scenewatch.sources.rules import IngestRules
 
 # Plain unix times, in seconds or milliseconds, well inside the plausible range of columns.parse_time (times near
@@ -31,6 +31,7 @@ _PLAIN_TEXT = r"(?s)^[!-~](?:.*[!-~])?$"
 _DIGITS = r"^[0-9]{1,15}$"
 _DECIMAL = r"^[0-9]{1,15}(?:\.[0-9]{1,15})?$"
 _NO_TIME = ("", "\\N", "0000-00-00 00:00:00")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Targets whose values RowMapper turns into text (str()): a float column there may hold what the input wrote as an
 # integer ("7" became 7.0), so such a batch cannot be mapped from columns.
 _TEXT_TARGETS = ("name", "section", "group", "feed", "reason", "network", "action", "files")
@@ -99,11 +100,13 @@ class TableMapper:
                 slow |= _mask(column.is_valid())
         name = self._column(table, "name")
         assert name is not None
-        slow |= ~_mask(pc.and_(pc.less_equal(pc.utf8_length(name), 512), pc.match_substring_regex(name, _PLAIN_NAME)))
-        seen_at, plain = self._times(self._column(table, "pre_at"), count)
-        slow |= ~plain
-        feed, plain = _feed(self._column(table, "feed"), count)
-        slow |= ~plain
+        short = pc.less_equal(pc.utf8_length(name), 512)
+        plain_name = _mask(pc.and_(short, pc.match_substring_regex(name, _PLAIN_NAME)))
+        slow |= ~plain_name
+        pre_at, plain_pre_at = self._times(self._column(table, "pre_at"), count)
+        slow |= ~plain_pre_at
+        feed, plain_feed = _feed(self._column(table, "feed"), count)
+        slow |= ~plain_feed
         section, plain = _text(self._column(table, "section"), count)
         slow |= ~plain
         group, plain = _text(self._column(table, "group"), count)
@@ -112,8 +115,9 @@ class TableMapper:
         slow |= ~plain
         files, plain = _files(self._column(table, "files"), count)
         slow |= ~plain
+        events = self._events(table, plain_name & plain_feed, pre_at, plain_pre_at, feed)
 
-        scene, trusted, seen_at = self._apply_feeds(feed, seen_at)
+        scene, trusted, seen_at = self._apply_feeds(feed, pre_at)
         no_time = np.isnan(seen_at)
         fast = pa.table(
             {
@@ -131,11 +135,9 @@ class TableMapper:
             schema=ANNOUNCEMENT_SCHEMA,
         )
         batch = SourceBatch()
+        nukes: list[tuple[int, NukeEvent]] = events[1]
+        slow &= ~events[0]
         slow_rows = np.flatnonzero(slow)
-        if not len(slow_rows):
-            batch.table = fast
-            return batch
-        keep = np.flatnonzero(~slow)
         announced: list[Announcement] = []
         announced_at: list[int] = []
         for index, row in zip(slow_rows.tolist(), table.take(slow_rows).to_pylist(), strict=True):
@@ -145,18 +147,54 @@ class TableMapper:
                 batch.rejects.append(Reject(origin, lines[index], str(exc)))
                 continue
             if isinstance(record, NukeEvent):
-                batch.nukes.append(record)
+                nukes.append((index, record))
             else:
                 announced.append(record)
                 announced_at.append(index)
                 if record.nuke is not None:
-                    batch.nukes.append(record.nuke)
+                    nukes.append((index, record.nuke))
                     batch.carried_nukes += 1
-        batch.table = fast.filter(pa.array(~slow))
+        nukes.sort(key=lambda item: item[0])  # back into input order (the sort is stable)
+        batch.nukes = [nuke for _, nuke in nukes]
+        keep = ~(slow | events[0])
+        batch.table = fast if keep.all() else fast.filter(pa.array(keep))
         if announced:  # back into input order
-            order = np.argsort(np.concatenate([keep, np.asarray(announced_at, dtype=np.int64)]), kind="stable")
-            batch.table = pa.concat_tables([batch.table, announcement_table(announced, origin)]).take(order)
+            at = np.concatenate([np.flatnonzero(keep), np.asarray(announced_at, dtype=np.int64)])
+            batch.table = pa.concat_tables([batch.table, announcement_table(announced, origin)]).take(np.argsort(at))
         return batch
+
+    def _events(
+        self, table: pa.Table, plain: np.ndarray, pre_at: np.ndarray, plain_pre_at: np.ndarray, feed: pa.Array
+    ) -> tuple[np.ndarray, list[tuple[int, NukeEvent]]]:
+        """The rows that are plain nuke-type events, and their NukeEvents (as RowMapper makes them)."""
+        count = table.num_rows
+        action = self._column(table, "action")
+        if action is None or not pa.types.is_string(action.type) or action.null_count == count:
+            return np.zeros(count, dtype=bool), []
+        # A nuke word exactly (an action with spaces to strip, other letters or another word goes row by row);
+        # RowMapper looks at nothing else of an event row but its reason, network and time.
+        word = pc.ascii_lower(action)
+        plain = plain & _mask(pc.is_in(word, pa.array(list(ACTION_WORDS))))
+        reason, plain_reason = _text(self._column(table, "reason"), count)
+        network, plain_network = _text(self._column(table, "network"), count)
+        plain &= plain_reason & plain_network
+        # RowMapper reads ``at or pre_at``: the event's own time unless it is missing, 0 or empty.
+        at_column = self._column(table, "at")
+        at, plain_at = self._times(at_column, count)
+        given = _truthy(at_column, count)
+        micros = np.where(given, at, pre_at)
+        plain &= np.where(given, plain_at, plain_pre_at)
+        micros = self._apply_feeds(feed, micros)[2]
+        rows = np.flatnonzero(plain)
+        if not len(rows):
+            return plain, []
+        picked = pa.array(rows)
+        columns = [c.take(picked).to_pylist() for c in (self._column(table, "name"), word, reason, network, feed)]
+        times = [None if np.isnan(m) else _EPOCH + timedelta(microseconds=int(m)) for m in micros[rows]]
+        return plain, [
+            (index, NukeEvent(name=n, action=ACTION_WORDS[w], reason=r, network=k, at=t, feed=f))
+            for index, n, w, r, k, t, f in zip(rows.tolist(), *columns[:4], times, columns[4], strict=True)
+        ]
 
     def _column(self, table: pa.Table, target: str) -> pa.Array | None:
         name = self.columns.get(target)
@@ -210,6 +248,17 @@ class TableMapper:
                     micros[rows] += offset
         has_time = ~np.isnan(micros)
         return scene, is_pre & has_time, micros
+
+
+def _truthy(column: pa.Array | None, count: int) -> np.ndarray:
+    """Where Python would find the value true (``at or pre_at``): present, and not 0, empty or false."""
+    if column is None or pa.types.is_null(column.type):
+        return np.zeros(count, dtype=bool)
+    if pa.types.is_string(column.type):
+        return _mask(pc.not_equal(column, ""))
+    if pa.types.is_boolean(column.type):
+        return _mask(column)
+    return _mask(pc.not_equal(column, 0))
 
 
 def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
