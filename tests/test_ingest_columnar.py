@@ -327,3 +327,20 @@ def test_random_lines_read_alike(tmp_path: Path, raw: list[bytes | str], batch_s
         except SourceError as exc:  # e.g. "{}": no name column fails the input, both ways alike
             outcomes.append([str(exc)])
     assert outcomes[1] == outcomes[0]
+
+
+def test_records_survive_the_round_trip_through_columns() -> None:
+    from datetime import UTC, datetime
+
+    from scenewatch.columnar import announcements_of, nuke_table, nukes_of
+    from scenewatch.records import Announcement, NukeAction, NukeEvent
+
+    at = datetime(2020, 8, 19, 10, 0, 0, 123456, tzinfo=UTC)
+    announcements = [
+        Announcement("A.Release-GRP", at, section="TV", group="GRP", size_mb=1.5, files=3, feed="irc"),
+        Announcement("B.Release-GRP", None, time_trusted=False, scene=False),
+    ]
+    assert announcements_of(announcement_table(announcements, "origin")) == announcements
+    nukes = [NukeEvent("A.Release-GRP", NukeAction.MODNUKE, "reason", "net", at, "irc"),
+             NukeEvent("B.Release-GRP", NukeAction.DELPRE)]  # fmt: skip
+    assert nukes_of(nuke_table(nukes)) == nukes

@@ -9,9 +9,17 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from scenewatch.records import Announcement, NukeEvent
+from scenewatch.records import Announcement, NukeAction, NukeEvent
 
-__all__ = ["ANNOUNCEMENT_SCHEMA", "NUKE_SCHEMA", "UTC_MICROS", "announcement_table", "nuke_table"]
+__all__ = [
+    "ANNOUNCEMENT_SCHEMA",
+    "NUKE_SCHEMA",
+    "UTC_MICROS",
+    "announcement_table",
+    "announcements_of",
+    "nuke_table",
+    "nukes_of",
+]
 
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 # Announcements as columns, before their names are parsed: what announcement_table builds from records and a
@@ -77,3 +85,30 @@ def nuke_table(nukes: Sequence[NukeEvent]) -> pa.Table:
         },
         schema=NUKE_SCHEMA,
     )
+
+
+def announcements_of(table: pa.Table) -> list[Announcement]:
+    """The records of an ``ANNOUNCEMENT_SCHEMA`` table (without the nukes they carried: those are separate)."""
+    rows = table.to_pylist()
+    return [
+        Announcement(
+            name=row["name"],
+            pre_at=row["seen_at"],
+            section=row["section"],
+            group=row["announced_group"],
+            size_mb=row["size_mb"],
+            files=row["files"],
+            feed=row["feed"],
+            time_trusted=row["time_trusted"],
+            scene=row["scene"],
+        )
+        for row in rows
+    ]
+
+
+def nukes_of(table: pa.Table) -> list[NukeEvent]:
+    """The records of a ``NUKE_SCHEMA`` table."""
+    return [
+        NukeEvent(row["name"], NukeAction(row["action"]), row["reason"], row["network"], row["nuked_at"], row["feed"])
+        for row in table.to_pylist()
+    ]

@@ -7,6 +7,7 @@ together with each file's progress, so per-transaction costs are paid per 50,000
 from __future__ import annotations
 
 import collections
+import dataclasses
 import multiprocessing
 import os
 import queue
@@ -217,6 +218,8 @@ class _Writer:
         self._write(pending, future.result() if future is not None else None)
 
     def _write(self, pending: _Pending, prepared: PreparedBatch | None) -> None:
+        if prepared is not None:
+            prepared = dataclasses.replace(prepared, table=pending.table())  # for a publishing Database (web)
         result = self.db.write_prepared(prepared, nuke_table(pending.nukes), list(pending.progress.values()))
         summary = self.summary
         summary.read += pending.announced + len(pending.rejects) + pending.standalone_nukes

@@ -41,11 +41,16 @@ PARSED_COLUMNS: dict[str, pa.DataType] = {
 
 @dataclass(frozen=True, slots=True)
 class PreparedBatch:
-    """A batch ready to apply: its sightings (one per id) and its releases (one per id, merged within the batch)."""
+    """A batch ready to apply: its sightings (one per id) and its releases (one per id, merged within the batch).
+
+    ``table`` is the announcements as read (``scenewatch.columnar.ANNOUNCEMENT_SCHEMA``), when the writer keeps
+    them for whoever publishes what was written (the web server's live feed); it never crosses to a worker.
+    """
 
     announcements: int
     sightings: pa.Table
     releases: pa.Table
+    table: pa.Table | None = None
 
 
 def with_parsed(

@@ -14,9 +14,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import pyarrow as pa
+
+from scenewatch.columnar import announcements_of, nukes_of
 from scenewatch.records import Announcement, NukeEvent
 from scenewatch.store import Database, WriteResult
-from scenewatch.web.live import LiveHub
+from scenewatch.store.batch import PreparedBatch
+from scenewatch.web.live import MAX_ITEMS_PER_MESSAGE, LiveHub
 
 T = TypeVar("T")
 
@@ -57,6 +61,18 @@ class _PublishingDatabase:
         self._on_commit()  # a long ingest commits batch by batch: cached answers go stale with each
         if announcements or nukes:
             self._hub.publish(_Batch(announcements, nukes))
+        return result
+
+    def write_prepared(self, prepared: PreparedBatch | None, nukes: pa.Table | None = None, *args: Any) -> WriteResult:
+        """As Database.write_prepared (the ingest loop's way), then publish what was written."""
+        result = self._db.write_prepared(prepared, nukes, *args)
+        self._on_commit()
+        table = prepared.table if prepared is not None else None
+        # The live message details only the last announcements: turning those alone into records is enough.
+        announcements = announcements_of(table.slice(max(0, table.num_rows - MAX_ITEMS_PER_MESSAGE))) if table else []
+        events = nukes_of(nukes) if nukes is not None else []
+        if announcements or events:
+            self._hub.publish(_Batch(announcements, events))
         return result
 
 
