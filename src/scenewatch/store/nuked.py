@@ -20,14 +20,14 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
+from scenewatch.store import lookup
+
 # The events that set a release's nuke state, in the order they follow one another (ties in time: later wins).
 ACTIONS = ("nuke", "modnuke", "unnuke")
 NUKED = ("nuke", "modnuke")
 _ACTIONS_SQL = "(" + ", ".join(f"'{a}'" for a in ACTIONS) + ")"
 NUKED_SQL = "(" + ", ".join(f"'{a}'" for a in NUKED) + ")"
 _RANK_SQL = "CASE action " + " ".join(f"WHEN '{a}' THEN {i}" for i, a in enumerate(ACTIONS)) + " END"
-# Up to this many releases are updated through the primary-key index per statement (constants in an IN list).
-_INDEX_LOOKUPS = 2000
 
 
 def latest_nukes_sql(only: str = "") -> str:
@@ -82,10 +82,5 @@ def recompute_all(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _set(con: duckdb.DuckDBPyConnection, ids: list[int], value: bool) -> None:
-    for start in range(0, len(ids), _INDEX_LOOKUPS):
-        chunk = ids[start : start + _INDEX_LOOKUPS]
-        marks = ", ".join("CAST(? AS UBIGINT)" for _ in chunk)
-        con.execute(
-            f"UPDATE releases SET nuked = ? WHERE id IN ({marks}) AND nuked IS DISTINCT FROM ?",
-            [value, *(str(i) for i in chunk), value],
-        ).fetchall()
+    for listed in lookup.id_lists(ids):  # through the primary-key index (store.lookup)
+        con.execute(f"UPDATE releases SET nuked = {str(value).lower()} WHERE id IN ({listed})").fetchall()

@@ -117,7 +117,8 @@ def export_parquet(db: Database, directory: Path | str) -> ExportResult:
                              OVERWRITE_OR_IGNORE true)"""
                     ).fetchall()
             else:
-                order = "start_at, source" if table == "gaps" else ("name" if table == "events" else "id")
+                # Sightings in time order: an import keeps it, and the store then finds repeated sightings by seen_at.
+                order = {"gaps": "start_at, source", "events": "name", "sightings": "seen_at, id"}.get(table, "id")
                 con.execute(
                     f"COPY (SELECT * FROM {table} ORDER BY {order}) TO {_quote(table_glob(out, table))} "
                     "(FORMAT parquet, COMPRESSION zstd)"
@@ -164,7 +165,7 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
     read: dict[str, int] = {}
     added: dict[str, int] = {}
     # Room for the indexes of everything that may arrive, before the one transaction that adds it.
-    db.fit_memory(extra_rows=sum(int(tables.get(t, {}).get("rows", 0)) for t in ("releases", "sightings", "nukes")))
+    db.fit_memory(extra_rows=sum(int(tables.get(t, {}).get("rows", 0)) for t in ("releases", "nukes")))
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         for table in TABLES:
@@ -192,6 +193,12 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
                     f"INSERT INTO gaps BY NAME SELECT DISTINCT * FROM ({select}) g WHERE NOT EXISTS "
                     "(SELECT 1 FROM gaps h WHERE h.source = g.source AND h.start_at = g.start_at "
                     "AND h.end_at = g.end_at AND h.reason IS NOT DISTINCT FROM g.reason)"
+                ).fetchall()
+            elif table == "sightings":
+                # No primary key (store.apply): add the sightings whose id is not stored yet.
+                con.execute(
+                    f"INSERT INTO sightings BY NAME SELECT * FROM (SELECT DISTINCT ON (id) * FROM ({select})) s "
+                    "ANTI JOIN (SELECT id FROM sightings) stored USING (id) ORDER BY seen_at, id"
                 ).fetchall()
             else:
                 con.execute(f"INSERT INTO {table} BY NAME {select} ON CONFLICT DO NOTHING").fetchall()

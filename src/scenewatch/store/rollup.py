@@ -22,12 +22,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from scenewatch.store import lookup
+
 TABLE = "daily_volume"  # created and first filled by schema migration 4
 # What counts as a scene release with a known pre time: the rule of every volume (scenewatch.analysis.volume).
 COUNTED = "scene AND pre_at IS NOT NULL"
-# Up to this many updated releases are looked up by primary key (constants in an IN list use the index); more are
-# found by one scan of the ids.
-_INDEX_LOOKUPS = 2000
 
 _COUNT = f"""
 SELECT CAST(pre_at AS DATE) AS day, coalesce(category, '') AS category, coalesce(section, '') AS section,
@@ -56,9 +55,11 @@ def counted(con: duckdb.DuckDBPyConnection, ids: list[int]) -> Counter[tuple[Any
     if not ids:
         return Counter()
     columns = "SELECT CAST(pre_at AS DATE), coalesce(category, ''), coalesce(section, '') FROM releases"
-    if len(ids) <= _INDEX_LOOKUPS:
-        marks = ", ".join("CAST(? AS UBIGINT)" for _ in ids)
-        return Counter(con.execute(f"{columns} WHERE id IN ({marks}) AND {COUNTED}", [str(i) for i in ids]).fetchall())
+    if len(ids) <= 4 * lookup.PER_STATEMENT:  # through the primary-key index (store.lookup)
+        found: Counter[tuple[Any, str, str]] = Counter()
+        for listed in lookup.id_lists(ids):
+            found.update(con.execute(f"{columns} WHERE id IN ({listed}) AND {COUNTED}").fetchall())
+        return found
     con.register("rollup_ids", pa.table({"id": pa.array(ids, pa.uint64())}))
     try:
         return Counter(con.execute(f"{columns} SEMI JOIN rollup_ids USING (id) WHERE {COUNTED}").fetchall())
