@@ -37,3 +37,15 @@ def test_a_bad_allowance_is_refused_by_name(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("SCENEWATCH_MEMORY_LIMIT", "lots")
     with pytest.raises(StoreError, match="SCENEWATCH_MEMORY_LIMIT: 'lots'"):
         Database(tmp_path / "bad.duckdb")
+
+
+def test_a_bulk_ingest_works_in_a_smaller_allowance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCENEWATCH_MEMORY_LIMIT", raising=False)
+    with Database(tmp_path / "b.duckdb") as db:
+        assert _setting_mib(db) == pytest.approx(1000 / 1.048576, rel=0.01)  # the default allowance, 1GB
+        with db.bulk_memory():
+            assert _setting_mib(db) == pytest.approx(256 / 1.048576, rel=0.01)
+        assert _setting_mib(db) == pytest.approx(1000 / 1.048576, rel=0.01)
+    monkeypatch.setenv("SCENEWATCH_MEMORY_LIMIT", "2GiB")  # set by the user: kept
+    with Database(tmp_path / "b.duckdb") as db, db.bulk_memory():
+        assert _setting_mib(db) == pytest.approx(2048, abs=1)

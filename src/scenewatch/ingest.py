@@ -7,6 +7,7 @@ together with each file's progress, so per-transaction costs are paid per 50,000
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -364,10 +365,11 @@ def ingest_paths(
         db.con.execute("SET threads = 1").fetchall()
     try:
         # Two batches a worker: each has the next one queued while the main process writes.
-        ingest_sources(
-            db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool,
-            ahead=2 * workers,
-        )  # fmt: skip
+        with db.bulk_memory() if pool is not None else contextlib.nullcontext():
+            ingest_sources(
+                db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool,
+                ahead=2 * workers,
+            )  # fmt: skip
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

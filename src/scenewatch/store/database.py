@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,9 +57,13 @@ def key_name(name: str) -> str:
 
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
-# Measured: DuckDB's primary-key (ART) indexes take ~35 bytes a key and stay in memory (1,253 MiB for 18.6 M
-# releases + 18.6 M sightings); the cap must grow with them or a write into a large store runs out of memory.
+# Measured: DuckDB's primary-key (ART) indexes take ~35 bytes a key in a store opened afresh (966 MiB for 29 M
+# releases) and up to ~48 while an ingest grows them; a write with random keys touches all of the index, so it stays
+# in memory. The cap must grow with the keyed tables (releases, nukes) or a write into a large store runs out of
+# memory. Sightings have no key for this reason (store.apply).
 INDEX_BYTES_PER_ROW = 48
+# The working allowance during a bulk ingest (Database.bulk_memory): batches are applied in ~50 MB of memory.
+BULK_WORKING_MEMORY = "256MB"
 # Batches of at least this many releases use the bitmap of stored ids (store.known): a bulk ingest's, not a live one's.
 _KNOWN_IDS_FROM = 5000
 
@@ -141,14 +146,33 @@ class Database:
             return
         if rows is None:
             rows = int(self.scalar(
-                "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM sightings) "
-                "+ (SELECT count(*) FROM nukes)"
+                "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM nukes)"
             ))  # fmt: skip
         limit = self._working_memory + INDEX_BYTES_PER_ROW * (rows + extra_rows)
         # Re-set only when it moves by 64 MiB or more: the setting is cheap, but not free on every small batch.
         if abs(limit - self._memory_limit) >= 64 << 20:
             self.con.execute(f"SET memory_limit = '{limit // 2**20}MiB'").fetchall()
             self._memory_limit = limit
+
+    @contextlib.contextmanager
+    def bulk_memory(self, working: str = BULK_WORKING_MEMORY) -> Iterator[None]:
+        """Shrink the working allowance for a bulk ingest (unless SCENEWATCH_MEMORY_LIMIT sets it), then restore it.
+
+        Why: over a long ingest DuckDB fills whatever allowance it has with cached table blocks that the ingest never
+        reads again; at 30 million rows the default allowance alone would put the process past 2 GiB.
+        """
+        if self.read_only:
+            yield
+            return
+        saved = self._working_memory
+        if "SCENEWATCH_MEMORY_LIMIT" not in os.environ:
+            self._working_memory = min(saved, _memory_bytes(working))
+            self.fit_memory()
+        try:
+            yield
+        finally:
+            self._working_memory = saved
+            self.fit_memory()
 
     def close(self) -> None:
         """Checkpoint and close the connection."""
@@ -264,7 +288,7 @@ class Database:
             if known is not None:
                 self._known = None  # it may hold ids of the releases just rolled back
             raise
-        self.fit_memory(rows=releases_after + sightings_after + nukes_after)
+        self.fit_memory(rows=releases_after + nukes_after)
         inserted = releases_after - before
         sightings = sightings_after - sightings_before
         nukes_added = nukes_after - nukes_before
