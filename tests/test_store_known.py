@@ -87,3 +87,28 @@ def test_a_stale_bitmap_is_caught_by_the_store(tmp_path: Path) -> None:
         write_batch(db, third, [], origin="third")
         names = {a.name.lower() for a in [*_announcements(6000, 0, seed=1), *second, *third]}
         assert db.count_releases() == len(names)
+
+
+def test_a_stale_filter_in_an_open_transaction_writes_every_batch_again(tmp_path: Path) -> None:
+    from scenewatch.columnar import announcement_table, nuke_table
+    from scenewatch.ingest import prepare_announcements
+    from scenewatch.store import Progress
+
+    def prepared(announcements: list[Announcement]) -> Any:
+        return prepare_announcements(announcement_table(announcements, "o"), db.con)
+
+    with Database(tmp_path / "s.duckdb") as db:
+        write_batch(db, _announcements(6000, 0, seed=1), [], origin="first")
+        sneaky = "Sneaky.Release.2020.1080p.WEB.H264-GRP"
+        db.con.execute(
+            "INSERT INTO releases (id, name, scene, category) VALUES (CAST(? AS UBIGINT), ?, true, 'movie')",
+            [str(release_key(sneaky)), sneaky],
+        )
+        one = _announcements(6000, 6000, seed=2)
+        two = [*_announcements(6000, 12_000, seed=3), Announcement(sneaky, START)]
+        db.write_prepared(prepared(one), nuke_table([]), Progress("o", "f", 1, False), commit=False)
+        db.write_prepared(prepared(two), nuke_table([]), Progress("o", "f", 2, False), commit=False)  # meets it
+        db.commit_prepared()
+        names = {a.name.lower() for a in [*_announcements(6000, 0, seed=1), *one, *two]}
+        assert db.count_releases() == len(names)  # the first batch of the open transaction was written again too
+        assert db.progress("o") is not None and db.progress("o").records_done == 2

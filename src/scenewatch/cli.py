@@ -59,7 +59,9 @@ def ingest(
     rules: Annotated[Path | None, typer.Option("--rules", help="TOML file of ingest rules (zones, feeds).")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write every rejected line here.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Read files again even if already ingested.")] = False,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=100, help="Records per transaction.")] = 50_000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=100, help="Records per batch (a transaction holds ~200,000).")
+    ] = 50_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Load bulk dumps (CSV, NDJSON, SQL, nZEDb) idempotently; safe to interrupt and run again."""

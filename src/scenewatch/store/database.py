@@ -104,6 +104,10 @@ class Progress:
     complete: bool
 
 
+# A prepared batch, its nuke events and the inputs' progress it completes.
+PreparedWrite = tuple["batch.PreparedBatch | None", "pa.Table | None", "list[Progress]"]
+
+
 class Database:
     """A scenewatch store in one DuckDB file (or ``:memory:``).
 
@@ -125,6 +129,7 @@ class Database:
         self.con.execute("SET TimeZone = 'UTC'").fetchall()
         self.read_only = read_only
         self._known: KnownIds | None = None
+        self._open: list[PreparedWrite] = []  # batches applied in the open transaction (write_prepared commit=False)
         if not read_only:
             # Checkpointing every 16 MiB of WAL (the default) costs a third of bulk-ingest time; a cap on
             # DuckDB's memory keeps a long ingest's footprint flat (its default is 80% of RAM, all kept as cache).
@@ -238,60 +243,88 @@ class Database:
         prepared: batch.PreparedBatch | None,
         nukes: pa.Table | None = None,
         progress: Progress | Sequence[Progress] | None = None,
+        *,
+        commit: bool = True,
     ) -> WriteResult:
-        """Apply a prepared batch (:func:`scenewatch.store.batch.prepare`) and its nuke events in one transaction."""
+        """Apply a prepared batch (:func:`scenewatch.store.batch.prepare`), its nuke events and the inputs' progress.
+
+        With ``commit=False`` the transaction stays open and the next write joins it, until a write with
+        ``commit=True`` or :meth:`commit_prepared`: all of them land, or none (their progress with them, so an
+        interrupted ingest resumes before them). Each batch is applied as it would be alone, so the store ends up
+        the same; fewer commits cost less, and DuckDB writes appends of a row group or more straight to the file.
+        """
         progresses = [progress] if isinstance(progress, Progress) else list(progress or [])
-        known = self._known_ids(prepared)
+        item = (prepared, nukes, progresses)
+        known = self._known_ids(prepared.releases.num_rows if prepared is not None else 0)
+        con = self.con
         try:
-            return self._write_prepared(prepared, nukes, progresses, known)
+            if not self._open:
+                con.execute("BEGIN TRANSACTION").fetchall()
+            result = self._apply(item, known)
+            self._open.append(item)
+            if commit:
+                self.commit_prepared()
+            return result
         except duckdb.ConstraintException:
             if known is None:
+                self._abandon()
                 raise
-            # A plain insert met a stored key: the bitmap was stale (hand-written SQL?). Do it the careful way.
-            self._known = None
-            return self._write_prepared(prepared, nukes, progresses, None)
+            # A plain insert met a stored key: the filter was stale (hand-written SQL?). Do it all the careful way.
+            again = [*self._open, item]
+            self._abandon()
+            con.execute("BEGIN TRANSACTION").fetchall()
+            try:
+                results = [self._apply(write, None) for write in again]
+            except BaseException:
+                con.execute("ROLLBACK").fetchall()
+                raise
+            self._open = again
+            self.commit_prepared()
+            return results[-1]
+        except BaseException:
+            self._abandon()
+            raise
 
-    def _known_ids(self, prepared: batch.PreparedBatch | None) -> KnownIds | None:
-        """The bitmap of stored release ids, built for the first batch large enough to pay for it (a bulk ingest's),
+    def commit_prepared(self) -> None:
+        """Commit the batches written with ``commit=False`` (nothing to do when there are none)."""
+        if not self._open:
+            return
+        self.con.execute("COMMIT").fetchall()
+        self._open = []
+        self.fit_memory()
+
+    def _abandon(self) -> None:
+        """Roll back the open transaction: its batches are lost, and so is their progress."""
+        self._open = []
+        self._known = None  # it may hold ids of releases rolled back
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("ROLLBACK").fetchall()
+
+    def _known_ids(self, releases: int) -> KnownIds | None:
+        """The filter of stored release ids, built for the first batch large enough to pay for it (a bulk ingest's),
         then kept up to date by every write."""
-        if prepared is None or (self._known is None and prepared.releases.num_rows < _KNOWN_IDS_FROM):
+        if self._known is None and releases < _KNOWN_IDS_FROM:
             return None
-        if self._known is None or self._known.count + prepared.releases.num_rows > self._known.capacity:
-            self._known = KnownIds.of_store(self.con, expected=prepared.releases.num_rows)
+        if self._known is None or self._known.count + releases > self._known.capacity:
+            self._known = KnownIds.of_store(self.con, expected=releases)
         return self._known
 
-    def _write_prepared(
-        self,
-        prepared: batch.PreparedBatch | None,
-        nukes: pa.Table | None,
-        progresses: list[Progress],
-        known: KnownIds | None,
-    ) -> WriteResult:
+    def _apply(self, write: PreparedWrite, known: KnownIds | None) -> WriteResult:
+        """Apply one batch inside the open transaction and say what it changed."""
+        prepared, nukes, progresses = write
         con = self.con
-        con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            before = self.count_releases()
-            sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
-            nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
-            apply.apply(con, prepared, nukes, known)
-            for done in progresses:
-                con.execute(
-                    "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                    [done.origin, done.fingerprint, done.records_done, done.complete],
-                ).fetchall()
-            releases_after = self.count_releases()
-            sightings_after = int(self.scalar("SELECT count(*) FROM sightings"))
-            nukes_after = int(self.scalar("SELECT count(*) FROM nukes"))
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            con.execute("ROLLBACK").fetchall()
-            if known is not None:
-                self._known = None  # it may hold ids of the releases just rolled back
-            raise
-        self.fit_memory(rows=releases_after + nukes_after)
-        inserted = releases_after - before
-        sightings = sightings_after - sightings_before
-        nukes_added = nukes_after - nukes_before
+        before = self.count_releases()
+        sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
+        nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
+        apply.apply(con, prepared, nukes, known)
+        for done in progresses:
+            con.execute(
+                "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                [done.origin, done.fingerprint, done.records_done, done.complete],
+            ).fetchall()
+        inserted = self.count_releases() - before
+        sightings = int(self.scalar("SELECT count(*) FROM sightings")) - sightings_before
+        nukes_added = int(self.scalar("SELECT count(*) FROM nukes")) - nukes_before
         # Every announcement that did not create a release was already present (in the store or the batch).
         announced = prepared.announcements if prepared is not None else 0
         return WriteResult(inserted, announced - inserted, sightings, nukes_added)

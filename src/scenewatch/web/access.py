@@ -46,6 +46,7 @@ class _PublishingDatabase:
         self._db = db
         self._hub = hub
         self._on_commit = on_commit
+        self._written: list[tuple[PreparedBatch | None, pa.Table | None]] = []  # not committed yet
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
@@ -63,17 +64,32 @@ class _PublishingDatabase:
             self._hub.publish(_Batch(announcements, nukes))
         return result
 
-    def write_prepared(self, prepared: PreparedBatch | None, nukes: pa.Table | None = None, *args: Any) -> WriteResult:
-        """As Database.write_prepared (the ingest loop's way), then publish what was written."""
-        result = self._db.write_prepared(prepared, nukes, *args)
-        self._on_commit()
-        table = prepared.table if prepared is not None else None
-        # The live message details only the last announcements: turning those alone into records is enough.
-        announcements = announcements_of(table.slice(max(0, table.num_rows - MAX_ITEMS_PER_MESSAGE))) if table else []
-        events = nukes_of(nukes) if nukes is not None else []
-        if announcements or events:
-            self._hub.publish(_Batch(announcements, events))
+    def write_prepared(
+        self, prepared: PreparedBatch | None, nukes: pa.Table | None = None, *args: Any, commit: bool = True
+    ) -> WriteResult:
+        """As Database.write_prepared (the ingest loop's way); what it wrote is published once committed."""
+        result = self._db.write_prepared(prepared, nukes, *args, commit=commit)
+        self._written.append((prepared, nukes))
+        if commit:
+            self._committed()
         return result
+
+    def commit_prepared(self) -> None:
+        """As Database.commit_prepared, then publish what was committed."""
+        self._db.commit_prepared()
+        self._committed()
+
+    def _committed(self) -> None:
+        self._on_commit()
+        written, self._written = self._written, []
+        for prepared, nukes in written:
+            table = prepared.table if prepared is not None else None
+            # A live message details only the last announcements: turning those alone into records is enough.
+            tail = table.slice(max(0, table.num_rows - MAX_ITEMS_PER_MESSAGE)) if table is not None else None
+            announcements = announcements_of(tail) if tail is not None else []
+            events = nukes_of(nukes) if nukes is not None else []
+            if announcements or events:
+                self._hub.publish(_Batch(announcements, events))
 
 
 class _Batch:
