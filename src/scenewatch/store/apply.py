@@ -37,7 +37,7 @@ def apply(
                 for row in con.execute("SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes").fetchall()
             }
         finally:
-            con.unregister("incoming_nukes")
+            _unregister(con, "incoming_nukes")
     created = np.zeros(0, dtype=np.uint64)
     if prepared is not None and prepared.announcements:
         releases, sightings = prepared.releases, prepared.sightings
@@ -57,17 +57,20 @@ def apply(
     nuked.refresh(con, np.setdiff1d(np.fromiter(nuke_targets, np.uint64, len(nuke_targets)), created).tolist())
 
 
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Unregister a view; after a failed statement DuckDB refuses, and the caller must see the first error."""
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(name)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> dict[str, np.ndarray]:
     con.register(name, table)
     try:
         result = con.execute(sql).fetchnumpy()
-    except BaseException:
-        # The failed statement aborted the transaction, and unregistering would then raise instead: the caller
-        # must see the first error (a ConstraintException is the signal to write again without the bitmap).
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(name)
-        raise
-    con.unregister(name)
+    finally:
+        # A failed statement aborts the transaction: the caller must see its error (a ConstraintException is the
+        # signal to write again without the bitmap), not the one unregistering would then raise.
+        _unregister(con, name)
     return result
 
 
@@ -95,7 +98,7 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
             try:
                 rollup.add_created(con, "(SELECT * FROM batch_releases SEMI JOIN created_ids USING (id))")
             finally:
-                con.unregister("created_ids")
+                _unregister(con, "created_ids")
             present = ids[~fresh].tolist()
         if present:
             before = rollup.counted(con, present)
@@ -105,7 +108,7 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
             after.subtract(before)
             rollup.apply(con, after)
     finally:
-        con.unregister("batch_releases")
+        _unregister(con, "batch_releases")
     return created
 
 
