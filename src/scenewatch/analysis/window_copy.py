@@ -78,6 +78,7 @@ def sql_source(
         )
     with duckdb.connect() as local:
         local.execute("SET TimeZone = 'UTC'")
+        local.execute("SET enable_progress_bar = false")  # a 3M-row window may pass 2 s: no bar on stdout
         local.register("releases", _conform(releases, RELEASE_COLUMNS))
         if nukes:
             local.register("nukes", _conform(_window_nukes(db, window), NUKE_COLUMNS))

@@ -130,6 +130,7 @@ def _connect_duckdb(dsn: str, parquet: str | Path | None) -> Any:
     if parquet is not None:
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql("SET enable_progress_bar = false")  # no bar on stdout (see store.database)
         for table in _export_tables(Path(parquet)):
             source = f"read_parquet('{table_glob(parquet, table)}', hive_partitioning = false)"
             con.raw_sql(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {source}")
@@ -140,6 +141,7 @@ def _connect_duckdb(dsn: str, parquet: str | Path | None) -> Any:
         raise StoreError(f"{path}: no such database")
     con = ibis.duckdb.connect(path, read_only=True)
     con.raw_sql("SET TimeZone = 'UTC'")
+    con.raw_sql("SET enable_progress_bar = false")
     return con
 
 

@@ -127,6 +127,9 @@ class Database:
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise StoreError(f"{self.path}: cannot open database: {first_line}") from None
         self.con.execute("SET TimeZone = 'UTC'").fetchall()
+        # DuckDB draws its own progress bar on stdout for queries over 2 s, even into a pipe, where it corrupts JSON
+        # and CSV output (seen during a schema migration): the CLI shows its own progress, on stderr.
+        self.con.execute("SET enable_progress_bar = false").fetchall()
         self.read_only = read_only
         self._known: KnownIds | None = None
         self._open: list[PreparedWrite] = []  # batches applied in the open transaction (write_prepared commit=False)
