@@ -33,3 +33,23 @@ def test_the_duckdb_backend_has_no_progress_bar(tmp_path: Path) -> None:
     Database(tmp_path / "s.duckdb").close()
     con = connect(f"duckdb:///{tmp_path / 's.duckdb'}")
     assert con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
+
+
+def test_a_failed_statement_s_error_is_the_one_raised_not_the_unregister_after_it() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    from scenewatch.store import views
+
+    con = duckdb.connect()
+    con.register("incoming", pa.table({"a": [1]}))
+    con.register("other", pa.table({"a": [1]}))
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(duckdb.Error, match="boom"):
+        try:
+            con.execute("SELECT error('boom') FROM incoming").fetchall()
+        finally:
+            views.unregister(con, "incoming")
+    # Why it matters: DuckDB's own unregister refuses in an aborted transaction, which would mask 'boom'.
+    with pytest.raises(duckdb.TransactionException):
+        con.unregister("other")

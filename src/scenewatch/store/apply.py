@@ -12,14 +12,12 @@ range (a sighting's id covers its seen_at, and the store is mostly in time order
 
 from __future__ import annotations
 
-import contextlib
-
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scenewatch.store import batch, lookup, nuked, rollup
+from scenewatch.store import batch, lookup, nuked, rollup, views
 from scenewatch.store.known import KnownIds
 
 
@@ -37,7 +35,7 @@ def apply(
                 for row in con.execute("SELECT DISTINCT md5_number_lower(key_name) FROM incoming_nukes").fetchall()
             }
         finally:
-            _unregister(con, "incoming_nukes")
+            views.unregister(con, "incoming_nukes")
     created = np.zeros(0, dtype=np.uint64)
     if prepared is not None and prepared.announcements:
         releases, sightings = prepared.releases, prepared.sightings
@@ -57,12 +55,6 @@ def apply(
     nuked.refresh(con, np.setdiff1d(np.fromiter(nuke_targets, np.uint64, len(nuke_targets)), created).tolist())
 
 
-def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Unregister a view; after a failed statement DuckDB refuses, and the caller must see the first error."""
-    with contextlib.suppress(duckdb.Error):
-        con.unregister(name)
-
-
 def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> dict[str, np.ndarray]:
     con.register(name, table)
     try:
@@ -70,7 +62,7 @@ def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str
     finally:
         # A failed statement aborts the transaction: the caller must see its error (a ConstraintException is the
         # signal to write again without the bitmap), not the one unregistering would then raise.
-        _unregister(con, name)
+        views.unregister(con, name)
     return result
 
 
@@ -98,7 +90,7 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
             try:
                 rollup.add_created(con, "(SELECT * FROM batch_releases SEMI JOIN created_ids USING (id))")
             finally:
-                _unregister(con, "created_ids")
+                views.unregister(con, "created_ids")
             present = ids[~fresh].tolist()
         if present:
             before = rollup.counted(con, present)
@@ -108,7 +100,7 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
             after.subtract(before)
             rollup.apply(con, after)
     finally:
-        _unregister(con, "batch_releases")
+        views.unregister(con, "batch_releases")
     return created
 
 

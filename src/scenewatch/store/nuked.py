@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from scenewatch.store import lookup
+from scenewatch.store import lookup, views
 
 # The events that set a release's nuke state, in the order they follow one another (ties in time: later wins).
 ACTIONS = ("nuke", "modnuke", "unnuke")
@@ -71,7 +71,7 @@ def refresh(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> None:
             ).fetchall()
         }
     finally:
-        con.unregister("nuked_ids")
+        views.unregister(con, "nuked_ids")
     _set(con, sorted(now), True)
     _set(con, [i for i in targets if i not in now], False)
 

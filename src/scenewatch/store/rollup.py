@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from scenewatch.store import lookup
+from scenewatch.store import lookup, views
 
 TABLE = "daily_volume"  # created and first filled by schema migration 4
 # What counts as a scene release with a known pre time: the rule of every volume (scenewatch.analysis.volume).
@@ -64,7 +64,7 @@ def counted(con: duckdb.DuckDBPyConnection, ids: list[int]) -> Counter[tuple[Any
     try:
         return Counter(con.execute(f"{columns} SEMI JOIN rollup_ids USING (id) WHERE {COUNTED}").fetchall())
     finally:
-        con.unregister("rollup_ids")
+        views.unregister(con, "rollup_ids")
 
 
 def apply(con: duckdb.DuckDBPyConnection, delta: Counter[tuple[Any, str, str]]) -> None:
@@ -86,4 +86,4 @@ def apply(con: duckdb.DuckDBPyConnection, delta: Counter[tuple[Any, str, str]]) 
         """).fetchall()
         con.execute(f"DELETE FROM {TABLE} WHERE releases = 0").fetchall()
     finally:
-        con.unregister("rollup_delta")
+        views.unregister(con, "rollup_delta")
