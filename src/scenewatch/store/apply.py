@@ -55,15 +55,14 @@ def apply(
     nuked.refresh(con, np.setdiff1d(np.fromiter(nuke_targets, np.uint64, len(nuke_targets)), created).tolist())
 
 
-def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> dict[str, np.ndarray]:
+def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> None:
     con.register(name, table)
     try:
-        result = con.execute(sql).fetchnumpy()
+        con.execute(sql).fetchall()
     finally:
         # A failed statement aborts the transaction: the caller must see its error (a ConstraintException is the
         # signal to write again without the bitmap), not the one unregistering would then raise.
         views.unregister(con, name)
-    return result
 
 
 def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndarray) -> np.ndarray:
