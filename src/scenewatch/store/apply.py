@@ -1,10 +1,10 @@
 """Applying a prepared batch to the store, inside the caller's transaction.
 
 Nuke events first (releases created afterwards get their nuke state from them), then the releases: new ones are
-inserted, stored ones merged (``batch.MERGE_RELEASES``), ``daily_volume`` and ``releases.nuked`` kept exact;
+inserted, stored ones merged (``batch.MERGED_COLUMNS``), ``daily_volume`` and ``releases.nuked`` kept exact;
 then the sightings. With a :class:`~scenewatch.store.known.KnownIds` the releases it proves new are inserted
 plainly; the others are looked up by id first (store.lookup), the new ones inserted plainly too and the stored ones
-merged (ON CONFLICT DO UPDATE). Sightings have no primary key (its index would
+merged: the rows the merge changes are updated by id. Sightings have no primary key (its index would
 cost ~36 bytes of memory a sighting): a sighting's release is always stored with it, so the sightings of releases
 created by this batch are new, and only the others are looked up among the stored sightings of the same seen_at
 range (a sighting's id covers its seen_at, and the store is mostly in time order, so the scan skips most of it).
@@ -92,15 +92,42 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
                 views.unregister(con, "created_ids")
             present = ids[~fresh].tolist()
         if present:
-            before = rollup.counted(con, present)
-            merged = releases.filter(~fresh)
-            _insert(con, "INSERT INTO releases BY NAME SELECT * FROM merged " + batch.MERGE_RELEASES, merged, "merged")
-            after = rollup.counted(con, present)
-            after.subtract(before)
-            rollup.apply(con, after)
+            _merge(con, releases.filter(~fresh), present)
     finally:
         views.unregister(con, "batch_releases")
     return created
+
+
+def _merge(con: duckdb.DuckDBPyConnection, merged: pa.Table, ids: list[int]) -> None:
+    """Merge releases seen again into the stored ones (batch.MERGED_COLUMNS), updating only rows the merge changes.
+
+    Why not ``INSERT … ON CONFLICT DO UPDATE``: at 30 million releases it took 300-400 ms for 200 rows (DuckDB
+    fetches and rewrites every conflicting row), against ~10 ms to find the changed rows and update them by id
+    literals (store.lookup); most releases seen again change nothing.
+    """
+    con.register("merged", merged)
+    try:
+        changed = [
+            int(row[0])
+            for listed in lookup.id_lists(ids)
+            for row in con.execute(
+                f"SELECT releases.id FROM releases JOIN merged ON releases.id = merged.id "
+                f"WHERE releases.id IN ({listed}) AND {batch.merge_changes('releases', 'merged')}"
+            ).fetchall()
+        ]  # fmt: skip
+        if not changed:
+            return
+        before = rollup.counted(con, changed)
+        for listed in lookup.id_lists(changed):
+            con.execute(
+                f"UPDATE releases SET {batch.merged_assignments('releases', 'merged')} FROM merged "
+                f"WHERE releases.id = merged.id AND releases.id IN ({listed})"
+            ).fetchall()
+        after = rollup.counted(con, changed)
+        after.subtract(before)
+        rollup.apply(con, after)
+    finally:
+        views.unregister(con, "merged")
 
 
 def _sightings(con: duckdb.DuckDBPyConnection, sightings: pa.Table, new: np.ndarray) -> None:

@@ -194,16 +194,31 @@ FROM s WHERE NOT once
 GROUP BY id
 """
 
-# How a release seen again merges into the stored one (ingest batches and Parquet imports alike).
-MERGE_RELEASES = """
-ON CONFLICT (id) DO UPDATE SET
-    pre_at = least(releases.pre_at, excluded.pre_at),
-    first_seen_at = least(releases.first_seen_at, excluded.first_seen_at),
-    section = coalesce(releases.section, excluded.section),
-    scene = releases.scene OR excluded.scene,
-    size_mb = coalesce(releases.size_mb, excluded.size_mb),
-    files = coalesce(releases.files, excluded.files)
-"""
+# How a release seen again merges into the stored one (ingest batches and Parquet imports alike): each merged
+# column's new value, from the stored row ``{old}`` and the incoming one ``{new}``.
+MERGED_COLUMNS = {
+    "pre_at": "least({old}.pre_at, {new}.pre_at)",
+    "first_seen_at": "least({old}.first_seen_at, {new}.first_seen_at)",
+    "section": "coalesce({old}.section, {new}.section)",
+    "scene": "{old}.scene OR {new}.scene",
+    "size_mb": "coalesce({old}.size_mb, {new}.size_mb)",
+    "files": "coalesce({old}.files, {new}.files)",
+}
+
+
+def merged_assignments(old: str, new: str) -> str:
+    """``column = <merged value>, …`` for an UPDATE or ON CONFLICT clause."""
+    return ", ".join(f"{column} = {rule.format(old=old, new=new)}" for column, rule in MERGED_COLUMNS.items())
+
+
+def merge_changes(old: str, new: str) -> str:
+    """A condition true when merging ``new`` into ``old`` changes the stored row (NULL-safe)."""
+    stored = ", ".join(f"{old}.{column}" for column in MERGED_COLUMNS)
+    merged = ", ".join(rule.format(old=old, new=new) for rule in MERGED_COLUMNS.values())
+    return f"({stored}) IS DISTINCT FROM ({merged})"
+
+
+MERGE_RELEASES = "ON CONFLICT (id) DO UPDATE SET " + merged_assignments("releases", "excluded")
 
 INSERT_NUKES = """
 INSERT INTO nukes
