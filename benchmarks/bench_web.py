@@ -6,9 +6,10 @@
 The server runs as its own process (`scenewatch serve`, owning the database) on 127.0.0.1; aiohttp clients in this
 process drive the load. The baseline, measured in the same run, is the same work straight on DuckDB in this process
 (the same two-step page query for search, the same analysis function for volume): sequentially, and with the same
-number of concurrent threads each on its own cursor. The server is measured twice: as it runs by default (answers
-cached until the next write, so repeated questions are served from memory) and with ``--no-cache`` (every request
-computed). The server and the baseline never have the file open at the same time
+number of concurrent threads each on its own cursor. The server is measured three times: as it runs by default
+(answers cached until the next write, so repeated questions are served from memory); the same while 20 new
+releases are uploaded every second (``writes``: each upload makes every cached answer stale, as a live feed does);
+and with ``--no-cache`` (every request computed). The server and the baseline never have the file open at the same time
 (DuckDB: one process per file while it is open for writing).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -116,6 +118,58 @@ async def load(url: str, paths: list[tuple[str, dict[str, Any]]], clients: int) 
         return latencies, time.perf_counter() - started, errors
 
 
+class Writes:
+    """While it runs: every ``interval`` s, upload a small dump of new releases (what a live feed adds) to the server.
+
+    Each upload is a committed write, which makes every cached answer stale: the load then measures the cache as
+    it behaves while the store keeps changing, not only repeated questions.
+    """
+
+    def __init__(self, url: str, interval: float = 1.0, releases: int = 20) -> None:
+        self.url, self.interval, self.releases = url, interval, releases
+        self.run = int(time.time())  # new names each run: every upload adds releases
+        self.done = 0
+        self.latencies: list[float] = []
+        self.error: Exception | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-writes", daemon=True)
+
+    def __enter__(self) -> Writes:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"an upload failed during the 'writes' run: {self.error}")
+
+    def _run(self) -> None:
+        try:
+            self._upload_until_stopped()
+        except Exception as exc:  # reported by __exit__, in the main thread
+            self.error = exc
+
+    def _upload_until_stopped(self) -> None:
+        headers = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+        with httpx.Client(base_url=self.url, headers=headers, timeout=60) as client:
+            while not self._stop.wait(self.interval):
+                lines = [
+                    f'{{"name": "Bench.Write.{self.run}.{self.done}.{i}.2021.1080p.WEB.H264-BENCH", '
+                    f'"section": "X264-HD", "pre_at": {1_609_459_200 + 60 * self.done + i}}}'
+                    for i in range(self.releases)
+                ]  # fmt: skip
+                t = time.perf_counter()
+                files = {"file": ("live.ndjson", "\n".join(lines).encode(), "application/x-ndjson")}
+                response = client.post("/api/ingest/upload", files=files)
+                response.raise_for_status()
+                self.latencies.append(time.perf_counter() - t)
+                self.done += 1
+
+
+WRITE_TOKEN = "bench-write-token"
+
+
 def serve(db_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("SCENEWATCH_TOKEN", None)
@@ -179,8 +233,19 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent HTTP clients")
     parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint")
     parser.add_argument("--dir", type=Path, default=ROOT / "build" / "bench", help="where the store is kept")
-    parser.add_argument("--replicate", type=int, default=1,
-                        help="serve N time-shifted copies of the --rows store (20 × 1M for the 20M target)")
+    parser.add_argument(
+        "--write-every",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="in the 'writes' run, upload 20 new releases this often (0: skip that run)",
+    )
+    parser.add_argument(
+        "--replicate",
+        type=int,
+        default=1,
+        help="serve N time-shifted copies of the --rows store (20 × 1M for the 20M target)",
+    )
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     db_path = build(args.rows, args.dir)
@@ -203,14 +268,27 @@ def main() -> None:
     print(f"store: {total:,} releases; {args.clients} clients; {args.requests} requests per endpoint", flush=True)
 
     results: dict[tuple[str, str], tuple] = {}
-    for mode, extra in (("cached", ()), ("no cache", ("--no-cache",))):
+    modes = (("cached", ()), ("writes", ("--token", WRITE_TOKEN)), ("no cache", ("--no-cache",)))
+    writes: list[float] = []
+    for mode, extra in modes:
+        if mode == "writes" and args.write_every <= 0:
+            continue
         port = free_port()
         process = serve(db_path, port, *extra)
         try:
             url = f"http://127.0.0.1:{port}"
             for name, items in work.items():
                 asyncio.run(load(url, items[: args.clients], args.clients))  # warm-up
-                latencies, wall, errors = asyncio.run(load(url, items, args.clients))
+                writing = Writes(url, args.write_every) if mode == "writes" else contextlib.nullcontext()
+                if isinstance(writing, Writes):
+                    # Long enough for writes to land during the load: the same mix, repeated for ~20 s at the
+                    # cached run's rate.
+                    rate = results[(name, "cached")][2]
+                    items = items * max(1, round(20 * rate / len(items)))
+                with writing:
+                    latencies, wall, errors = asyncio.run(load(url, items, args.clients))
+                if isinstance(writing, Writes):
+                    writes.extend(writing.latencies)
                 if process.poll() is not None:
                     log = db_path.with_suffix(".serve.log")
                     raise RuntimeError(f"server exited ({process.returncode}), see {log}")
@@ -225,7 +303,13 @@ def main() -> None:
           f"{'DuckDB p50 ms':>15}{'DuckDB p99 ms':>15}{'DuckDB q/s':>12}")  # fmt: skip
     for (name, mode), (p50, p99, rps, errors) in results.items():
         b50, b99, bqs = base[name]
-        print(f"{name:<16}{mode:<10}{p50:>12.1f}{p99:>12.1f}{rps:>12.0f}{errors:>8}{b50:>15.1f}{b99:>15.1f}{bqs:>12.0f}")
+        print(
+            f"{name:<16}{mode:<10}{p50:>12.1f}{p99:>12.1f}{rps:>12.0f}{errors:>8}{b50:>15.1f}{b99:>15.1f}{bqs:>12.0f}"
+        )
+    if writes:
+        w50, w99 = percentiles(writes)
+        print(f"\nwrites: {len(writes)} uploads of 20 releases during the 'writes' runs (p50 {w50:.0f} ms, "
+              f"p99 {w99:.0f} ms), each making every cached answer stale.")  # fmt: skip
     print("\nHTTP: under load from all clients at once; DuckDB p50/p99: one query at a time; DuckDB q/s: the same "
           f"{args.clients} concurrent threads, each on its own cursor.")  # fmt: skip
 

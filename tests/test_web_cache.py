@@ -148,3 +148,70 @@ def test_time_ordered_pages_merge_releases_with_and_without_a_pre_time(tmp_path:
                 assert seen == expected, sort
     finally:
         server.stop()
+
+
+class SlowCounter:
+    """A real ASGI app behind the cache: each computed answer takes 0.3 s and is numbered."""
+
+    def __init__(self) -> None:
+        self.computed = 0
+        self.generation = 0
+
+    def cached(self, **options: float) -> httpx.AsyncClient:
+        """A client of a Starlette app serving /api/volume through the ResponseCache (its generation is ours)."""
+        from starlette.applications import Starlette
+        from starlette.middleware import Middleware
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        from scenewatch.web.cache import ResponseCache
+
+        async def answer(request: object) -> JSONResponse:
+            self.computed += 1
+            number = self.computed
+            await asyncio.sleep(0.3)
+            return JSONResponse({"answer": number})
+
+        app = Starlette(routes=[Route("/api/volume", answer)], middleware=[Middleware(ResponseCache, **options)])
+        app.state.access = self
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cache.test")
+
+
+def test_after_a_write_concurrent_requests_get_the_stale_answer_while_one_computes() -> None:
+    backend = SlowCounter()
+
+    async def scenario() -> None:
+        async with backend.cached() as client:
+            first = await client.get("/api/volume")
+            assert first.headers["x-cache"] == "miss" and (await client.get("/api/volume")).headers["x-cache"] == "hit"
+            backend.generation = 1  # a write
+            computing = asyncio.create_task(client.get("/api/volume"))
+            await asyncio.sleep(0.05)
+            during = await asyncio.gather(*(client.get("/api/volume") for _ in range(5)))
+            fresh_asked = await client.get("/api/volume", headers={"Cache-Control": "no-cache"})
+            recomputed = await computing
+            after = await client.get("/api/volume")
+        assert recomputed.headers["x-cache"] == "miss" and recomputed.json() == {"answer": 2}
+        assert {r.headers["x-cache"] for r in during} == {"stale"}
+        assert all(r.json() == {"answer": 1} and "age" in r.headers for r in during)
+        assert fresh_asked.json() == {"answer": 2}  # waited for the flight instead of taking the stale answer
+        assert after.headers["x-cache"] == "hit" and after.json() == {"answer": 2}
+        assert backend.computed == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_stale_answer_older_than_stale_for_is_not_served() -> None:
+    backend = SlowCounter()
+
+    async def scenario() -> None:
+        async with backend.cached(stale_for=0.0) as client:
+            await client.get("/api/volume")
+            backend.generation = 1
+            computing = asyncio.create_task(client.get("/api/volume"))
+            await asyncio.sleep(0.05)
+            waited = await client.get("/api/volume")
+            await computing
+        assert waited.headers["x-cache"] == "hit" and waited.json() == {"answer": 2}
+
+    asyncio.run(scenario())
