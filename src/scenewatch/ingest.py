@@ -383,7 +383,9 @@ def ingest_paths(
         db.con.execute("SET threads = 1").fetchall()
     try:
         # Two batches a worker: each has the next one queued while the main process writes.
-        with db.bulk_memory() if pool is not None else contextlib.nullcontext():
+        # A large input into an empty store: the releases' index is built once at the end (store.bulk).
+        with db.bulk_memory() if pool is not None else contextlib.nullcontext(), \
+                db.bulk_load() if pool is not None else contextlib.nullcontext():  # fmt: skip
             ingest_sources(
                 db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool,
                 ahead=2 * workers,

@@ -18,13 +18,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scenewatch.store import batch, lookup, nuked, rollup, views
+from scenewatch.store.bulk import BulkLoad
 from scenewatch.store.known import KnownIds
 
 
 def apply(
-    con: duckdb.DuckDBPyConnection, prepared: batch.PreparedBatch | None, nukes: pa.Table | None, known: KnownIds | None
+    con: duckdb.DuckDBPyConnection,
+    prepared: batch.PreparedBatch | None,
+    nukes: pa.Table | None,
+    known: KnownIds | None,
+    bulk: BulkLoad | None = None,
 ) -> None:
-    """Write the batch's nukes, releases and sightings (the caller holds the transaction)."""
+    """Write the batch's nukes, releases and sightings (the caller holds the transaction).
+
+    During a bulk load (store.bulk) the releases have no primary key: ``bulk`` knows which are stored, and merges
+    and nuke-state updates of stored releases wait for its end.
+    """
     nuke_targets: set[int] = set()
     if nukes is not None and nukes.num_rows:
         con.register("incoming_nukes", nukes)
@@ -43,7 +52,7 @@ def apply(
             fresh = ~known.maybe(releases.column("id").to_numpy())
         else:
             fresh = np.zeros(releases.num_rows, dtype=bool)
-        created = _releases(con, releases, fresh)
+        created = _releases(con, releases, fresh, bulk)
         if len(created) == releases.num_rows:  # every release is new, so every sighting is
             new_sightings = np.ones(sightings.num_rows, dtype=bool)
         else:
@@ -51,8 +60,14 @@ def apply(
         _sightings(con, sightings, new_sightings)
         if known is not None:
             known.add(created)
+        if bulk is not None:
+            bulk.ids.add(created)
     # Releases stored before that got nuke events.
-    nuked.refresh(con, np.setdiff1d(np.fromiter(nuke_targets, np.uint64, len(nuke_targets)), created).tolist())
+    stored_targets = np.setdiff1d(np.fromiter(nuke_targets, np.uint64, len(nuke_targets)), created)
+    if bulk is not None:
+        bulk.defer_nuked(con, stored_targets)
+    else:
+        nuked.refresh(con, stored_targets.tolist())
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str) -> None:
@@ -65,7 +80,9 @@ def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str
         views.unregister(con, name)
 
 
-def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndarray) -> np.ndarray:
+def _releases(
+    con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndarray, bulk: BulkLoad | None = None
+) -> np.ndarray:
     """Insert the new releases and merge the ones already stored; keep ``daily_volume`` exact.
 
     New and stored releases are told apart first (the ids the bitmap could not clear are looked up in the primary
@@ -73,7 +90,9 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
     new ones as they are and compares the stored ones' rows before and after the merge. Return the ids created.
     """
     ids = releases.column("id").to_numpy()
-    if not fresh.all():
+    if bulk is not None:
+        fresh = ~bulk.ids.stored(ids)
+    elif not fresh.all():
         fresh = fresh | ~np.isin(ids, lookup.stored_ids(con, ids[~fresh]))
     if fresh.any():
         table = releases if fresh.all() else releases.filter(fresh)
@@ -91,7 +110,9 @@ def _releases(con: duckdb.DuckDBPyConnection, releases: pa.Table, fresh: np.ndar
             finally:
                 views.unregister(con, "created_ids")
             present = ids[~fresh].tolist()
-        if present:
+        if present and bulk is not None:
+            bulk.defer_merge(con, releases.filter(~fresh))
+        elif present:
             _merge(con, releases.filter(~fresh), present)
     finally:
         views.unregister(con, "batch_releases")

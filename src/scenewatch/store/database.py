@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from scenewatch.columnar import announcement_table, nuke_table
 from scenewatch.records import Announcement, Gap, NukeEvent
-from scenewatch.store import apply, batch, nuked, rollup
+from scenewatch.store import apply, batch, bulk, nuked, rollup
 from scenewatch.store.batch import MERGE_RELEASES as MERGE_RELEASES
 from scenewatch.store.batch import PARSED_COLUMNS as PARSED_COLUMNS
 from scenewatch.store.known import KnownIds
@@ -133,6 +133,7 @@ class Database:
         self.con.execute("SET enable_progress_bar = false").fetchall()
         self.read_only = read_only
         self._known: KnownIds | None = None
+        self._bulk: bulk.BulkLoad | None = None
         self._open: list[PreparedWrite] = []  # batches applied in the open transaction (write_prepared commit=False)
         if not read_only:
             # Checkpointing every 16 MiB of WAL (the default) costs a third of bulk-ingest time; a cap on
@@ -141,6 +142,8 @@ class Database:
             self._working_memory = _memory_bytes(os.environ.get("SCENEWATCH_MEMORY_LIMIT", "1GB"))
             self._memory_limit = 0
             migrate(self.con)
+            if bulk.in_progress(self.con):  # left by an ingest that stopped mid-way: finish it before anything else
+                self._finish_bulk_load()
             self.fit_memory()
 
     def fit_memory(self, extra_rows: int = 0, *, rows: int | None = None) -> None:
@@ -153,10 +156,10 @@ class Database:
         """
         if self.read_only:
             return
-        if rows is None:
-            rows = int(self.scalar(
-                "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM nukes)"
-            ))  # fmt: skip
+        if self._bulk is not None:  # the releases have no index during a bulk load
+            rows = int(self.scalar("SELECT count(*) FROM nukes"))
+        elif rows is None:
+            rows = int(self.scalar("SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM nukes)"))
         limit = self._working_memory + INDEX_BYTES_PER_ROW * (rows + extra_rows)
         # Re-set only when it moves by 64 MiB or more: the setting is cheap, but not free on every small batch.
         if abs(limit - self._memory_limit) >= 64 << 20:
@@ -182,6 +185,34 @@ class Database:
         finally:
             self._working_memory = saved
             self.fit_memory()
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Into an empty store, write without the releases' primary-key index and build it at the end (store.bulk).
+
+        Nothing changes for a store that holds releases already. Only batches written through
+        :meth:`write_prepared` may run inside; the index is built however the block ends.
+        """
+        if self.read_only or self._bulk is not None:
+            yield
+            return
+        self._bulk = bulk.begin(self.con)
+        try:
+            yield
+        finally:
+            if self._bulk is not None:
+                self._bulk = None
+                if self._open:  # an error left batches uncommitted: they are lost, as after any failed write
+                    self._abandon()
+                self._finish_bulk_load()
+                self.fit_memory()
+
+    def _finish_bulk_load(self) -> None:
+        # Room for the index and little else: a larger cap would fill with cached blocks while the end scans.
+        keys = int(self.scalar("SELECT count(*) FROM releases"))
+        self.con.execute(f"SET memory_limit = '{bulk.build_memory(keys) >> 20}MiB'").fetchall()
+        self._memory_limit = 0  # fit_memory sets its own cap again
+        bulk.finish(self.con)
 
     def close(self) -> None:
         """Checkpoint and close the connection."""
@@ -259,7 +290,7 @@ class Database:
         """
         progresses = [progress] if isinstance(progress, Progress) else list(progress or [])
         item = (prepared, nukes, progresses)
-        known = self._known_ids(prepared.releases.num_rows if prepared is not None else 0)
+        known = None if self._bulk is not None else self._known_ids(prepared.releases.num_rows if prepared else 0)
         con = self.con
         try:
             if not self._open:
@@ -303,6 +334,8 @@ class Database:
         self._known = None  # it may hold ids of releases rolled back
         with contextlib.suppress(duckdb.Error):
             self.con.execute("ROLLBACK").fetchall()
+        if self._bulk is not None:  # the same: read the stored ids again
+            self._bulk = bulk.BulkLoad(self.con)
 
     def _known_ids(self, releases: int) -> KnownIds | None:
         """The filter of stored release ids, built for the first batch large enough to pay for it (a bulk ingest's),
@@ -320,7 +353,7 @@ class Database:
         before = self.count_releases()
         sightings_before = int(self.scalar("SELECT count(*) FROM sightings"))
         nukes_before = int(self.scalar("SELECT count(*) FROM nukes"))
-        apply.apply(con, prepared, nukes, known)
+        apply.apply(con, prepared, nukes, known, self._bulk)
         for done in progresses:
             con.execute(
                 "INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
