@@ -134,3 +134,9 @@ def test_a_bulk_load_left_by_a_crash_is_finished_when_the_store_is_opened(tmp_pa
         assert db.query("SELECT day, section, releases FROM daily_volume").values.tolist() == [
             [pd.Timestamp("2020-08-25"), "X264-HD", 1]
         ]
+
+
+def test_every_merged_column_has_a_rule_for_many_rows_at_once() -> None:
+    from scenewatch.store import batch
+
+    assert batch.MERGED_AGGREGATES.keys() == batch.MERGED_COLUMNS.keys()

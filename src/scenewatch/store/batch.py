@@ -205,6 +205,17 @@ MERGED_COLUMNS = {
     "files": "coalesce({old}.files, {new}.files)",
 }
 
+# The same rules folded over many incoming rows of one release at once, ``seq`` giving their order: what merging
+# them one by one into the stored row gives (a bulk load merges its deferred rows so, store.bulk).
+MERGED_AGGREGATES = {
+    "pre_at": "min(pre_at)",
+    "first_seen_at": "min(first_seen_at)",
+    "section": "arg_min(section, seq) FILTER (WHERE section IS NOT NULL)",
+    "scene": "bool_or(scene)",
+    "size_mb": "arg_min(size_mb, seq) FILTER (WHERE size_mb IS NOT NULL)",
+    "files": "arg_min(files, seq) FILTER (WHERE files IS NOT NULL)",
+}
+
 
 def merged_assignments(old: str, new: str) -> str:
     """``column = <merged value>, …`` for an UPDATE or ON CONFLICT clause."""

@@ -14,7 +14,9 @@ writing (``Database.__init__``), so the ingest resumes on a complete store.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import duckdb
 import numpy as np
@@ -108,21 +110,17 @@ def begin(con: duckdb.DuckDBPyConnection) -> BulkLoad | None:
     if int(con.execute("SELECT count(*) FROM releases").fetchall()[0][0]):
         return None
     ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'releases'").fetchall()[0][0]
-    # The key is inline as the schema created it, or a table constraint once finish() has added it back.
+    # The key is inline as the schema created it (a table constraint had it been added by ALTER TABLE); after a
+    # bulk load the ids are kept unique by the index finish() built instead, which DROP TABLE drops.
     ddl = re.sub(r",\s*PRIMARY KEY\s*\(\s*id\s*\)", "", re.sub(r"\bid UBIGINT PRIMARY KEY\b", "id UBIGINT", ddl))
     if "PRIMARY KEY" in ddl.upper():
         raise RuntimeError(f"releases: unexpected table definition for a bulk load: {ddl}")
-    con.execute("BEGIN TRANSACTION").fetchall()
-    try:
-        con.execute("DROP TABLE releases").fetchall()  # and its index, if an earlier bulk load built it
+    columns = ", ".join(f"{c} {t}" for c, t in _merged_types(con).items())
+    with _transaction(con):
+        con.execute("DROP TABLE releases").fetchall()
         con.execute(ddl).fetchall()
-        columns = ", ".join(f"{c} {t}" for c, t in _merged_types(con).items())
         con.execute(f"CREATE TABLE {MERGES} (id UBIGINT NOT NULL, {columns}, seq BIGINT NOT NULL)").fetchall()
         con.execute(f"CREATE TABLE {NUKED} (id UBIGINT NOT NULL)").fetchall()
-        con.execute("COMMIT").fetchall()
-    except BaseException:
-        con.execute("ROLLBACK").fetchall()
-        raise
     return BulkLoad(con)
 
 
@@ -138,14 +136,8 @@ def build_memory(keys: int) -> int:
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Build the releases' unique index, apply the deferred merges and nuke states, recount the roll-up."""
-    merged = ", ".join(
-        f"min({c}) AS {c}" if c in ("pre_at", "first_seen_at")
-        else f"bool_or({c}) AS {c}" if c == "scene"
-        else f"arg_min({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}"  # the first known, as in batch order
-        for c in batch.MERGED_COLUMNS
-    )  # fmt: skip
-    con.execute("BEGIN TRANSACTION").fetchall()
-    try:
+    merged = ", ".join(f"{rule} AS {column}" for column, rule in batch.MERGED_AGGREGATES.items())
+    with _transaction(con):
         con.execute(f"CREATE UNIQUE INDEX {INDEX} ON releases (id)").fetchall()
         if con.execute(f"SELECT count(*) FROM {MERGES}").fetchall()[0][0]:
             con.execute(
@@ -159,10 +151,17 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
         con.execute(f"DROP TABLE {MERGES}").fetchall()
         con.execute(f"DROP TABLE {NUKED}").fetchall()
-        con.execute("COMMIT").fetchall()
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        yield
     except BaseException:
         con.execute("ROLLBACK").fetchall()
         raise
+    con.execute("COMMIT").fetchall()
 
 
 def _merged_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
