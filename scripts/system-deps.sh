@@ -14,9 +14,11 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian starts ngircd as a service on install; the tests run their own on a free port.
+  # Debian may start ngircd as a service on install; the tests run their own on a free port. Stop only that
+  # service, by the PID its init script recorded (never by process name: other ngircd processes are not ours).
   if command -v systemctl >/dev/null 2>&1; then systemctl stop ngircd >/dev/null 2>&1 || true; fi
-  pkill -x ngircd >/dev/null 2>&1 || true
+  pidfile=/var/run/ngircd/ngircd.pid
+  if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" >/dev/null 2>&1 || true; fi
 else
   echo "not installing ${missing[*]}: run as root or install them yourself; their tests will be skipped" >&2
 fi
