@@ -8,11 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import typer
 from test_race_support import planted
 from typer.testing import CliRunner
 
-from scenewatch import cli_race
+from scenewatch.cli import app as cli_app
 from scenewatch.events import add_event, catalogue, catalogue_events, events, resolve_event
 from scenewatch.store import Database
 
@@ -67,8 +66,7 @@ def test_add_event_and_resolve_from_the_database() -> None:
 
 
 def test_cli_events_add_and_list(tmp_path: Path) -> None:
-    app = typer.Typer()
-    cli_race.register(app)
+    app = cli_app
     runner = CliRunner()
     db = str(tmp_path / "events.duckdb")
     result = runner.invoke(app, ["events", "add", "Operation Test", "2021-03-04", "--db", db, "--description",

@@ -6,11 +6,9 @@ import json
 
 import numpy as np
 import pytest
-import typer
 from test_race_support import RAID, planted
 from typer.testing import CliRunner
 
-from scenewatch import cli_race
 from scenewatch.analysis.languages import (
     UNTAGGED,
     hardest_hit,
@@ -18,6 +16,7 @@ from scenewatch.analysis.languages import (
     language_volume,
     region_of,
 )
+from scenewatch.cli import app as cli_app
 from scenewatch.store import Database
 
 
@@ -86,8 +85,7 @@ def test_volume_counts_every_release() -> None:
 
 
 def test_cli_languages_json() -> None:
-    app = typer.Typer()
-    cli_race.register(app)
+    app = cli_app
     db = str(planted().db_path)
     result = CliRunner().invoke(app, ["languages", "--db", db, "--event", "sparks", "--min-releases", "50", "--json"])
     assert result.exit_code == 0, result.output

@@ -14,11 +14,11 @@ import typer
 from test_race_support import RAID, planted, race_config
 from typer.testing import CliRunner
 
-from scenewatch import cli_race
 from scenewatch.analysis.dupes import dupe_releases, dupes
 from scenewatch.analysis.fixes import fix_releases, fixes
 from scenewatch.analysis.race import race, race_leaderboard, race_shift
 from scenewatch.analysis.works import format_class, keyed_sql, normalise, sql_normalise, work_key
+from scenewatch.cli import app as cli_app
 from scenewatch.ingest import ingest_paths
 from scenewatch.names import parse
 from scenewatch.simulate import truth, write
@@ -245,8 +245,7 @@ def test_planted_races_are_deterministic_and_optional(tmp_path: Path) -> None:
 
 
 def _cli() -> typer.Typer:
-    app = typer.Typer()
-    cli_race.register(app)
+    app = cli_app
     return app
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from scenewatch.ingest import ingest_paths
@@ -122,11 +121,7 @@ def test_import_refuses_newer_schema_and_bad_counts(source_db: Path, tmp_path: P
 
 
 def test_cli_export_then_ingest(source_db: Path, tmp_path: Path) -> None:
-    from scenewatch.cli_scale import register
-
-    app = typer.Typer()
-    register(app)
-    app.command("noop")(lambda: None)  # a second command keeps `export` a named subcommand
+    from scenewatch.cli import app
     out = tmp_path / "export"
     result = CliRunner().invoke(app, ["export", "--parquet", str(out), "--db", str(source_db), "--json"])
     assert result.exit_code == 0, result.output

@@ -1,4 +1,4 @@
-"""Pieces shared by the command modules: consoles, common options, argument parsing."""
+"""Pieces shared by the command modules: consoles, common options, argument parsing, printing a table."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 
+from scenewatch.output import emit, output_format
 from scenewatch.store import Database, default_db_path
 
 out = Console()
@@ -83,3 +85,39 @@ def analysis_source(db: str | None, parquet: Path | None) -> Iterator[Any]:
         raise UsageError("--parquet goes with --db spark://… or duckdb:// (an analysis backend)")
     with open_db(db, read_only=True) as database:
         yield database
+
+
+EventOption = Annotated[str, typer.Option("--event", help="Event day (YYYY-MM-DD) or name, e.g. 2020-08-25, sparks.")]
+CategoryOption = Annotated[str | None, typer.Option("--category", help="One category (movie, tv, game…).")]
+SinceOption = Annotated[str | None, typer.Option("--since", help="First UTC day.")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Last UTC day, inclusive.")]
+LimitOption = Annotated[int, typer.Option("--limit", help="Rows to show (0: all).")]
+BeforeOption = Annotated[str, typer.Option("--before", help="Pre-event fit period, e.g. 8w, 56d.")]
+AfterOption = Annotated[str, typer.Option("--after", help="Post-event period, e.g. 8w.")]
+
+
+def show(frame: pd.DataFrame, as_json: bool, as_csv: bool, title: str) -> None:
+    """Print an analysis table (text, JSON or CSV) on stdout and its warnings on stderr."""
+    for warning in frame.attrs.get("warnings", []):
+        err.print(f"warning: {warning}", markup=False)
+    emit(out, frame, output_format(as_json, as_csv), title=title)
+
+
+def event_day(source: object, value: str) -> date:
+    """The day an ``--event`` names: a date, or an event of the catalogue or of the store ``source`` (on an
+    analysis backend, events registered in a store are not there: a day or a catalogue name)."""
+    from scenewatch.events import resolve_event
+
+    try:
+        return resolve_event(source if isinstance(source, Database) else None, value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def limit_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The first ``limit`` rows (all when 0), keeping the frame's warnings."""
+    if limit > 0 and len(frame) > limit:
+        trimmed = frame.head(limit).reset_index(drop=True)
+        trimmed.attrs = frame.attrs
+        return trimmed
+    return frame

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from scenewatch.cli_common import DbOption, UsageError, err, open_db
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``serve`` command to the CLI."""
-    app.command()(serve)
+from scenewatch.cli.common import (
+    DbOption,
+    UsageError,
+    err,
+    open_db,
+)
 
 
 def serve(
@@ -91,3 +91,9 @@ def serve(
         if runner is not None:
             runner.stop()
         database.close()
+
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to ``app``."""
+    app.command()(serve)

@@ -1,4 +1,4 @@
-"""``scenewatch listen``: live IRC channels, predb APIs and websocket feeds into the store."""
+"""`scenewatch listen`: live IRC channels, predb APIs and websocket feeds into the store."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from scenewatch.cli_common import DbOption, err, open_db, out
-
-
-def register(app: typer.Typer) -> None:
-    """Add the live commands to the main app."""
-    app.command()(listen)
+from scenewatch.cli.common import (
+    DbOption,
+    err,
+    open_db,
+    out,
+)
 
 
 def listen(
@@ -77,3 +77,9 @@ def listen(
             f"{status['malformed']} malformed, {status['connects']} connects, {status['disconnects']} disconnects",
             highlight=False,
         )
+
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to ``app``."""
+    app.command()(listen)
