@@ -139,9 +139,8 @@ def main() -> None:
         else:
             _build(args.rows, db_path, work)
 
-    from scenewatch.analysis._common import data_span
     from scenewatch.analysis.impact import impact
-    from scenewatch.analysis.volume import volume
+    from scenewatch.analysis.volume import data_span, volume
     from scenewatch.store import Database
 
     db = Database(db_path, read_only=True)

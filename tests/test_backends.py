@@ -20,14 +20,15 @@ from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
 from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
 from scenewatch.analysis.concentration import concentration
+from scenewatch.analysis.definitions import ACTIONS, NUKED
 from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import impact
 from scenewatch.analysis.languages import language_impact, language_volume
 from scenewatch.analysis.leaks import leaks, normalise_title, read_retail
-from scenewatch.analysis.nukes import ACTIONS, CLASSES, NUKED, classify_reason, nuke_reasons, nukes
+from scenewatch.analysis.nukes import CLASSES, classify_reason, nuke_reasons, nukes
 from scenewatch.analysis.recovery import recovery
-from scenewatch.analysis.volume import volume
+from scenewatch.analysis.volume import data_span, volume
 from scenewatch.analysis.window_copy import sql_source
 from scenewatch.ingest import ingest_paths
 from scenewatch.records import Gap
@@ -185,9 +186,9 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
         assert got_top["count"].tolist() == top["count"].tolist()
         for by in ("category", "group", None):
             expected = compare(db, _windows(), by)
-            got = portable.compare(con, _windows(), by)
+            got = compare(con, _windows(), by)
             pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), obj=f"compare by {by}")
-        assert portable.data_span(con) == (date(2020, 7, 1), date(2020, 10, 31))
+        assert data_span(con) == (date(2020, 7, 1), date(2020, 10, 31))
         for period, kwargs in (("month", {}), ("week", {"top_k": 3}), ("week", {"category": "tv"})):
             expected = concentration(db, period, **kwargs)
             assert len(expected) > 10
@@ -208,21 +209,21 @@ def _check_backend(con: Any, store: dict[str, Any]) -> None:
         for by in ("category", None):
             expected = impact(db, date(2020, 8, 26), "4w", "4w", by)
             assert any("2020-09-05" in w for w in expected.attrs["warnings"])  # the recorded gap: a day left out
-            got = portable.impact(con, date(2020, 8, 26), "4w", "4w", by)
+            got = impact(con, date(2020, 8, 26), "4w", "4w", by)
             pd.testing.assert_frame_equal(got, expected, obj=f"impact by {by}")
             assert got.attrs["warnings"] == expected.attrs["warnings"]
         expected = recovery(db, date(2020, 8, 26), before="4w", horizon="8w")
-        pd.testing.assert_frame_equal(portable.recovery(con, date(2020, 8, 26), before="4w", horizon="8w"), expected)
+        pd.testing.assert_frame_equal(recovery(con, date(2020, 8, 26), before="4w", horizon="8w"), expected)
         expected = changepoints(db)
         assert len(expected) > 0  # breaks to compare, not two empty frames
-        pd.testing.assert_frame_equal(portable.changepoints(con), expected, obj="changepoints")
+        pd.testing.assert_frame_equal(changepoints(con), expected, obj="changepoints")
         expected = dormancy(db, date(2020, 9, 15))
         assert len(expected) > 20
-        pd.testing.assert_frame_equal(portable.dormancy(con, date(2020, 9, 15)), expected, obj="dormancy")
+        pd.testing.assert_frame_equal(dormancy(con, date(2020, 9, 15)), expected, obj="dormancy")
         for got, want in (
-            (portable.vanished_clusters(con, date(2020, 9, 15), min_score=1.0),
+            (vanished_clusters(con, date(2020, 9, 15), min_score=1.0),
              vanished_clusters(db, date(2020, 9, 15), min_score=1.0)),
-            (portable.vanished_with(con, store["top_group"], 30, as_of=date(2020, 9, 15), min_score=0.0),
+            (vanished_with(con, store["top_group"], 30, as_of=date(2020, 9, 15), min_score=0.0),
              vanished_with(db, store["top_group"], 30, as_of=date(2020, 9, 15), min_score=0.0)),
         ):  # fmt: skip
             assert len(want) > 0
@@ -266,7 +267,7 @@ def _check_nukes_and_leaks(con: Any, store: dict[str, Any]) -> None:
                 expected = nukes(db, by, **kwargs)
                 got = nukes(con, by, **kwargs)  # dispatches to portable.nukes
                 pd.testing.assert_frame_equal(got, expected, obj=f"nukes by {by} {kwargs}")
-        by_group = portable.nukes(con, "group", min_releases=1).set_index("group")
+        by_group = nukes(con, "group", min_releases=1).set_index("group")
         truth = _expected_nukes(db)
         assert truth["dupe"].sum() > 50 and truth["other"].sum() > 0  # the simulation's nukes are in
         columns = ["releases", *CLASSES]

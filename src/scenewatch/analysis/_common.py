@@ -1,4 +1,7 @@
-"""Shared helpers of the analyses: daily series, spans, warnings attached to result frames."""
+"""The analyses' lowest layer: what counts, periods, spans, ASCII folding, warnings attached to result frames.
+
+It imports no other analysis module, so every analysis (and the portable Ibis layer) can build on it.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,17 @@ import re
 import string
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 import pandas as pd
 
-from scenewatch.analysis.volume import COUNTED, on_store, volume
-from scenewatch.store import Database
+from scenewatch.store import Database, rollup
 
 ALL = "all"
+Period = Literal["day", "week", "month"]
+Split = Literal["category", "section", "group"]
+# What counts as a scene release with a known pre time (one definition, shared with the store's roll-up).
+COUNTED = rollup.COUNTED
 # Case folding of A-Z only: the engines' lower()/upper() disagree on a few non-ASCII letters (ClickHouse folds
 # ASCII only; DuckDB maps the Kelvin sign to "k" and "İ" to "i", Python and Java "İ" to "i" plus a dot), so the
 # analyses that compare text across engines fold ASCII the same way everywhere.
@@ -55,39 +62,12 @@ def ts(day: date | datetime) -> datetime:
     return pd.Timestamp(day).to_pydatetime()
 
 
-def data_span(db: Database) -> tuple[date | None, date | None]:
-    """First and last UTC day with a counted release."""
-    if not on_store(db):
-        from scenewatch.analysis import portable
-
-        return portable.data_span(db)
-    row = db.query(f"SELECT min(pre_at) AS a, max(pre_at) AS b FROM releases WHERE {COUNTED}")
-    a, b = row["a"].iloc[0], row["b"].iloc[0]
-    if pd.isna(a):
-        return None, None
-    return pd.Timestamp(a).date(), pd.Timestamp(b).date()
-
-
-def daily_series(db: Database, since: date, until: date, by: str | None = "category") -> pd.DataFrame:
-    """Counted releases per day (``until`` inclusive) as a wide frame: index day, one column per key plus ``all``."""
-    frame = volume(db, "day", by, since=since, until=until)  # type: ignore[arg-type]  # any backend
-    return widen_daily(frame, since, until, by)
-
-
-def widen_daily(frame: pd.DataFrame, since: date, until: date, by: str | None) -> pd.DataFrame:
-    """A daily ``volume`` frame (from any backend) as the wide frame :func:`daily_series` returns."""
-    if by is None:
-        wide = frame.set_index("period")[["count"]].rename(columns={"count": ALL})
-    elif frame.empty:
-        wide = pd.DataFrame(columns=[ALL])
-    else:
-        wide = frame.pivot_table(index="period", columns=by, values="count", aggfunc="sum", fill_value=0)
-        wide[ALL] = wide.sum(axis=1)
-    days = pd.date_range(since, until, freq="D").date
-    wide = wide.reindex(days, fill_value=0)
-    wide.index.name = "day"
-    wide.columns = [str(c) for c in wide.columns]
-    return wide.astype("int64")
+def is_missing(value: object) -> bool:
+    """Whether a cell is an absence: ``None``, ``pd.NA``, ``NaN`` or ``NaT`` alike (engines and pandas versions
+    differ in which one a NULL comes back as; a list or array is never missing, even when empty)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and value != value
 
 
 def text_column(values: pd.Series) -> pd.Series:
@@ -105,18 +85,51 @@ def with_warnings(frame: pd.DataFrame, warnings: Iterable[str]) -> pd.DataFrame:
     return frame
 
 
-def gap_warnings(db: Database, start: date, end: date) -> list[str]:
-    """Warnings for every known or detected feed gap overlapping ``[start, end]`` (days, inclusive)."""
-    from scenewatch.analysis.gaps import gaps_between
-
-    found = gaps_between(db, start, end)
-    return [
-        f"window {start}..{end} touches a feed gap {r.start:%Y-%m-%d %H:%M}–{r.end:%Y-%m-%d %H:%M} UTC "
-        f"({r.kind}, ~{r.expected_missing:,.0f} announcements missing)"
-        for r in found.itertuples()
-    ]
-
-
 def monday(day: date) -> date:
     """The Monday of ``day``'s ISO week."""
     return day - timedelta(days=day.weekday())
+
+
+def on_store(db: object) -> bool:
+    """Whether ``db`` is the embedded store (else an Ibis backend: see :mod:`scenewatch.analysis.portable`).
+
+    The series-level helpers answer for both, so the analyses built on them (impact, recovery, change points,
+    dormancy, affiliation) run unchanged on DuckDB, ClickHouse and Spark; only the embedded store knows feed gaps.
+    """
+    return isinstance(db, Database)
+
+
+def fill_periods(
+    frame: pd.DataFrame, by: Period, split: Split | None, since: date | None, until: date | None
+) -> pd.DataFrame:
+    """Every period from the first to the last (widened to ``since``/``until``), 0 where nothing was counted.
+
+    Periods stay timestamps until the end: reindexing on them is ~10x faster than merging on date objects.
+    """
+    freq = {"day": "D", "week": "W-MON", "month": "MS"}[by]
+    stamps = pd.to_datetime(frame["period"])
+    start, end = stamps.min(), stamps.max()
+    if since:
+        start = min(start, period_start(pd.Timestamp(since), by))
+    if until:
+        end = max(end, period_start(pd.Timestamp(until), by))
+    periods = pd.date_range(start, end, freq=freq, name="period")
+    counts = frame.assign(period=stamps)
+    if split is None:
+        out = counts.set_index("period")["count"].reindex(periods, fill_value=0).reset_index()
+    else:
+        keys = sorted(frame[split].unique())
+        index = pd.MultiIndex.from_product([periods, keys], names=["period", split])
+        out = counts.set_index(["period", split])["count"].reindex(index, fill_value=0).reset_index()
+    out["period"] = out["period"].dt.date
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def period_start(moment: pd.Timestamp, by: Period) -> pd.Timestamp:
+    """The first moment of the day, week (Monday) or month that holds ``moment``."""
+    if by == "week":
+        return moment - pd.Timedelta(days=moment.weekday())
+    if by == "month":
+        return moment.replace(day=1)
+    return moment

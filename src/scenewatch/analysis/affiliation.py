@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scenewatch.analysis._common import data_span, with_warnings
+from scenewatch.analysis._common import with_warnings
 from scenewatch.analysis.dormancy import dormancy
+from scenewatch.analysis.volume import data_span
 from scenewatch.store import Database
 
 

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import ruptures as rpt
 
-from scenewatch.analysis._common import ALL, daily_series, data_span, gap_warnings, with_warnings
-from scenewatch.analysis.gaps import gap_days
+from scenewatch.analysis._common import ALL, with_warnings
+from scenewatch.analysis.gaps import gap_days, gap_warnings
+from scenewatch.analysis.volume import daily_series, data_span
 from scenewatch.store import Database
 
 _ALGORITHMS = {"binseg": rpt.Binseg, "pelt": rpt.Pelt}

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from scenewatch.analysis._common import ALL, data_span, gap_warnings, monday, on_store, ts, with_warnings
-from scenewatch.analysis.volume import COUNTED
+from scenewatch.analysis._common import ALL, monday, on_store, ts, with_warnings
+from scenewatch.analysis.gaps import gap_warnings
+from scenewatch.analysis.volume import COUNTED, data_span
 from scenewatch.store import Database
 
 _SPLIT = {"category": "category", "section": "section", "group": "grp"}

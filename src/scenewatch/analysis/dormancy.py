@@ -18,12 +18,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from scenewatch.analysis._common import on_store, ts, with_warnings
+from scenewatch.analysis._common import is_missing, on_store, ts, with_warnings
+from scenewatch.analysis.definitions import YEAR_PATTERN
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
 
-# the year of the name: the parsed one, else the first 19xx/20xx standing alone between separators
-YEAR_PATTERN = "[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)"
 NAME_YEAR = f"coalesce(year, TRY_CAST(nullif(regexp_extract(name, '{YEAR_PATTERN}', 1), '') AS INTEGER))"
 RELIST_FILTER = f"({NAME_YEAR} IS NULL OR {NAME_YEAR} >= year(pre_at) - ?)"
 
@@ -36,7 +35,7 @@ def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_y
     if not on_store(db):
         from scenewatch.analysis import portable
 
-        return portable.group_activity(db, as_of, min_releases=min_releases, relist_years=relist_years)
+        return finish_activity(portable.group_activity(db, as_of, min_releases=min_releases, relist_years=relist_years))
     sql = f"""
         WITH r AS (
             SELECT grp, pre_at, category, section FROM releases
@@ -75,9 +74,7 @@ def finish_activity(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_items(value: object) -> bool:
-    if value is None or isinstance(value, float):  # NULL arrives as None or NaN
-        return False
-    return len(value) > 0  # type: ignore[arg-type]
+    return not is_missing(value) and len(value) > 0  # type: ignore[arg-type]
 
 
 def dormancy(

@@ -138,3 +138,13 @@ def gap_days(db: Database, start: date, end: date, *, min_hours: float = 2.0) ->
                 out.add(day.date())
             day += pd.Timedelta(days=1)
     return out
+
+
+def gap_warnings(db: Database, start: date, end: date) -> list[str]:
+    """Warnings for every known or detected feed gap overlapping ``[start, end]`` (days, inclusive)."""
+    found = gaps_between(db, start, end)
+    return [
+        f"window {start}..{end} touches a feed gap {r.start:%Y-%m-%d %H:%M}–{r.end:%Y-%m-%d %H:%M} UTC "
+        f"({r.kind}, ~{r.expected_missing:,.0f} announcements missing)"
+        for r in found.itertuples()
+    ]

@@ -23,8 +23,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from scenewatch.analysis._common import ALL, daily_series, data_span, gap_warnings, parse_span, with_warnings
-from scenewatch.analysis.gaps import gap_days
+from scenewatch.analysis._common import ALL, parse_span, with_warnings
+from scenewatch.analysis.gaps import gap_days, gap_warnings
+from scenewatch.analysis.volume import daily_series, data_span
 from scenewatch.store import Database
 
 _Z = 1.959963984540054

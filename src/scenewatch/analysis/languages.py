@@ -17,8 +17,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from scenewatch.analysis._common import ALL, gap_warnings, on_store, with_warnings
-from scenewatch.analysis.gaps import gap_days
+from scenewatch.analysis._common import ALL, on_store, with_warnings
+from scenewatch.analysis.gaps import gap_days, gap_warnings
 from scenewatch.analysis.impact import _Z, _window, fit_counterfactual, summarise
 from scenewatch.analysis.volume import counted_filter
 from scenewatch.store import Database

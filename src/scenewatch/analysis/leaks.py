@@ -5,7 +5,7 @@ The CSV has columns ``title, year, kind, date`` and optionally ``country``. Titl
 only, so every engine gives the same key). Movies must match title and year; other kinds match the title, and the
 year too when both sides have one. A kind of movie/tv/game/ebook/software/music also restricts the release category.
 ``days_before_retail`` = retail date − pre day (positive: out before retail). ``db`` is the embedded store or an Ibis
-backend (then :func:`scenewatch.analysis.portable.leaks` finds the releases).
+backend (then :func:`scenewatch.analysis.portable.leak_candidates` finds the releases).
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from scenewatch.analysis._common import ascii_lower, ascii_lower_sql, text_column, with_warnings
+from scenewatch.analysis.definitions import LEADING_THE, NON_ALNUM
 from scenewatch.analysis.volume import COUNTED, on_store
 from scenewatch.store import Database
 
-NON_ALNUM = "[^a-z0-9]+"
-LEADING_THE = "^the "
 _NORMALISE_SQL = (
     f"regexp_replace(trim(regexp_replace({ascii_lower_sql('title')}, '{NON_ALNUM}', ' ', 'g')), '{LEADING_THE}', '')"
 )
@@ -57,11 +56,11 @@ def read_retail(path: Path | str) -> pd.DataFrame:
 def leaks(db: Database, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
     """Per matched release: name, group, source, category, retail date, pre time and days_before_retail."""
     retail = retail_csv if isinstance(retail_csv, pd.DataFrame) else read_retail(retail_csv)
+    keys = retail_keys(retail)
     if not on_store(db):
         from scenewatch.analysis import portable
 
-        return portable.leaks(db, retail)
-    keys = retail_keys(retail)
+        return match_retail(portable.leak_candidates(db, keys), retail)
     sql = f"""
         SELECT name, grp AS "group", source, category, year AS release_year, pre_at, {_NORMALISE_SQL} AS key
         FROM releases WHERE {COUNTED} AND title IS NOT NULL AND list_contains(?, {_NORMALISE_SQL})

@@ -14,38 +14,15 @@ from datetime import date
 
 import pandas as pd
 
-from scenewatch.analysis._common import (
-    ascii_lower,
-    ascii_lower_sql,
-    ascii_upper_sql,
-    gap_warnings,
-    text_column,
-    with_warnings,
-)
+from scenewatch.analysis._common import ascii_lower, ascii_lower_sql, ascii_upper_sql, text_column, with_warnings
+from scenewatch.analysis.definitions import NUKE_SPLITS, REASON_CLASSES
+from scenewatch.analysis.gaps import gap_warnings
 from scenewatch.analysis.volume import counted_filter, on_store
 from scenewatch.store import Database
-from scenewatch.store.nuked import ACTIONS as ACTIONS  # re-exported: the rule the portable nukes follow
 from scenewatch.store.nuked import LATEST_NUKES_SQL, NUKED_SQL
-from scenewatch.store.nuked import NUKED as NUKED
 
-# Word edges are spelled out rather than written \b and \w: those are ASCII in RE2 (DuckDB, ClickHouse) but
-# Unicode-aware in Python and Java (Spark), so "édup" would be a dupe on some engines only. Reasons are lower-cased
-# in ASCII (A-Z) only, for the same reason. On ASCII text these spellings mean exactly what \b and \w meant.
-_NW = "[^a-z0-9_]"  # one character that is not a word character
-_W = "[a-z0-9_]"
-# (class, regular expression searched in the ASCII-lower-cased reason); the first match wins.
-REASON_CLASSES: tuple[tuple[str, str], ...] = (
-    ("dupe", rf"dupe|(^|{_NW})dup({_NW}|$)|selfdupe"),
-    ("stolen", rf"stolen|p2p|(^|{_NW})stole|pred\.without|rip\.from|(^|{_NW})steal"),
-    ("mislabeled", rf"mislabel|mistag|wrong\.(tag|year|source|episode|title)|missing\.{_W}*\.?tag|"
-                   rf"invalid\.{_W}*\.?tag"),
-    ("request", r"get\.(reqid|dirfix|nfofix|proper|repack|samplefix)|grp\.req|requested"),
-    ("rules", r"rule|url|webshop|webstore|nfo|no\.sample|sample|proof"),
-    ("bad", r"bad|broken|corrupt|crc|sync|transcode|upscale|upsampl|missing|incomplete|ivtc|interlace|aspect|"
-            r"crop|bitrate|quality|higher|lower|encod|audio|video|stereo|mono|pack|invalid"),
-)  # fmt: skip
 CLASSES = [name for name, _ in REASON_CLASSES] + ["other"]
-SPLITS = ("group", "section", "category")
+SPLITS = NUKE_SPLITS
 _SPLIT = {"group": "grp", "section": ascii_upper_sql("section"), "category": "category"}
 
 
@@ -68,7 +45,8 @@ def nukes(
     if not on_store(db):
         from scenewatch.analysis import portable
 
-        return portable.nukes(db, by, since=since, until=until, min_releases=min_releases, limit=limit)
+        raw = portable.nukes(db, by, since=since, until=until)
+        return finish_nukes(raw, by, min_releases=min_releases, limit=limit)
     where, params = counted_filter(since=since, until=until)
     case = " ".join("WHEN regexp_matches(text, ?) THEN ?" for _ in REASON_CLASSES)
     case_params = [v for name, pattern in REASON_CLASSES for v in (pattern, name)]
@@ -116,7 +94,7 @@ def nuke_reasons(db: Database, *, limit: int = 30) -> pd.DataFrame:
     if not on_store(db):
         from scenewatch.analysis import portable
 
-        return portable.nuke_reasons(db, limit=limit)
+        return finish_reasons(portable.nuke_reasons(db, limit=limit))
     frame = db.query(
         "SELECT reason, count(DISTINCT release_id) AS releases, count(*) AS nukes FROM nukes "
         f"WHERE action IN {NUKED_SQL} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",

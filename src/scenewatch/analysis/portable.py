@@ -1,19 +1,16 @@
-"""Volume, window counts, top groups, event impact, nukes and leaks as Ibis expressions: the same analysis on
-DuckDB, ClickHouse/chDB and Spark.
+"""The analyses' queries as Ibis expressions: the same counts on DuckDB, ClickHouse/chDB and Spark.
 
 Each function takes an Ibis backend from :func:`scenewatch.store.backends.connect` (or any backend with a
-``releases`` table of the store's columns, and ``nukes`` for the nuke analyses) and returns the same frame as its
-DuckDB-only twin in :mod:`scenewatch.analysis.volume` / :mod:`~scenewatch.analysis.compare` /
-:mod:`~scenewatch.analysis.impact` / :mod:`~scenewatch.analysis.nukes` / :mod:`~scenewatch.analysis.leaks`
-(without their gap warnings and gap-day exclusion, which need the store's ``gaps`` logic). Only the aggregation
-runs in the backend; the small result (a daily series, one row per key) is finished in pandas by the very same
-functions as on the store.
+``releases`` table of the store's columns, and ``nukes`` for the nuke analyses) and returns the rows the store's SQL
+returns in the analysis modules (:mod:`~scenewatch.analysis.volume`, :mod:`~scenewatch.analysis.dormancy`,
+:mod:`~scenewatch.analysis.nukes`, :mod:`~scenewatch.analysis.leaks` …). Those modules call here when they are
+given a backend, and finish the small result in pandas with the very same code as on the store; so this module
+builds only on the analyses' lowest layer (``_common``, ``definitions``) and imports no analysis.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import ibis
@@ -22,16 +19,8 @@ import pandas as pd
 import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
-from scenewatch.analysis import affiliation as _affiliation
-from scenewatch.analysis import changepoints as _changepoints
-from scenewatch.analysis import compare as _compare
-from scenewatch.analysis import dormancy as _dormancy
-from scenewatch.analysis import impact as _impact
-from scenewatch.analysis import leaks as _leaks
-from scenewatch.analysis import nukes as _nukes
-from scenewatch.analysis import recovery as _recovery
-from scenewatch.analysis._common import ASCII_LOWER, ASCII_UPPER
-from scenewatch.analysis.volume import Period, Split, _fill_periods
+from scenewatch.analysis import definitions
+from scenewatch.analysis._common import ASCII_LOWER, ASCII_UPPER, Period, Split, fill_periods
 
 ALL = "all"
 NONE = "(none)"
@@ -105,7 +94,7 @@ def volume(
     if split:
         frame[split] = frame[split].astype("str")
     if fill and not frame.empty:
-        frame = _fill_periods(frame, by, split, since, until)
+        frame = fill_periods(frame, by, split, since, until)
     return frame.reset_index(drop=True)
 
 
@@ -186,13 +175,12 @@ def data_span(con: Any) -> tuple[date | None, date | None]:
 
 
 def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
-    """Per group before ``as_of`` on any backend: the frame of :func:`scenewatch.analysis.dormancy.group_activity`."""
-    from scenewatch.analysis.dormancy import finish_activity
-
+    """Per group before ``as_of`` on any backend: the raw rows :func:`scenewatch.analysis.dormancy.group_activity`
+    finishes."""
     t = counted(con.table("releases"))
     t = t.filter(t.grp.notnull(), t.pre_at < ibis.literal(_day_start(as_of), type="timestamp"))
     # The extract is four digits or empty, so the cast cannot fail on any backend.
-    from_name = t.name.re_extract(_dormancy.YEAR_PATTERN, 1).nullif("").cast("int64")
+    from_name = t.name.re_extract(definitions.YEAR_PATTERN, 1).nullif("").cast("int64")
     name_year = ibis.coalesce(t.year.cast("int64"), from_name)
     t = t.filter(name_year.isnull() | (name_year >= t.pre_at.year().cast("int64") - relist_years))
     t = t.mutate(day=t.pre_at.cast("date"))
@@ -214,7 +202,7 @@ def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years
         active_days=joined.active_days, main_category=joined.main_category, sections=joined.sections,
         longest_gap_days=joined.longest_gap_days,
     ).execute()  # fmt: skip
-    return finish_activity(frame)
+    return frame
 
 
 def _nukes_table(con: Any) -> ir.Table | None:
@@ -259,8 +247,8 @@ def recorded_gaps(con: Any) -> pd.DataFrame:
 
 def latest_nukes(nukes: ir.Table) -> ir.Table:
     """Each release's latest nuke, modnuke or unnuke (ties: see :mod:`scenewatch.analysis.nukes`): one row each."""
-    t = nukes.filter(nukes.action.isin(_nukes.ACTIONS))
-    rank = ibis.cases(*((t.action == action, i) for i, action in enumerate(_nukes.ACTIONS)))
+    t = nukes.filter(nukes.action.isin(definitions.ACTIONS))
+    rank = ibis.cases(*((t.action == action, i) for i, action in enumerate(definitions.ACTIONS)))
     # Timeless events are the oldest; explicit, because engines sort NULLs differently.
     order = [ibis.desc(t.nuked_at.notnull()), ibis.desc(t.nuked_at), ibis.desc(rank), ibis.desc(t.id)]
     latest = t.mutate(latest_rank=ibis.row_number().over(ibis.window(group_by=t.release_id, order_by=order)))
@@ -270,16 +258,14 @@ def latest_nukes(nukes: ir.Table) -> ir.Table:
 def reason_class(reason: ir.StringValue) -> ir.StringValue:
     """The class of a nuke reason (:data:`scenewatch.analysis.nukes.REASON_CLASSES`, first match) as an expression."""
     text = reason.fill_null("").translate(ASCII_UPPER, ASCII_LOWER)
-    return ibis.cases(*((text.re_search(pattern), name) for name, pattern in _nukes.REASON_CLASSES), else_="other")
+    return ibis.cases(*((text.re_search(pattern), name) for name, pattern in definitions.REASON_CLASSES), else_="other")
 
 
-def nukes(
-    con: Any, by: str = "group", *, since: date | None = None, until: date | None = None, min_releases: int = 20,
-    limit: int | None = None,
-) -> pd.DataFrame:  # fmt: skip
-    """Nuke rates per group/section/category on any backend: the frame of :func:`scenewatch.analysis.nukes.nukes`."""
-    if by not in _nukes.SPLITS:
-        raise ValueError(f"by must be one of {', '.join(_nukes.SPLITS)}, not {by!r}")
+def nukes(con: Any, by: str = "group", *, since: date | None = None, until: date | None = None) -> pd.DataFrame:
+    """Releases and nuked releases (by reason class) per group/section/category on any backend: the raw rows
+    :func:`scenewatch.analysis.nukes.nukes` finishes."""
+    if by not in definitions.NUKE_SPLITS:
+        raise ValueError(f"by must be one of {', '.join(definitions.NUKE_SPLITS)}, not {by!r}")
     r = counted(con.table("releases"), since=since, until=until)
     key = {"group": r.grp, "section": r.section.translate(ASCII_LOWER, ASCII_UPPER), "category": r.category}[by]
     r = r.select("id", k=key.fill_null(NONE))
@@ -288,44 +274,44 @@ def nukes(
     events = _nukes_table(con)
     if events is not None:
         last = latest_nukes(events)
-        last = last.filter(last.action.isin(_nukes.NUKED)).select("release_id", cls=reason_class(last.reason))
+        last = last.filter(last.action.isin(definitions.NUKED)).select("release_id", cls=reason_class(last.reason))
         # An inner join: ClickHouse fills the missing side of an outer join with 0/'' unless join_use_nulls is set.
         joined = r.join(last, r.id == last.release_id)
         counts = joined.group_by(["k", "cls"]).aggregate(nuked=joined.count()).execute()
         frames.append(counts.rename(columns={"cls": "class"}).assign(releases=0))
     raw = pd.concat([f[["k", "releases", "nuked", "class"]] for f in frames], ignore_index=True)
     raw = raw.rename(columns={"k": "key"})
-    return _nukes.finish_nukes(raw, by, min_releases=min_releases, limit=limit)
+    return raw
 
 
 def nuke_reasons(con: Any, *, limit: int = 30) -> pd.DataFrame:
-    """The most frequent nuke reasons on any backend: the frame of :func:`scenewatch.analysis.nukes.nuke_reasons`."""
+    """The most frequent nuke reasons on any backend: the raw rows :func:`scenewatch.analysis.nukes.nuke_reasons`
+    finishes."""
     t = _nukes_table(con)
     if t is None:
-        return _nukes.finish_reasons(pd.DataFrame({"reason": pd.Series(dtype=object), "releases": 0, "nukes": 0}))
-    t = t.filter(t.action.isin(_nukes.NUKED))
+        return pd.DataFrame({"reason": pd.Series(dtype=object), "releases": 0, "nukes": 0})
+    t = t.filter(t.action.isin(definitions.NUKED))
     counts = t.group_by("reason").aggregate(releases=t.release_id.nunique(), nukes=t.count())
     frame = counts.order_by([ibis.desc("releases"), ibis.desc("nukes"), "reason"]).limit(limit).execute()
-    return _nukes.finish_reasons(frame[["reason", "releases", "nukes"]])
+    return frame[["reason", "releases", "nukes"]]
 
 
 def title_key(title: ir.StringValue) -> ir.StringValue:
     """The leaks title key (:func:`scenewatch.analysis.leaks.normalise_title`) as an expression."""
-    text = title.translate(ASCII_UPPER, ASCII_LOWER).re_replace(_leaks.NON_ALNUM, " ")
+    text = title.translate(ASCII_UPPER, ASCII_LOWER).re_replace(definitions.NON_ALNUM, " ")
     # Not .strip(): Ibis writes its whitespace set for Spark as ' \t\n\r\v\f', which Spark reads as including
     # the letters v and f ("cliff" lost its "ff"). After the line above, the only spaces are single ones.
-    return text.re_replace("^ | $", "").re_replace(_leaks.LEADING_THE, "")
+    return text.re_replace("^ | $", "").re_replace(definitions.LEADING_THE, "")
 
 
 _KEYS_PER_QUERY = 2000  # keeps each query's IN list well under ClickHouse's 256 KiB max_query_size
 
 
-def leaks(con: Any, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
-    """Releases matched to retail dates on any backend: the frame of :func:`scenewatch.analysis.leaks.leaks`."""
-    retail = retail_csv if isinstance(retail_csv, pd.DataFrame) else _leaks.read_retail(retail_csv)
-    keys = _leaks.retail_keys(retail)
+def leak_candidates(con: Any, keys: list[str]) -> pd.DataFrame | None:
+    """Counted releases whose title key is one of ``keys`` on any backend (the rows
+    :func:`scenewatch.analysis.leaks.match_retail` matches); None without keys."""
     if not keys:
-        return _leaks.match_retail(None, retail)
+        return None
     t = counted(con.table("releases"))
     t = t.filter(t.title.notnull()).mutate(key=title_key(t.title))
     found = t.select("name", "source", "category", "pre_at", "key", group=t.grp, release_year=t.year)
@@ -333,15 +319,4 @@ def leaks(con: Any, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
         found.filter(found.key.isin(keys[i : i + _KEYS_PER_QUERY])).execute()
         for i in range(0, len(keys), _KEYS_PER_QUERY)
     ]
-    return _leaks.match_retail(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0], retail)
-
-
-# Built on the helpers of ``analysis._common``, which fetch daily series from any backend: the same code, not a copy.
-compare = _compare.compare
-impact = _impact.impact
-counterfactual = _impact.counterfactual
-recovery = _recovery.recovery
-changepoints = _changepoints.changepoints
-dormancy = _dormancy.dormancy
-vanished_with = _affiliation.vanished_with
-vanished_clusters = _affiliation.vanished_clusters
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

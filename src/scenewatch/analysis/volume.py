@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 import duckdb
 import pandas as pd
 
+from scenewatch.analysis._common import ALL, COUNTED, Period, Split, fill_periods, on_store
 from scenewatch.store import Database, rollup
-
-Period = Literal["day", "week", "month"]
-Split = Literal["category", "section", "group"]
 
 # Weeks start on Monday (ISO), days are UTC days.
 _TRUNC = {"day": "day", "week": "week", "month": "month"}
 _SPLIT_COLUMN = {"category": "category", "section": "section", "group": "grp"}
-# What counts as a scene release with a known pre time (one definition, shared with the store's roll-up).
-COUNTED = rollup.COUNTED
-
-
-def on_store(db: object) -> bool:
-    """Whether ``db`` is the embedded store (else an Ibis backend: see :mod:`scenewatch.analysis.portable`).
-
-    The series-level helpers answer for both, so the analyses built on them (impact, recovery, change points,
-    dormancy, affiliation) run unchanged on DuckDB, ClickHouse and Spark; only the embedded store knows feed gaps.
-    """
-    return isinstance(db, Database)
 
 
 def counted_filter(
@@ -103,7 +89,7 @@ def volume(
         frame = db.query(sql, params)
     frame["count"] = frame["count"].astype("int64")
     if fill and not frame.empty:
-        frame = _fill_periods(frame, by, split, since, until)
+        frame = fill_periods(frame, by, split, since, until)
     else:
         frame["period"] = pd.to_datetime(frame["period"]).dt.date
     return frame.reset_index(drop=True)
@@ -139,36 +125,36 @@ def _from_rollup(
         return None
 
 
-def _fill_periods(
-    frame: pd.DataFrame, by: Period, split: Split | None, since: date | None, until: date | None
-) -> pd.DataFrame:
-    """Every period from the first to the last (widened to ``since``/``until``), 0 where nothing was counted.
+def data_span(db: Database) -> tuple[date | None, date | None]:
+    """First and last UTC day with a counted release."""
+    if not on_store(db):
+        from scenewatch.analysis import portable
 
-    Periods stay timestamps until the end: reindexing on them is ~10x faster than merging on date objects.
-    """
-    freq = {"day": "D", "week": "W-MON", "month": "MS"}[by]
-    stamps = pd.to_datetime(frame["period"])
-    start, end = stamps.min(), stamps.max()
-    if since:
-        start = min(start, _period_start(pd.Timestamp(since), by))
-    if until:
-        end = max(end, _period_start(pd.Timestamp(until), by))
-    periods = pd.date_range(start, end, freq=freq, name="period")
-    counts = frame.assign(period=stamps)
-    if split is None:
-        out = counts.set_index("period")["count"].reindex(periods, fill_value=0).reset_index()
+        return portable.data_span(db)
+    row = db.query(f"SELECT min(pre_at) AS a, max(pre_at) AS b FROM releases WHERE {COUNTED}")
+    a, b = row["a"].iloc[0], row["b"].iloc[0]
+    if pd.isna(a):
+        return None, None
+    return pd.Timestamp(a).date(), pd.Timestamp(b).date()
+
+
+def daily_series(db: Database, since: date, until: date, by: str | None = "category") -> pd.DataFrame:
+    """Counted releases per day (``until`` inclusive) as a wide frame: index day, one column per key plus ``all``."""
+    frame = volume(db, "day", by, since=since, until=until)  # type: ignore[arg-type]  # any backend
+    return widen_daily(frame, since, until, by)
+
+
+def widen_daily(frame: pd.DataFrame, since: date, until: date, by: str | None) -> pd.DataFrame:
+    """A daily ``volume`` frame (from any backend) as the wide frame :func:`daily_series` returns."""
+    if by is None:
+        wide = frame.set_index("period")[["count"]].rename(columns={"count": ALL})
+    elif frame.empty:
+        wide = pd.DataFrame(columns=[ALL])
     else:
-        keys = sorted(frame[split].unique())
-        index = pd.MultiIndex.from_product([periods, keys], names=["period", split])
-        out = counts.set_index(["period", split])["count"].reindex(index, fill_value=0).reset_index()
-    out["period"] = out["period"].dt.date
-    out["count"] = out["count"].astype("int64")
-    return out
-
-
-def _period_start(moment: pd.Timestamp, by: Period) -> pd.Timestamp:
-    if by == "week":
-        return moment - pd.Timedelta(days=moment.weekday())
-    if by == "month":
-        return moment.replace(day=1)
-    return moment
+        wide = frame.pivot_table(index="period", columns=by, values="count", aggfunc="sum", fill_value=0)
+        wide[ALL] = wide.sum(axis=1)
+    days = pd.date_range(since, until, freq="D").date
+    wide = wide.reindex(days, fill_value=0)
+    wide.index.name = "day"
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.astype("int64")

@@ -47,7 +47,7 @@ def groups_command(
     with analysis_source(db, parquet) as database:
         if dormant:
             if day is None:
-                from scenewatch.analysis._common import data_span
+                from scenewatch.analysis.volume import data_span
 
                 last = data_span(database)[1]
                 day = date.fromordinal(last.toordinal() + 1) if last else date.today()

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from scenewatch.analysis._common import ALL, data_span
+from scenewatch.analysis._common import ALL
 from scenewatch.analysis.affiliation import vanished_clusters
 from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.compare import compare, event_windows
@@ -18,6 +18,8 @@ from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import counterfactual, impact
 from scenewatch.analysis.nukes import nukes
 from scenewatch.analysis.recovery import recovery
+from scenewatch.analysis.volume import data_span
+from scenewatch.report.section import Section
 from scenewatch.store import Database
 
 _RED = "#c0392b"
@@ -65,7 +67,7 @@ def impact_figure(frame: pd.DataFrame, event: date, categories: list[str], gap_r
 def changepoint_figure(db: Database, found: pd.DataFrame, event: date | None, gap_rows: pd.DataFrame) -> go.Figure:
     """Daily volume of all releases with the strongest breaks marked."""
     first, last = data_span(db)
-    from scenewatch.analysis._common import daily_series
+    from scenewatch.analysis.volume import daily_series
 
     daily = daily_series(db, first, last, None)[ALL] if first and last else pd.Series(dtype=float)
     figure = go.Figure(go.Scatter(x=pd.to_datetime(daily.index), y=daily.to_numpy(), name="releases per day",
@@ -94,8 +96,7 @@ def concentration_figure(frame: pd.DataFrame, event: date | None) -> go.Figure:
 
 
 def analysis_sections(db: Database, event: date | None) -> list:
-    """The analysis sections of the standard report (imported lazily by ``default_sections``)."""
-    from scenewatch.report.html import Section
+    """The analysis sections of the standard report."""
 
     sections = []
     found_gaps = gaps(db)

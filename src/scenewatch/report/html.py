@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,17 +12,10 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from scenewatch.analysis import silent_groups, volume
+from scenewatch.report.analysis_sections import analysis_sections
+from scenewatch.report.race_sections import race_sections
+from scenewatch.report.section import Section
 from scenewatch.store import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """One titled part of a report: prose, a chart, a table, or all three."""
-
-    title: str
-    text: str = ""
-    figure: go.Figure | None = None
-    table: pd.DataFrame | None = None
 
 
 def _mark_event(figure: go.Figure, event: date | None, label: str = "event") -> go.Figure:
@@ -85,10 +77,8 @@ def default_sections(db: Database, event: date | None) -> list[Section]:
                 table=silent.head(40),
             )
         )
-    from scenewatch.report.analysis_sections import analysis_sections
-
     sections.extend(analysis_sections(db, event))
-    sections.extend(__import__("scenewatch.report.race_sections", fromlist=["*"]).race_sections(db, event))
+    sections.extend(race_sections(db, event))
     return sections
 
 

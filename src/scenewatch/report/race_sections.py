@@ -13,7 +13,7 @@ from scenewatch.analysis.dupes import dupes
 from scenewatch.analysis.fixes import fixes
 from scenewatch.analysis.languages import UNTAGGED, language_impact, language_volume
 from scenewatch.analysis.race import RACE_HOURS, race_leaderboard, race_shift
-from scenewatch.report.html import Section
+from scenewatch.report.section import Section
 from scenewatch.store import Database
 
 _RED = "#c0392b"

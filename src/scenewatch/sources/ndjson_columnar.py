@@ -9,8 +9,9 @@ instead: pyarrow accepts some things orjson rejects, and such batches are rare.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -20,8 +21,23 @@ from scenewatch.sources.base import SourceBatch, SourceError
 from scenewatch.sources.lines import LineError, RawLines, decode_line
 from scenewatch.sources.table_mapper import TableMapper, resolve_columns
 
-if TYPE_CHECKING:
-    from scenewatch.sources.dump import DumpSource
+
+class DumpSource(Protocol):
+    """What this reader needs of the dump it reads (:class:`scenewatch.sources.dump.DumpSource`, which imports this
+    module: a protocol keeps the two free of an import circle)."""
+
+    path: Path
+    origin: str
+    rules: Any
+    mapping: Mapping[str, str]
+
+    def row_batch(self, records: Iterable[tuple[int, Any]]) -> SourceBatch:
+        """The row path's batch of these (line number, decoded line) records."""
+        ...
+
+    def row_mapper(self, columns: Any) -> Any:
+        """The row path's mapper for a column map."""
+        ...
 
 _OPEN, _CLOSE, _CR, _LF = 0x7B, 0x7D, 0x0D, 0x0A  # "{", "}", "\r", "\n"
 

@@ -17,7 +17,7 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from scenewatch.output import rows
-from scenewatch.web.api import Day, Reader, _check_range
+from scenewatch.web.params import Day, Reader, check_range
 
 router = APIRouter(prefix="/api", tags=["analyses"])
 
@@ -200,7 +200,7 @@ if _changepoints is not None:
         algorithm: Literal["binseg", "pelt"] = "binseg",
     ) -> dict[str, Any]:
         """Break points in the daily series per category (and for all releases)."""
-        _check_range(since, until)
+        check_range(since, until)
         frame = _changepoints.changepoints(db, category=category, since=since, until=until, beta=beta,
                                            min_size=min_size, include_all=include_all, algorithm=algorithm)  # fmt: skip
         return table(frame)

@@ -19,30 +19,13 @@ from scenewatch import analysis
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.output import rows
 from scenewatch.store import Database, release_key
-from scenewatch.web.access import StoreAccess, fetch
-from scenewatch.web.app import require_token
+from scenewatch.web.access import fetch
 from scenewatch.web.exports import MEDIA_TYPES, stream_query
+from scenewatch.web.params import Day, Reader, Text, access, check_range, require_token
 from scenewatch.web.search import SearchError, parse_query
 from scenewatch.web.search_sql import COLUMNS, Sort, encode_cursor, export_where, search_page
 
 router = APIRouter(prefix="/api")
-
-Text = Annotated[str | None, Query(max_length=200)]
-Day = Annotated[date | None, Query(description="UTC day, YYYY-MM-DD")]
-
-
-def access(request: Request) -> StoreAccess:
-    """The server's handle on its store (a FastAPI dependency)."""
-    return request.app.state.access  # type: ignore[no-any-return]
-
-
-def _read(request: Request) -> Any:
-    """Dependency: a read view (own cursor) for this request."""
-    with access(request).reader() as view:
-        yield view
-
-
-Reader = Annotated[Database, Depends(_read)]
 
 # -- search --------------------------------------------------------------------------------------------------------
 ExportFormat = Literal["json", "csv", "ndjson", "parquet"]
@@ -124,7 +107,7 @@ def get_volume(
     until: Day = None,
 ) -> list[dict[str, Any]]:
     """Releases per day, week (Monday-based) or month, optionally split and filtered — as `scenewatch volume`."""
-    _check_range(since, until)
+    check_range(since, until)
     frame = analysis.volume(db, by, split, category=category, group=group, section=section, since=since, until=until)
     return rows(frame)
 
@@ -180,7 +163,7 @@ def get_groups(
 ) -> list[dict[str, Any]]:
     """Groups with releases, first/last pre, dormancy (days silent ÷ mean gap) and, when the analyses exist,
     the dormancy score (−log10 P(silence this long)) and the vanished cluster the group belongs to (affiliation)."""
-    _check_range(since, until)
+    check_range(since, until)
     extra, params = "", []
     if since:
         extra += " AND pre_at >= ?"
@@ -252,7 +235,7 @@ def get_nukes(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
 ) -> list[dict[str, Any]]:
     """Nuke-type events, newest first, filtered."""
-    _check_range(since, until)
+    check_range(since, until)
     clauses, params = ["TRUE"], []
     if action:
         clauses.append("n.action = ?")
@@ -448,8 +431,3 @@ async def _drain_client(websocket: WebSocket) -> None:
 
 # -- helpers -------------------------------------------------------------------------------------------------------
 _ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
-
-
-def _check_range(since: date | None, until: date | None) -> None:
-    if since and until and until < since:
-        raise HTTPException(422, "until: must not be before since")

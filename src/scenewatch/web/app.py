@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
 import duckdb
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from scenewatch import __version__
 from scenewatch.store import Database
@@ -18,30 +16,8 @@ from scenewatch.web.access import StoreAccess
 from scenewatch.web.admission import Admission
 from scenewatch.web.cache import ResponseCache
 from scenewatch.web.live import LiveHub
+from scenewatch.web.params import UnauthorizedError
 from scenewatch.web.search import SearchError
-
-_bearer = HTTPBearer(auto_error=False, description="The token given to `scenewatch serve --token`.")
-
-
-class UnauthorizedError(Exception):
-    """A write without the right bearer token."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def require_token(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    """Dependency of every write endpoint: the bearer token configured at start, or 401."""
-    expected: str | None = request.app.state.token
-    if not expected:
-        raise UnauthorizedError("writes are disabled: start the server with --token or SCENEWATCH_TOKEN")
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise UnauthorizedError("missing bearer token (Authorization: Bearer <token>)")
-    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise UnauthorizedError("wrong bearer token")
 
 
 def _location(loc: Sequence[Any]) -> str:

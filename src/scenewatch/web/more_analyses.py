@@ -11,7 +11,7 @@ from scenewatch.analysis import concentration as concentration_analysis
 from scenewatch.analysis import leaks as leaks_analysis
 from scenewatch.analysis import nukes as nukes_analysis
 from scenewatch.web.analyses import guarded, table
-from scenewatch.web.api import Day, Reader, _check_range
+from scenewatch.web.params import Day, Reader, check_range
 
 router = APIRouter(prefix="/api", tags=["analyses"])
 MAX_RETAIL_BYTES = 5 << 20
@@ -27,7 +27,7 @@ def get_concentration(
     until: Day = None,
 ) -> dict[str, Any]:
     """Top-k share and HHI of releases by group, per category and period."""
-    _check_range(since, until)
+    check_range(since, until)
     frame = guarded(
         concentration_analysis.concentration, db, period, top_k=top_k, category=category, since=since, until=until
     )
@@ -44,7 +44,7 @@ def get_nuke_rates(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
 ) -> dict[str, Any]:
     """Nuke rates and reason classes (dupe, stolen, mislabeled, request, rules, bad, other) per group or section."""
-    _check_range(since, until)
+    check_range(since, until)
     frame = guarded(nukes_analysis.nukes, db, by, since=since, until=until, min_releases=min_releases, limit=limit)
     return table(frame)
 

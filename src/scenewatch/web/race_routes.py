@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from scenewatch.web.analyses import Span, _check_event, table
-from scenewatch.web.api import Day, Reader
+from scenewatch.web.params import Day, Reader, check_range
 
 router = APIRouter(prefix="/api", tags=["race"])
 
@@ -30,14 +30,6 @@ def _event(db: Any, value: str) -> date:
     return day
 
 
-def _check_range(since: date | None, until: date | None) -> None:
-    for name, day in (("since", since), ("until", until)):
-        if day is not None and not date(1970, 1, 1) <= day <= date(2200, 12, 31):
-            raise HTTPException(422, f"{name}: {day} is outside 1970-01-01 … 2200-12-31")
-    if since and until and until < since:
-        raise HTTPException(422, "until: must not be before since")
-
-
 def _trim(frame: Any, limit: int) -> Any:
     out = frame.head(limit).reset_index(drop=True)
     out.attrs = frame.attrs
@@ -52,7 +44,7 @@ def get_race(
     """Races per work and format class: winner, runner-up and gap (newest first)."""
     from scenewatch.analysis.race import race
 
-    _check_range(since, until)
+    check_range(since, until)
     frame = race(db, category, since, until, within_hours=within_hours, group=group)
     frame = frame.sort_values("winner_at", ascending=False, ignore_index=True)
     return table(_trim(frame, limit))
@@ -66,7 +58,7 @@ def get_race_leaderboard(
     """Per period, category and group: firsts, races, wins, win rate, median lead, share of firsts."""
     from scenewatch.analysis.race import race_leaderboard
 
-    _check_range(since, until)
+    check_range(since, until)
     return table(_trim(race_leaderboard(db, period, category, since, until, within_hours=within_hours), limit))
 
 
@@ -89,7 +81,7 @@ def get_dupes(
     """Dupe rate per group/section/category and how often dupes were nuked."""
     from scenewatch.analysis.dupes import dupes
 
-    _check_range(since, until)
+    check_range(since, until)
     return table(dupes(db, by, category=category, since=since, until=until, min_releases=min_releases, limit=limit))
 
 
@@ -101,7 +93,7 @@ def get_dupe_releases(
     """The dupes themselves, newest first, with the first release and nuke state."""
     from scenewatch.analysis.dupes import dupe_releases
 
-    _check_range(since, until)
+    check_range(since, until)
     return table(dupe_releases(db, category=category, group=group, since=since, until=until, limit=limit))
 
 
@@ -113,7 +105,7 @@ def get_fixes(
     """PROPER/REPACK releases: who fixes whose releases and how fast (median hours)."""
     from scenewatch.analysis.fixes import fixes
 
-    _check_range(since, until)
+    check_range(since, until)
     return table(fixes(db, by, category=category, since=since, until=until, min_fixes=min_fixes, limit=limit))
 
 
@@ -125,7 +117,7 @@ def get_languages(
     """Releases per period and language class (or region)."""
     from scenewatch.analysis.languages import language_volume
 
-    _check_range(since, until)
+    check_range(since, until)
     return table(language_volume(db, period, by, category=category, since=since, until=until))
 
 
