@@ -13,6 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
+from scenewatch.missing import is_missing as is_missing  # re-exported: the analyses' one notion of absence
 from scenewatch.store import Database, rollup
 
 ALL = "all"
@@ -60,14 +61,6 @@ def ascii_upper_sql(expr: str) -> str:
 def ts(day: date | datetime) -> datetime:
     """A naive UTC datetime for binding as a SQL parameter."""
     return pd.Timestamp(day).to_pydatetime()
-
-
-def is_missing(value: object) -> bool:
-    """Whether a cell is an absence: ``None``, ``pd.NA``, ``NaN`` or ``NaT`` alike (engines and pandas versions
-    differ in which one a NULL comes back as; a list or array is never missing, even when empty)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and value != value
 
 
 def text_column(values: pd.Series) -> pd.Series:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scenewatch.analysis._common import with_warnings
+from scenewatch.analysis._common import is_missing, with_warnings
 from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.volume import data_span
 from scenewatch.store import Database
@@ -33,7 +33,7 @@ def _default_as_of(db: Database, as_of: date | None) -> date:
 
 
 def _sections(value: object) -> set[str]:
-    if value is None or (not isinstance(value, list | tuple | np.ndarray) and pd.isna(value)):
+    if is_missing(value):
         return set()
     return {str(v) for v in value}  # type: ignore[union-attr]
 

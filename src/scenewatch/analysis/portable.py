@@ -20,7 +20,7 @@ import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from scenewatch.analysis import definitions
-from scenewatch.analysis._common import ASCII_LOWER, ASCII_UPPER, Period, Split, fill_periods
+from scenewatch.analysis._common import ASCII_LOWER, ASCII_UPPER, Period, Split, fill_periods, is_missing
 
 ALL = "all"
 NONE = "(none)"
@@ -119,7 +119,7 @@ def language_counts(
     t = counted(con.table("releases"), category=category, since=since, until=until)
     keys = {"period": t.pre_at.truncate(_UNIT[period]).cast("date"), "language": t.language}
     frame = t.group_by(**keys).aggregate(n=t.count()).execute()
-    languages = [None if v is None else [str(code) for code in v] for v in frame["language"]]
+    languages = [None if is_missing(v) else [str(code) for code in v] for v in frame["language"]]
     return pa.table({
         "period": pa.array(pd.to_datetime(frame["period"]).dt.date, pa.date32()),
         "language": pa.array(languages, pa.list_(pa.string())), "n": pa.array(frame["n"], pa.int64()),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from scenewatch.missing import is_missing
 from scenewatch.records import Event
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def events(db: Database | None = None) -> pd.DataFrame:
         stored = db.query("SELECT name, day, description, sources FROM events ORDER BY day")
         if not stored.empty:
             stored["day"] = pd.to_datetime(stored["day"]).dt.date
-            stored["sources"] = stored["sources"].map(lambda v: [] if v is None else list(v))
+            stored["sources"] = stored["sources"].map(lambda v: [] if is_missing(v) else list(v))
             stored["origin"] = "database"
             known = set(stored["name"].str.lower())
             frame = pd.concat([frame[~frame["name"].str.lower().isin(known)], stored], ignore_index=True)

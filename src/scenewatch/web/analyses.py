@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Query
 
+from scenewatch.missing import is_missing
 from scenewatch.output import rows
 from scenewatch.web.params import Day, Reader, check_range
 
@@ -54,7 +55,7 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
         return [plain(v) for v in value]
-    if value is None or value is pd.NaT:
+    if is_missing(value):
         return None
     if isinstance(value, np.generic):
         value = value.item()
