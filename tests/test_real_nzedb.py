@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from real_data import RealStore
 
 from scenewatch.analysis import volume
 from scenewatch.ingest import ingest_paths
@@ -15,14 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real_db(nzedb_dumps: Path, tmp_path_factory: pytest.TempPathFactory) -> Database:
-    """The whole slice, ingested once for this module."""
-    db = Database(tmp_path_factory.mktemp("real") / "nzedb.duckdb")
-    summary = ingest_paths(db, [nzedb_dumps])
-    assert summary.files == 754
-    assert summary.read > 2_300_000
-    # Real dumps are clean enough that almost nothing is rejected.
-    assert summary.rejected < summary.read * 0.001
+def real_db(real_store: RealStore) -> Iterator[Database]:
+    """The whole slice (the session's real store), read-only."""
+    db = Database(real_store.path, read_only=True)
     yield db
     db.close()
 
@@ -70,8 +67,9 @@ def test_duplicates_across_days_feeds_and_case_stored_once(real_db: Database) ->
     assert real_db.scalar("SELECT count(*) FROM sightings") > real_db.count_releases()
 
 
-def test_second_run_skips_every_file(real_db: Database, nzedb_dumps: Path) -> None:
-    before = real_db.count_releases()
-    summary = ingest_paths(real_db, [nzedb_dumps])
-    assert summary.files_skipped == 754 and summary.inserted == 0
-    assert real_db.count_releases() == before
+def test_second_run_skips_every_file(real_store: RealStore, nzedb_dumps: Path, tmp_path: Path) -> None:
+    with Database(real_store.copy(tmp_path)) as db:
+        before = db.count_releases()
+        summary = ingest_paths(db, [nzedb_dumps])
+        assert summary.files_skipped == 754 and summary.inserted == 0
+        assert db.count_releases() == before

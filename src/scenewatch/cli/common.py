@@ -15,8 +15,8 @@ from rich.console import Console
 from scenewatch.output import emit, output_format
 from scenewatch.store import Database, default_db_path
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # long lines are the terminal's to wrap: a pipe gets them whole
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -33,6 +33,9 @@ ParquetOption = Annotated[
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON array of rows.")]
 CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+WideFlag = Annotated[
+    bool, typer.Option("--wide", help="On a terminal, show every column even when the table is wider than it.")
+]
 
 
 class UsageError(Exception):
@@ -47,6 +50,14 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_range(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """``--since`` and ``--until`` as days, refusing a range that ends before it starts."""
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    if first and last and last < first:
+        raise UsageError(f"--until {last} is before --since {first}: the range is empty")
+    return first, last
 
 
 def is_backend(db: str | Path | None) -> bool:
@@ -96,11 +107,11 @@ BeforeOption = Annotated[str, typer.Option("--before", help="Pre-event fit perio
 AfterOption = Annotated[str, typer.Option("--after", help="Post-event period, e.g. 8w.")]
 
 
-def show(frame: pd.DataFrame, as_json: bool, as_csv: bool, title: str) -> None:
+def show(frame: pd.DataFrame, as_json: bool, as_csv: bool, title: str, wide: bool = False) -> None:
     """Print an analysis table (text, JSON or CSV) on stdout and its warnings on stderr."""
     for warning in frame.attrs.get("warnings", []):
-        err.print(f"warning: {warning}", markup=False)
-    emit(out, frame, output_format(as_json, as_csv), title=title)
+        err.print(f"warning: {warning}", markup=False, highlight=False)
+    emit(out, frame, output_format(as_json, as_csv), title=title, wide=wide)
 
 
 def event_day(source: object, value: str) -> date:

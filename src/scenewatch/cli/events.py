@@ -17,12 +17,14 @@ from scenewatch.cli.common import (
     JsonFlag,
     ParquetOption,
     UsageError,
+    WideFlag,
     analysis_source,
     err,
     event_day,
     is_backend,
     open_db,
     parse_day,
+    parse_range,
     show,
 )
 
@@ -42,6 +44,7 @@ def impact_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Observed vs counterfactual volume after an event, per category, with 95% intervals."""
     from scenewatch.analysis.impact import impact, placebo, treatment_intensity
@@ -52,17 +55,17 @@ def impact_command(
         day = event_day(database, event)
         if intensity:
             frame = treatment_intensity(database, day, before, after)
-            show(frame, as_json, as_csv, f"vanished-group share vs drop after {day}")
+            show(frame, as_json, as_csv, f"vanished-group share vs drop after {day}", wide)
             if "correlation" in frame.attrs:
                 err.print(f"correlation of vanished share and relative change: {frame.attrs['correlation']:.2f}")
             return
         if with_placebo:
             frame = placebo(database, day, before, after, _split(by), trend=not no_trend)
-            show(frame, as_json, as_csv, f"placebo dates before {day}")
+            show(frame, as_json, as_csv, f"placebo dates before {day}", wide)
             err.print(f"false-positive rate (p < 0.05): {frame.attrs.get('false_positive_rate', float('nan')):.0%}")
             return
         frame = impact(database, day, before, after, _split(by), trend=not no_trend)
-    show(frame, as_json, as_csv, f"impact of {day}")
+    show(frame, as_json, as_csv, f"impact of {day}", wide)
 
 
 def recovery_command(
@@ -76,13 +79,14 @@ def recovery_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """First day each category's 7-day volume is back at THRESHOLD of its counterfactual."""
     from scenewatch.analysis.recovery import recovery
 
     with analysis_source(db, parquet) as database:
         frame = recovery(database, event_day(database, event), threshold, before, horizon, _split(by), trend=trend)
-    show(frame, as_json, as_csv, f"recovery to {threshold:.0%}")
+    show(frame, as_json, as_csv, f"recovery to {threshold:.0%}", wide)
 
 
 def changepoints_command(
@@ -95,18 +99,20 @@ def changepoints_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Change points in each category's daily volume, strongest first."""
     from scenewatch.analysis.changepoints import changepoints
 
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         frame = changepoints(
-            database, category=category, since=parse_day(since, "--since"), until=parse_day(until, "--until"),
+            database, category=category, since=first, until=last,
             algorithm=algorithm,
         )  # fmt: skip
     if top > 0:
         frame = frame[frame["rank"] <= top].reset_index(drop=True)
-    show(frame, as_json, as_csv, "change points")
+    show(frame, as_json, as_csv, "change points", wide)
 
 
 def _split(by: str) -> str | None:
@@ -123,6 +129,7 @@ def events_list_command(
     catalogue_only: Annotated[bool, typer.Option("--catalogue", help="Only the shipped catalogue.")] = False,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
+    wide: WideFlag = False,
 ) -> None:
     """The shipped event catalogue plus the events stored in the database."""
     from scenewatch.events import events
@@ -134,7 +141,7 @@ def events_list_command(
     else:
         with open_db(db, read_only=True) as database:
             frame = events(database)
-    show(frame, as_json, as_csv, "events")
+    show(frame, as_json, as_csv, "events", wide)
 
 
 @events_app.command("add")
@@ -145,6 +152,7 @@ def events_add_command(
     description: Annotated[str, typer.Option("--description", help="One or two sentences.")] = "",
     source: Annotated[list[str] | None, typer.Option("--source", help="Public source URL; repeatable.")] = None,
     as_json: JsonFlag = False,
+    wide: WideFlag = False,
 ) -> None:
     """Store an event in the database (replacing one of the same name); `--event NAME` then finds it."""
     from scenewatch.events import add_event
@@ -158,7 +166,7 @@ def events_add_command(
             raise UsageError(str(exc)) from None
     frame = pd.DataFrame([{"name": event.name, "day": event.day, "description": event.description,
                            "sources": list(event.sources)}])  # fmt: skip
-    show(frame, as_json, False, "event stored")
+    show(frame, as_json, False, "event stored", wide)
 
 
 

@@ -13,8 +13,11 @@ from scenewatch.cli.common import (
     JsonFlag,
     ParquetOption,
     UsageError,
+    WideFlag,
     analysis_source,
+    event_day,
     parse_day,
+    parse_range,
     show,
 )
 
@@ -27,6 +30,15 @@ def groups_command(
         str | None, typer.Option("--vanished-with", help="Groups that stopped with GROUP.")
     ] = None,
     clusters: Annotated[bool, typer.Option("--clusters", help="Clusters of groups that stopped together.")] = False,
+    silent_after: Annotated[
+        str | None,
+        typer.Option("--silent-after", help="Groups active before this day (or event name) that released nothing after "
+                     "it (re-listings of old titles do not count)."),
+    ] = None,
+    before: Annotated[str, typer.Option("--before", help="--silent-after: how far back a group must have been "
+                                        "active, e.g. 8w, 240d.")] = "8w",
+    after: Annotated[str | None, typer.Option("--after", help="--silent-after: how long it must stay silent, e.g. "
+                                              "4w [default: to the last day in the store].")] = None,
     window_days: Annotated[float, typer.Option("--window-days", help="For --vanished-with.")] = 3.0,
     within: Annotated[
         float | None, typer.Option("--within", help="--dormant: only groups whose last release is this recent (days).")
@@ -36,16 +48,27 @@ def groups_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
-    """Group activity: --dormant ranking, --vanished-with GROUP, or --clusters of groups that stopped together."""
+    """Group activity: --dormant ranking, --silent-after DAY, --vanished-with GROUP, or --clusters of groups that
+    stopped together."""
+    from scenewatch.analysis._common import on_store, parse_span
     from scenewatch.analysis.affiliation import vanished_clusters, vanished_with
     from scenewatch.analysis.dormancy import dormancy
+    from scenewatch.analysis.groups import silent_groups
 
-    if sum([dormant, vanished_with_group is not None, clusters]) != 1:
-        raise UsageError("choose one of --dormant, --vanished-with GROUP, --clusters")
+    if sum([dormant, vanished_with_group is not None, clusters, silent_after is not None]) != 1:
+        raise UsageError("choose one of --dormant, --silent-after DAY, --vanished-with GROUP, --clusters")
     day = parse_day(as_of, "--as-of")
     with analysis_source(db, parquet) as database:
-        if dormant:
+        if silent_after is not None:
+            if not on_store(database):
+                raise UsageError("--silent-after reads the embedded store only")
+            event = event_day(database, silent_after)
+            frame = silent_groups(database, event, before_days=parse_span(before).days, min_releases=min_releases,
+                                  after_days=None if after is None else parse_span(after).days)  # fmt: skip
+            title = f"groups active in the {before} before {event} and silent after it"
+        elif dormant:
             if day is None:
                 from scenewatch.analysis.volume import data_span
 
@@ -61,7 +84,7 @@ def groups_command(
             frame, title = vanished_clusters(database, day, min_releases=min_releases), "groups that stopped together"
     if limit > 0:
         frame = frame.head(limit)
-    show(frame, as_json, as_csv, title)
+    show(frame, as_json, as_csv, title, wide)
 
 
 def nukes_command(
@@ -75,19 +98,21 @@ def nukes_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Nuke rates and reason classes (dupe, stolen, mislabeled, request, rules, bad, other)."""
     from scenewatch.analysis.nukes import nuke_reasons, nukes
 
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         if reasons:
             frame = nuke_reasons(database, limit=limit or 1000)
         else:
             frame = nukes(
-                database, by, since=parse_day(since, "--since"), until=parse_day(until, "--until"),
+                database, by, since=first, until=last,
                 min_releases=min_releases, limit=limit or None,
             )  # fmt: skip
-    show(frame, as_json, as_csv, "nuke reasons" if reasons else f"nukes per {by}")
+    show(frame, as_json, as_csv, "nuke reasons" if reasons else f"nukes per {by}", wide)
 
 
 

@@ -13,6 +13,7 @@ from scenewatch.cli.common import (
     JsonFlag,
     ParquetOption,
     UsageError,
+    WideFlag,
     analysis_source,
     show,
 )
@@ -25,6 +26,7 @@ def leaks_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Releases matched to retail dates: days between pre and retail, share before retail."""
     from scenewatch.analysis.leaks import leak_summary, leaks
@@ -37,7 +39,7 @@ def leaks_command(
         summary = leak_summary(frame, by)
         summary.attrs = frame.attrs
         frame = summary
-    show(frame, as_json, as_csv, "releases vs retail dates")
+    show(frame, as_json, as_csv, "releases vs retail dates", wide)
 
 
 

@@ -18,11 +18,12 @@ from scenewatch.cli.common import (
     SinceOption,
     UntilOption,
     UsageError,
+    WideFlag,
     analysis_source,
     err,
     event_day,
     limit_rows,
-    parse_day,
+    parse_range,
     show,
 )
 
@@ -45,13 +46,14 @@ def race_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Races to release first: per work and format, the first group, the runner-up and the gap."""
     from scenewatch.analysis.race import race, race_leaderboard, race_shift
 
     if leaderboard and event:
         raise UsageError("choose one of --leaderboard and --event")
-    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         if event:
             day = event_day(database, event)
@@ -64,7 +66,7 @@ def race_command(
             frame = race(database, category, first, last, within_hours=within, group=group)
             frame = frame.sort_values("winner_at", ascending=False, ignore_index=True)
             title = "races (newest first)"
-    show(limit_rows(frame, limit), as_json, as_csv, title)
+    show(limit_rows(frame, limit), as_json, as_csv, title, wide)
 
 
 def dupes_command(
@@ -80,11 +82,12 @@ def dupes_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Dupe rates (later releases of a work in the same format) and how often dupes were nuked."""
     from scenewatch.analysis.dupes import dupe_releases, dupes
 
-    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         if releases:
             frame = dupe_releases(database, category=category, group=group, since=first, until=last,
@@ -94,7 +97,7 @@ def dupes_command(
             frame = dupes(database, by, category=category, since=first, until=last,  # type: ignore[arg-type]
                           min_releases=min_releases, limit=limit or None)  # fmt: skip
             title = f"dupes per {by}"
-    show(frame, as_json, as_csv, title)
+    show(frame, as_json, as_csv, title, wide)
     if not releases and not as_json and not as_csv and "dupe_rate" in frame.attrs:
         err.print(f"overall dupe rate {frame.attrs['dupe_rate']:.1%}, dupes nuked {frame.attrs['dupe_nuke_rate']:.1%}"
                   f" (first releases nuked {frame.attrs['first_nuke_rate']:.1%})")  # fmt: skip
@@ -113,11 +116,12 @@ def fixes_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """PROPER/REPACK releases: which groups fix other groups' releases, and how fast."""
     from scenewatch.analysis.fixes import fix_releases, fixes
 
-    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         if releases:
             frame = fix_releases(database, category=category, group=group, since=first, until=last,
@@ -127,7 +131,7 @@ def fixes_command(
             frame = fixes(database, "pair" if pairs else "fixer", category=category, since=first, until=last,
                           min_fixes=min_fixes, limit=limit or None)  # fmt: skip
             title = "fixes per fixer and fixed group" if pairs else "fixes per group"
-    show(frame, as_json, as_csv, title)
+    show(frame, as_json, as_csv, title, wide)
 
 
 

@@ -19,9 +19,11 @@ from scenewatch.cli.common import (
     SinceOption,
     UntilOption,
     UsageError,
+    WideFlag,
     analysis_source,
     event_day,
     parse_day,
+    parse_range,
     show,
 )
 
@@ -38,13 +40,15 @@ def volume(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Releases per day, week or month, optionally split and filtered."""
+    first, last = parse_range(since, until)
     filters = {"category": category, "group": group, "section": section,
-               "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}  # fmt: skip
+               "since": first, "until": last}  # fmt: skip
     with analysis_source(db, parquet) as source:
         frame = volume_table(source, by, split, **filters)  # type: ignore[arg-type]
-    show(frame, as_json, as_csv, f"releases per {by}")
+    show(frame, as_json, as_csv, f"releases per {by}", wide)
 
 
 def compare_command(
@@ -59,6 +63,7 @@ def compare_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Release counts in named windows, with the change against the first window."""
     from scenewatch.analysis.compare import compare, event_windows
@@ -70,7 +75,7 @@ def compare_command(
         if event:
             windows = event_windows(event_day(source, event)) + windows
         frame = compare(source, windows, by=None if by.lower() == "none" else by)
-    show(frame, as_json, as_csv, "releases per window")
+    show(frame, as_json, as_csv, "releases per window", wide)
 
 
 def _window(spec: str) -> tuple[str, date, date]:
@@ -96,16 +101,17 @@ def concentration_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Top-k share and HHI of releases by group, per category and period."""
     from scenewatch.analysis.concentration import concentration
 
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         frame = concentration(
-            database, period, top_k=top_k, category=category, since=parse_day(since, "--since"),
-            until=parse_day(until, "--until"),
+            database, period, top_k=top_k, category=category, since=first, until=last,
         )  # fmt: skip
-    show(frame, as_json, as_csv, f"concentration per {period}")
+    show(frame, as_json, as_csv, f"concentration per {period}", wide)
 
 
 def languages_command(
@@ -122,12 +128,14 @@ def languages_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Volume by language scene, or (--event) each scene's impact with 95% intervals and rank uncertainty."""
     from scenewatch.analysis.languages import language_impact, language_volume
 
     if by not in ("language", "region"):
         raise UsageError(f"--by: {by!r} is not language or region")
+    first, last = parse_range(since, until)
     with analysis_source(db, parquet) as database:
         if event:
             # On a backend an event is a day or a catalogue name (events registered in a store stay there).
@@ -135,15 +143,11 @@ def languages_command(
             frame = language_impact(database, day, before, after, by,  # type: ignore[arg-type]
                                     category=category, min_releases=min_releases)  # fmt: skip
             title = f"impact of {day} by {by} (hardest hit first)"
-            if not as_json and not as_csv:  # the full table is too wide for a terminal
-                keep = [by, "releases_before", "expected", "observed", "relative_change", "ci_low", "ci_high",
-                        "p_value", "rank_low", "rank_high", "p_hardest"]  # fmt: skip
-                frame = frame[[c for c in keep if c in frame.columns]]
         else:
             frame = language_volume(database, period, by, category=category,  # type: ignore[arg-type]
-                                    since=parse_day(since, "--since"), until=parse_day(until, "--until"))  # fmt: skip
+                                    since=first, until=last)  # fmt: skip
             title = f"releases per {period} and {by}"
-    show(frame, as_json, as_csv, title)
+    show(frame, as_json, as_csv, title, wide)
 
 
 def gaps_command(
@@ -152,13 +156,14 @@ def gaps_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Feed outages: detected runs of near-silent hours plus the gaps recorded at ingest."""
     from scenewatch.analysis.gaps import gaps
 
     with analysis_source(db, parquet) as database:
         frame = gaps(database, min_missing=min_missing)
-    show(frame, as_json, as_csv, "feed gaps")
+    show(frame, as_json, as_csv, "feed gaps", wide)
 
 
 

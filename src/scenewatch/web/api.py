@@ -296,8 +296,16 @@ def get_gaps(
 
 @router.get("/events", tags=["events"])
 def get_events(db: Reader) -> list[dict[str, Any]]:
-    """Registered events (raids and the like), by day."""
-    return fetch(db, "SELECT name, day, description, sources FROM events ORDER BY day")
+    """Every event scenewatch knows, by day: the shipped catalogue and the ones registered in this store
+    (``origin``: catalogue or database; a registered event replaces a catalogue one of the same name).
+    ``in_data`` says whether the store holds releases on both sides of the event's day (only those can be analysed)."""
+    from scenewatch.analysis.volume import data_span
+    from scenewatch.events import events
+
+    frame = events(db)
+    first, last = data_span(db)
+    frame["in_data"] = [bool(first and last and first < day <= last) for day in frame["day"]]
+    return rows(frame)
 
 
 # -- writes --------------------------------------------------------------------------------------------------------

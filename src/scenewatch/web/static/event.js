@@ -160,7 +160,11 @@ async function initEvent() {
   const select = document.getElementById("event-select");
   try {
     const events = await SW.api("/api/events");
-    select.replaceChildren(...events.map((e) => SW.el("option", { value: e.day }, `${e.day} ${e.name}`)));
+    // Events before or after the data are listed (so the catalogue is whole) but cannot be analysed here.
+    select.replaceChildren(...events.map((e) => SW.el("option", e.in_data ? { value: e.day } : { value: e.day, disabled: "" },
+      `${e.day} ${e.name}${e.in_data ? "" : " (outside the data)"}`)));
+    const inside = events.filter((e) => e.in_data);
+    if (inside.length) select.value = inside[inside.length - 1].day;
     const wanted = new URLSearchParams(window.location.search).get("day");
     if (wanted) document.getElementById("event-day").value = wanted;
   } catch (err) {

@@ -1,9 +1,14 @@
-"""Formatting result tables for people and programs: Rich tables, CSV or JSON rows."""
+"""Result tables for people and programs: fitted terminal tables, plain text through a pipe, CSV or JSON rows.
+
+The one place that decides how a value looks. :mod:`~scenewatch.output.columns` says what each column is (from
+``columns.tsv``), :mod:`~scenewatch.output.values` turns a value into text, :mod:`~scenewatch.output.terminal`
+lays a table out for a terminal or a pipe, :mod:`~scenewatch.output.html` for the report; the dashboard gets the
+same column descriptions from the API. :func:`rows` gives JSON-ready values (numbers stay numbers).
+"""
 
 from __future__ import annotations
 
 import enum
-import math
 from datetime import date, datetime
 from itertools import repeat
 from typing import Any
@@ -12,7 +17,14 @@ import numpy as np
 import orjson
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
+
+from scenewatch.missing import is_missing
+from scenewatch.output.columns import Column, describe
+from scenewatch.output.terminal import render_table
+from scenewatch.output.values import MISSING, format_column, format_value
+
+__all__ = ["MISSING", "Column", "OutputFormat", "describe", "emit", "format_column", "format_value", "output_format",
+           "rows"]  # fmt: skip
 
 
 class OutputFormat(enum.StrEnum):
@@ -31,9 +43,7 @@ def output_format(as_json: bool, as_csv: bool) -> OutputFormat:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
+    if not isinstance(value, list | tuple | np.ndarray) and is_missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
@@ -41,7 +51,7 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "item"):
         return _plain(value.item())
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | np.ndarray):
         return [_plain(v) for v in value]
     return value
 
@@ -72,30 +82,24 @@ def _column_values(column: pd.Series) -> list[Any]:
     return [_plain(v) for v in values]
 
 
-def emit(console: Console, frame: pd.DataFrame, fmt: OutputFormat, *, title: str | None = None) -> None:
-    """Print a table in the chosen format."""
+def emit(console: Console, frame: pd.DataFrame, fmt: OutputFormat, *, title: str | None = None,
+         wide: bool = False) -> None:  # fmt: skip
+    """Print a table in the chosen format (``wide``: a terminal table with every column, whatever its width)."""
     if fmt is OutputFormat.JSON:
         console.file.write(orjson.dumps(rows(frame)).decode() + "\n")
         return
     if fmt is OutputFormat.CSV:
-        console.file.write(frame.to_csv(index=False))
+        console.file.write(_csv_frame(frame).to_csv(index=False))
         return
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for record in rows(frame):
-        table.add_row(*(_cell(v) for v in record.values()))
-    console.print(table)
+    render_table(console, frame, title, wide=wide)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV cells: lists joined by ``;`` (not Python's repr), times in ISO form, absences empty."""
+    copy = frame.copy()
+    for name in copy.columns:
+        values = copy[name]
+        if values.dtype == object:
+            copy[name] = [";".join(map(str, _plain(v))) if isinstance(v, list | tuple | np.ndarray) else _plain(v)
+                          for v in values]  # fmt: skip
+    return copy
