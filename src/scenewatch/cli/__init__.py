@@ -40,7 +40,8 @@ def _root(
 
 
 # In the order `scenewatch --help` lists them: the store first, then the analyses, then the services.
-COMMAND_MODULES = ("store", "names", "volume", "events", "groups", "race", "leaks", "report", "live", "web", "demo")
+COMMAND_MODULES = ("store", "names", "volume", "events", "groups", "race", "leaks", "report", "live", "sources",
+                   "web", "demo")
 for _module in COMMAND_MODULES:
     importlib.import_module(f"scenewatch.cli.{_module}").register(app)
 
