@@ -320,3 +320,32 @@ def test_srrdb_dates_are_sightings_not_pre_times(loop: LoopThread, db_path: Path
     assert server.busiest_window() <= 20 and server.refused() == 0
     db.close()
     server.close()
+
+
+def test_403_is_an_outage_that_waits_and_p2p_is_not_scene(loop: LoopThread, db_path: Path) -> None:
+    scale = 0.002  # the 15 minutes waited after a 403 are 1.8 s
+    server = ProviderServer(loop, "xrel", scale=scale)
+    releases = real_releases(40)
+    for name, section, at in releases[:10]:
+        server.add(name, section, at, publish=False)
+    db = Database(db_path)
+    source = _source(server, scale)
+    with LiveRunner(db, [source], flush_seconds=0.1) as runner:
+        wait_until(lambda: _count(runner) == 10, 10, what="listening")
+        server.faults.append("403")
+        for name, section, at in releases[10:40]:
+            server.add(name, section, at, publish=False)
+        wait_until(lambda: _count(runner) == 40, 20, what="the rows after the refusal")
+        wait_until(lambda: _count(runner, "SELECT count(*) FROM gaps") == 1, 10)
+        reason = _rows(runner, "SELECT reason FROM gaps")[0][0]
+    assert reason == "source down: HTTP 403 forbidden (waiting 900s)"
+    refused = next(r for r in server.list_requests() if r[3] == 403)
+    after = [r for r in server.list_requests() if r[0] > refused[0]]
+    assert after[0][0] - refused[0] >= 900 * scale * 0.95  # it stayed away as long as it said
+    db.close()
+    server.close()
+    p2p = ProviderRows(shipped_presets()["xrel-p2p"]).map(
+        {"id": "a1", "dirname": "Some.Movie.2020.1080p.WEB-DL.DD5.1.H264-P2PGRP", "pub_time": 1597851727,
+         "size_mb": 4200, "category": {"meta_cat": "movies", "sub_cat": "hd"}}
+    )  # fmt: skip
+    assert isinstance(p2p, Announcement) and not p2p.scene and p2p.feed == "xrelp2p" and p2p.size_mb == 4200

@@ -140,7 +140,8 @@ class ProviderSource(LiveSource):
             await asyncio.sleep(delay)
             return
         try:
-            await asyncio.wait_for(self._wake.wait(), delay)
+            async with asyncio.timeout(delay):  # not wait_for: on 3.11 it can swallow a cancellation
+                await self._wake.wait()
         except TimeoutError:
             pass
         self._wake.clear()
@@ -213,15 +214,17 @@ class ProviderSource(LiveSource):
         ping = max(0.05, 20.0 * self.scale)
         while True:
             try:
+                # A short close timeout: a feed that never answers our close frame must not hold up a stop.
                 async with ws_connect(spec.websocket, open_timeout=10, ping_interval=ping, ping_timeout=ping * 2,
-                                      max_size=1 << 20) as ws:  # fmt: skip
+                                      close_timeout=1.0, max_size=1 << 20) as ws:  # fmt: skip
                     self._ws_connected = True
                     self._up(sink)
                     backoff.reset()
                     self._wake.set()  # catch up through the API for whatever came while we were away
                     while True:
                         try:
-                            message = await asyncio.wait_for(ws.recv(), stale)
+                            async with asyncio.timeout(stale):  # not wait_for, which can swallow a cancellation
+                                message = await ws.recv()
                         except TimeoutError:
                             raise _StaleError(f"no frame for {spec.stale_after:g}s") from None
                         self._frame(message, sink)
