@@ -233,6 +233,12 @@ def serve_providers(port_out: mp.Queue, ws_rate: float) -> None:  # type: ignore
     async def feed(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+
+        async def read() -> None:  # reading is what answers the client's pings
+            async for _ in ws:
+                pass
+
+        reader = asyncio.create_task(read())
         began, n = time.perf_counter(), 0
         while not ws.closed:
             n += 1
@@ -241,7 +247,11 @@ def serve_providers(port_out: mp.Queue, ws_rate: float) -> None:  # type: ignore
                 await asyncio.sleep(delay)
             row = new_row("feed")
             rows["feed"].append(row)
-            await ws.send_str(json.dumps({"action": "insert", "row": row}))
+            try:
+                await ws.send_str(json.dumps({"action": "insert", "row": row}))
+            except ConnectionError:
+                break
+        reader.cancel()
         return ws
 
     async def stats(request: web.Request) -> web.Response:

@@ -135,3 +135,16 @@ def test_index_shapes() -> None:
 
     with pytest.raises(SourceError, match="lists no dump files"):
         parse_index(b"<html>nothing</html>", "https://h/")
+
+
+def test_archive_list_names_the_nzedb_archive() -> None:
+    import json
+
+    listed = _run("archive", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (nzedb,) = json.loads(listed.stdout)
+    assert nzedb["archive"] == "nzedb" and nzedb["format"] == "nzedb"
+    assert nzedb["index"] == "https://api.github.com/repos/nZEDb/nZEDbPre_Dumps/git/trees/master?recursive=1"
+    assert nzedb["files"] == "https://raw.githubusercontent.com/nZEDb/nZEDbPre_Dumps/master/"
+    unknown = _run("archive", "pull", "nosuch")
+    assert unknown.returncode == 2 and "nosuch: not an archive (known: nzedb)" in unknown.stderr

@@ -20,8 +20,8 @@ import httpx
 
 from scenewatch.records import RetailDate
 from scenewatch.sources.base import SourceError
+from scenewatch.sources.live.http_api import retry_after_seconds
 from scenewatch.sources.live.presets import ProviderSpec
-from scenewatch.sources.live.provider_api import retry_after_seconds
 from scenewatch.sources.live.ratelimit import RateLimit, bucket_for
 
 # Our release categories → xREL ext_info types.

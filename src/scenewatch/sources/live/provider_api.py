@@ -9,7 +9,6 @@ look as if they had run out of rows after the first page.
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import httpx
 
 from scenewatch.records import Announcement, NukeAction, NukeEvent
 from scenewatch.sources.columns import ColumnMap, RowMapper, parse_time
+from scenewatch.sources.live.http_api import retry_after_seconds
 from scenewatch.sources.live.presets import ProviderSpec
 from scenewatch.sources.live.ratelimit import TokenBucket, bucket_for
 from scenewatch.sources.rules import FeedRule, IngestRules
@@ -47,24 +47,6 @@ class Forbidden(Exception):  # noqa: N818
 
 class CapReached(Exception):  # noqa: N818
     """The provider's documented answer past its last reachable page."""
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header in seconds (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def dig(value: Any, path: str) -> Any:
