@@ -156,14 +156,20 @@ def test_predb_net_caps_429_and_rate_limit(loop: LoopThread, db_path: Path) -> N
 
 def test_predb_net_renamed_field_is_a_config_change(loop: LoopThread, db_path: Path) -> None:
     server = ProviderServer(loop, "predb.net", scale=SCALE)
-    for name, section, at in real_releases(5):
-        row = server.add(name, section, at, publish=False)
+    statuses = [(0, ""), (1, "bad.dir"), (2, "fixed"), (3, "dupe"), (4, "restored")]
+    for (name, section, at), (status, reason) in zip(real_releases(5), statuses, strict=True):
+        row = server.add(name, section, at, publish=False, status=status, reason=reason)
         row["release_name"] = row.pop("release")
     spec = find_preset("predb.net", {"predb.net": server.overrides(fields={"name": "release_name"})})
     assert spec is not None and spec.fields["name"] == "release_name" and spec.fields["pre_at"] == "pretime"
     db = Database(db_path)
     with LiveRunner(db, [ProviderSource(spec, time_scale=SCALE)], flush_seconds=0.1) as runner:
         wait_until(lambda: _count(runner) == 5, 10, what="rows with the renamed field")
+        wait_until(lambda: _count(runner, "SELECT count(*) FROM nukes") == 4, 10, what="the nuke history")
+        history = set(_rows(runner, "SELECT action, reason, feed FROM nukes"))
+    # predb.net's status codes (predb.de documents 1 nuked, 2 unnuked, 3 delpre, 4 undelpre) as nuke events
+    assert history == {("nuke", "bad.dir", "predb.net"), ("unnuke", "fixed", "predb.net"),
+                       ("delpre", "dupe", "predb.net"), ("undelpre", "restored", "predb.net")}  # fmt: skip
     db.close()
     server.close()
 
