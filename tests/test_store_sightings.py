@@ -103,7 +103,7 @@ def test_a_schema_5_store_keeps_its_sightings_and_loses_the_index(tmp_path: Path
     )
     con.close()
     with Database(path) as db:
-        assert db.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION == 6
+        assert db.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION == len(MIGRATIONS)
         assert db.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'sightings'") == 0
         assert db.scalar(
             "SELECT count(*) FROM duckdb_constraints() "

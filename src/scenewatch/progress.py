@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from scenewatch.archive import PullTick
 from scenewatch.ingest import IngestTick
 
 
@@ -46,6 +47,39 @@ def ingest_progress(console: Console, *, disable: bool = False) -> Iterator[Call
         yield on_tick
         if started:
             progress.update(task, completed=progress.tasks[0].total or 0)
+    finally:
+        if started:
+            progress.stop()
+
+
+@contextmanager
+def pull_progress(console: Console, *, disable: bool = False) -> Iterator[Callable[[PullTick], None]]:
+    """Yield an ``on_tick`` callback for one bar over a pull: files downloaded and ingested, bytes, rows."""
+    progress = Progress(
+        TextColumn("[bold]pull"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TextColumn("{task.fields[mib]:>9,.1f} MiB"),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable,
+        transient=False,
+    )
+    task = progress.add_task("pull", total=None, mib=0.0, rows=0)
+    started = False
+
+    def on_tick(tick: PullTick) -> None:
+        nonlocal started
+        if not started:
+            progress.start()
+            started = True
+        progress.update(task, total=tick.files, completed=tick.files_done, mib=tick.bytes / 2**20,
+                        rows=tick.summary.ingest.read)  # fmt: skip
+
+    try:
+        yield on_tick
     finally:
         if started:
             progress.stop()

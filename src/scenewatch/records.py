@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-__all__ = ["Announcement", "Event", "Gap", "NukeAction", "NukeEvent", "Reject", "Sighting"]
+__all__ = ["Announcement", "Event", "Gap", "NukeAction", "NukeEvent", "Reject", "RetailDate", "Sighting"]
 
 
 class NukeAction(enum.StrEnum):
@@ -83,6 +83,23 @@ class Event:
     day: date
     description: str = ""
     sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class RetailDate:
+    """When a title came out outside the scene, as a provider lists it: one date of one type in one country.
+
+    ``date_type`` is the provider's kind of date without the country (xREL: cine, retail, rental, hd, web, r5);
+    ``country`` is a lower-case code, or ``""`` when the date has none.
+    """
+
+    provider: str
+    ext_id: str
+    kind: str
+    title: str
+    date_type: str
+    country: str
+    day: date
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
-"""Releases that appeared before the retail date of their title ("leaks"), matched from a retail-dates CSV.
+"""Releases that appeared before the retail date of their title ("leaks"), matched from retail dates.
 
-The CSV has columns ``title, year, kind, date`` and optionally ``country``. Titles are normalised on both sides
-(A-Z lower-cased, every run of other characters than a-z and 0-9 to one space, a leading "the " dropped: ASCII
-only, so every engine gives the same key). Movies must match title and year; other kinds match the title, and the
-year too when both sides have one. A kind of movie/tv/game/ebook/software/music also restricts the release category.
-``days_before_retail`` = retail date − pre day (positive: out before retail). ``db`` is the embedded store or an Ibis
-backend (then :func:`scenewatch.analysis.portable.leak_candidates` finds the releases).
+The retail dates are the store's (``scenewatch retail pull`` fetches them from xREL, by date type and country) or a
+CSV with columns ``title, year, kind, date`` and optionally ``country`` and ``date_type``. Titles are normalised
+on both sides (A-Z lower-cased, every run of other characters than a-z and 0-9 to one space, a leading "the "
+dropped: ASCII only, so every engine gives the same key). Movies must match title and year; other kinds match the
+title, and the year too when both sides have one. A kind of movie/tv/game/ebook/software/music also restricts the
+release category. ``days_before_retail`` = retail date − pre day (positive: out before retail). ``db`` is the
+embedded store or an Ibis backend (then :func:`scenewatch.analysis.portable.leak_candidates` finds the releases).
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from scenewatch.analysis.definitions import LEADING_THE, NON_ALNUM
 from scenewatch.analysis.volume import COUNTED, on_store
 from scenewatch.store import Database
 
-_NORMALISE_SQL = (
-    f"regexp_replace(trim(regexp_replace({ascii_lower_sql('title')}, '{NON_ALNUM}', ' ', 'g')), '{LEADING_THE}', '')"
-)
-COLUMNS = ["title", "year", "kind", "country", "retail_date", "name", "group", "source", "category", "pre_at",
-           "days_before_retail", "before_retail"]  # fmt: skip
+
+def title_key_sql(column: str) -> str:
+    """The SQL of :func:`normalise_title` over ``column``."""
+    return (
+        f"regexp_replace(trim(regexp_replace({ascii_lower_sql(column)}, '{NON_ALNUM}', ' ', 'g')), '{LEADING_THE}', '')"
+    )
+
+
+_NORMALISE_SQL = title_key_sql("title")
+COLUMNS = ["title", "year", "kind", "country", "date_type", "retail_date", "name", "group", "source", "category",
+           "pre_at", "days_before_retail", "before_retail"]  # fmt: skip
 FOUND_COLUMNS = ["name", "group", "source", "category", "release_year", "pre_at", "key"]
 _KIND_CATEGORY = {
     "movie": "movie", "film": "movie", "tv": "tv", "series": "tv", "game": "game", "ebook": "ebook",
@@ -48,14 +55,36 @@ def read_retail(path: Path | str) -> pd.DataFrame:
     frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
     frame["kind"] = frame["kind"].fillna("").str.strip().str.lower()
     frame["key"] = frame["title"].map(normalise_title)
-    if "country" not in frame.columns:
-        frame["country"] = None
+    for column in ("country", "date_type"):
+        if column not in frame.columns:
+            frame[column] = None
     return frame
 
 
-def leaks(db: Database, retail_csv: Path | str | pd.DataFrame) -> pd.DataFrame:
-    """Per matched release: name, group, source, category, retail date, pre time and days_before_retail."""
-    retail = retail_csv if isinstance(retail_csv, pd.DataFrame) else read_retail(retail_csv)
+def store_retail(db: Database) -> pd.DataFrame:
+    """The retail dates in the store (``scenewatch retail pull``), as :func:`read_retail` reads a file."""
+    if not on_store(db):
+        raise ValueError("retail dates live in the embedded store: give a retail file on an analysis backend")
+    from scenewatch.store.retail import stored_retail
+
+    frame = stored_retail(db)
+    if frame.empty:
+        raise ValueError("the store holds no retail dates: run `scenewatch retail pull` first, or give --retail FILE")
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    return frame
+
+
+def leaks(db: Database, retail_csv: Path | str | pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per matched release: name, group, source, category, retail date (by type and country), pre time and
+    days_before_retail. Without ``retail_csv`` the store's retail dates are used."""
+    if retail_csv is None:
+        retail = store_retail(db)
+    else:
+        retail = retail_csv if isinstance(retail_csv, pd.DataFrame) else read_retail(retail_csv)
+    for column in ("country", "date_type"):
+        if column not in retail.columns:
+            retail = retail.assign(**{column: None})
     keys = retail_keys(retail)
     if not on_store(db):
         from scenewatch.analysis import portable
@@ -105,9 +134,10 @@ def match_retail(found: pd.DataFrame | None, retail: pd.DataFrame) -> pd.DataFra
 
 
 def leak_summary(frame: pd.DataFrame, by: str = "group") -> pd.DataFrame:
-    """Per group / source / category / title: releases, share_before_retail, median and max days before retail."""
-    if by not in ("group", "source", "category", "title"):
-        raise ValueError(f"by must be group, source, category or title, not {by!r}")
+    """Per group / source / category / title / date type / country: releases, share_before_retail, median and max
+    days before retail."""
+    if by not in ("group", "source", "category", "title", "date_type", "country"):
+        raise ValueError(f"by must be group, source, category, title, date_type or country, not {by!r}")
     if frame.empty:
         return pd.DataFrame(columns=[by, "releases", "before_retail", "share_before_retail", "median_days_before",
                                      "max_days_before"])  # fmt: skip

@@ -20,18 +20,25 @@ from scenewatch.cli.common import (
 
 
 def leaks_command(
-    retail: Annotated[Path, typer.Option("--retail", help="CSV with title, year, kind, date[, country].")],
+    retail: Annotated[
+        Path | None,
+        typer.Option("--retail", help="CSV with title, year, kind, date[, country, date_type] [default: the store's "
+                     "retail dates, from `scenewatch retail pull`]."),
+    ] = None,
     db: DbOption = None,
-    by: Annotated[str | None, typer.Option("--by", help="Summarise by group, source, category or title.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Summarise by group, source, category, title, date_type or country."),
+    ] = None,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
     wide: WideFlag = False,
 ) -> None:
-    """Releases matched to retail dates: days between pre and retail, share before retail."""
+    """Releases matched to retail dates: days between pre and retail (by date type and country), share before retail."""
     from scenewatch.analysis.leaks import leak_summary, leaks
 
-    if not retail.is_file():
+    if retail is not None and not retail.is_file():
         raise UsageError(f"--retail: {retail} is not a file")
     with analysis_source(db, parquet) as database:
         frame = leaks(database, retail)

@@ -19,10 +19,12 @@ from scenewatch.cli.common import (
 def listen(
     urls: Annotated[
         list[str] | None,
-        typer.Argument(help="irc://HOST[:PORT]/#chan[,#chan2], ircs://…, http(s)://… (predb API), ws(s)://…"),
+        typer.Argument(help="Presets (predb.net, predb.club, xrel, xrel-p2p, srrdb: see `scenewatch sources`) and/or "
+                       "irc://HOST[:PORT]/#chan[,#chan2], ircs://…, http(s)://… (predb.ovh-style API), ws(s)://…"),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML file of networks, APIs, feeds and line formats.")
+        Path | None,
+        typer.Option("--config", help="TOML file of networks, APIs, feeds, line formats and preset overrides."),
     ] = None,
     db: DbOption = None,
     flush_seconds: Annotated[
@@ -36,7 +38,9 @@ def listen(
 ) -> None:
     """Listen to live feeds and store announcements as they come (this process owns the database).
 
-    Every outage (server restart, listener killed or stopped) is recorded as a gap; Ctrl-C stops cleanly.
+    Several sources merge into one store, one sighting per feed. Every outage (source down, listener killed or
+    stopped) and every stretch a catch-up could not reach (a provider's page cap, a long rate limit) is recorded as a
+    gap with its reason; `scenewatch sources --db DB` shows each source's state meanwhile; Ctrl-C stops cleanly.
     """
     from scenewatch.live import load_config, run_live
     from scenewatch.store.writer import FlushInfo

@@ -24,7 +24,11 @@ from scenewatch.sources import parse_mapping
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Dump files or folders (plain, .gz or .zst).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Dump files or folders (plain, .gz or .zst), or https:// URLs of dump files or of an index "
+                       "listing them (downloaded with resume, ingested as they arrive)."),
+    ],
     db: DbOption = None,
     fmt: Annotated[str | None, typer.Option("--format", help="csv, ndjson, sql or nzedb [default: detected].")] = None,
     mapping: Annotated[
@@ -38,9 +42,23 @@ def ingest(
         int, typer.Option("--batch-size", min=100, help="Records per batch (a transaction holds ~200,000).")
     ] = 50_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    download_dir: Annotated[
+        Path | None, typer.Option("--download-dir", help="Where URLs are downloaded to [default: beside --db].")
+    ] = None,
 ) -> None:
     """Load bulk dumps (CSV, NDJSON, SQL, nZEDb) idempotently; safe to interrupt and run again."""
     from scenewatch.ingest import ingest_paths
+
+    urls = [p for p in paths if p.lower().startswith(("http://", "https://"))]
+    if urls:
+        from scenewatch.cli.archive import pull_command
+
+        pull_command(urls, db=db, download_dir=download_dir, fmt=fmt, quiet=quiet, force=force,
+                     ingest={"mapping": parse_mapping(mapping), "rules_file": rules, "timezone": tz,
+                             "batch_size": batch_size})  # fmt: skip
+        if len(urls) == len(paths):
+            return
+    local = [Path(p) for p in paths if p not in urls]
 
     column_map = parse_mapping(mapping)
     shown = 0
@@ -57,7 +75,7 @@ def ingest(
     with open_db(db) as database:
         with ingest_progress(err, disable=quiet) as on_tick:
             summary = ingest_paths(
-                database, paths, fmt=fmt, mapping=column_map, rules_file=rules, timezone=tz, force=force,
+                database, local, fmt=fmt, mapping=column_map, rules_file=rules, timezone=tz, force=force,
                 batch_size=batch_size, on_reject=on_reject, on_tick=on_tick,
             )  # fmt: skip
         total = database.count_releases()

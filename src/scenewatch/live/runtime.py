@@ -13,6 +13,7 @@ The process that runs a LiveRunner owns the database: nothing else may write to 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import signal
 import threading
@@ -47,8 +48,10 @@ class WriterSink:
 
     def __init__(self, writer: StoreWriter) -> None:
         self.writer = writer
+        self.emitted: collections.Counter[str] = collections.Counter()  # records handed to the writer, per origin
 
     def emit(self, origin: str, records: Sequence[Announcement | NukeEvent]) -> None:
+        self.emitted[origin] += len(records)
         self.writer.put_many(origin, records)
 
     def up(self, origin: str, at: datetime | None = None) -> None:
@@ -87,12 +90,29 @@ class LiveRunner:
         origins = [s.origin for s in self.sources]
         if len(set(origins)) != len(origins):
             raise ValueError("two live sources share one origin: " + ", ".join(origins))
+        # Per origin: records committed and gaps recorded, for status() (a record carries its nuke: count records).
+        self.committed: collections.Counter[str] = collections.Counter()
+        self.gaps: collections.Counter[str] = collections.Counter()
+        write = parsing_write if parse_names else _plain
+
+        def counting_write(db: Database, anns: Sequence[Announcement], nukes: Sequence[NukeEvent], origin: str):  # type: ignore[no-untyped-def]
+            result = write(db, anns, nukes, origin)
+            carried = sum(1 for a in anns if a.nuke is not None)  # the writer lists those nukes a second time
+            self.committed[origin] += len(anns) + len(nukes) - carried
+            return result
+
+        def counting_batch(info: FlushInfo) -> None:
+            for gap in info.gaps:
+                self.gaps[gap.source] += 1
+            if on_batch is not None:
+                on_batch(info)
+
         self.writer = StoreWriter(
             db,
             flush_events=flush_events,
             flush_seconds=flush_seconds,
-            write=parsing_write if parse_names else _plain,
-            on_batch=on_batch,
+            write=counting_write,
+            on_batch=counting_batch,
         )
         self.sink = WriterSink(self.writer)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -143,8 +163,17 @@ class LiveRunner:
         return self.writer.flush(timeout)
 
     def status(self) -> list[dict[str, Any]]:
-        """One dict of counters per source (connected, lines, announcements, malformed, ...)."""
-        return [{"origin": s.origin, **asdict(s.stats)} for s in self.sources]
+        """One dict per source: counters (connected, lines, announcements, malformed, ...), its own state, the
+        records not yet committed (``backlog``) and the gaps recorded in this run."""
+        out = []
+        for source in self.sources:
+            entry = {"origin": source.origin, "kind": type(source).__name__, **asdict(source.stats)}
+            entry.update(source.state())
+            entry["backlog"] = max(0, self.sink.emitted[source.origin] - self.committed[source.origin])
+            entry["gaps_recorded"] = sum(self.gaps[o] for o in source.origins())
+            entry.setdefault("state", "live" if source.stats.connected else "down")
+            out.append(entry)
+        return out
 
     # -- the loop thread -----------------------------------------------------------------------------------------
     def _run_loop(self) -> None:
@@ -192,18 +221,25 @@ def run_live(
     **options: Any,
 ) -> LiveRunner:
     """Run until ``stop`` is set, SIGINT or SIGTERM; then stop cleanly. Returns the stopped runner."""
+    from scenewatch.live.status import StatusFile, status_path
+
     runner = LiveRunner(db, sources, on_batch=on_batch, **options)
+    status = StatusFile(status_path(db.path), runner.status) if db.path != ":memory:" else None
     stop = stop or threading.Event()
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
     runner.start()
+    if status is not None:
+        status.start()
     try:
         while not stop.wait(0.5):
             pass
     finally:
         runner.stop()
+        if status is not None:
+            status.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return runner

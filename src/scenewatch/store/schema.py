@@ -138,6 +138,34 @@ MIGRATIONS: list[str] = [
     DROP TABLE sightings;
     ALTER TABLE sightings_v6 RENAME TO sightings;
     """,
+    # 7: retail dates looked up on a provider (xREL): one row per title looked up (found or not, so a pull resumes
+    # and never asks twice), and the dates of each title found, by type and country, with the provider's ids.
+    """
+    CREATE TABLE retail_lookups (
+        provider VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        title_key VARCHAR NOT NULL,
+        year SMALLINT NOT NULL,
+        ext_id VARCHAR,
+        ext_title VARCHAR,
+        status VARCHAR NOT NULL,
+        fetched_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (provider, kind, title_key, year)
+    );
+    CREATE TABLE retail_dates (
+        provider VARCHAR NOT NULL,
+        ext_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        title_key VARCHAR NOT NULL,
+        year SMALLINT NOT NULL,
+        date_type VARCHAR NOT NULL,
+        country VARCHAR NOT NULL,
+        retail_date DATE NOT NULL,
+        fetched_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (provider, ext_id, title_key, year, date_type, country)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

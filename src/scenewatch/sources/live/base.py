@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from scenewatch.records import Announcement, Gap, NukeEvent, Reject
 from scenewatch.sources.base import SourceBatch
@@ -71,8 +71,11 @@ class SourceStats:
     disconnects: int = 0
     rate_limited: int = 0
     errors: int = 0
+    heartbeats: int = 0
+    gaps: int = 0
     connected: bool = False
     last_error: str | None = None
+    last_frame_at: datetime | None = None
     recent_malformed: list[str] = field(default_factory=list)
 
     def bad(self, what: str) -> None:
@@ -115,6 +118,10 @@ class LiveSource:
     def origins(self) -> list[str]:
         """Every source id this source reports state for (several for multi-network configs)."""
         return [self.origin]
+
+    def state(self) -> dict[str, Any]:
+        """Source-specific state for status pages (`scenewatch sources`); none by default."""
+        return {}
 
     # -- the plain Source interface --------------------------------------------------------------------------
     def batches(self, skip: int = 0, batch_size: int = 500) -> Iterator[SourceBatch]:
