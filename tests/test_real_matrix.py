@@ -292,6 +292,67 @@ def _leaks(case: Case) -> None:
     assert 10 in {r["days_before_retail"] for r in rows}
 
 
+@cli("retail pull", "retail list")
+def _retail(case: Case) -> None:
+    from live_servers import LoopThread
+    from provider_servers import ProviderServer
+
+    from scenewatch.analysis.leaks import title_key_sql
+    from scenewatch.store.retail import titles_to_look_up
+
+    copy = case.writable()
+    with Database(copy) as db:  # the five movie titles a pull asks first (the most released)
+        todo = titles_to_look_up(db, "xrel", ["movie"], title_key_sql("title"), limit=5)
+        first_pre = {t: db.scalar("SELECT min(pre_at) FROM releases WHERE scene AND category = 'movie' AND title = ?",
+                                  [t]) for t in todo["title"]}  # fmt: skip
+    loop = LoopThread()
+    server = ProviderServer(loop, "xrel", scale=0.01)
+    try:
+        for i, row in enumerate(todo.itertuples()):
+            retail = (first_pre[row.title] + timedelta(days=30)).date().isoformat()
+            server.add_ext_info(f"m{i:03d}matrix", "movie", row.title, {"us-web": retail}, year=int(row.year))
+        config = case.tmp / "listen.toml"
+        config.write_text(f'[listener]\ntime_scale = 0.01\n\n[presets.xrel]\nsearch = "{server.base}/v2/search/'
+                          f'ext_info.json"\next_info = "{server.base}/v2/ext_info/info.json"\n')  # fmt: skip
+        case.run("retail", "pull", "--kinds", "movie", "--limit", "5", "--config", str(config), "--quiet", db=copy)
+    finally:
+        server.close()
+        loop.close()
+    listed = case.rows("retail", "list", db=copy)
+    assert {r["title"] for r in listed} >= set(todo["title"][:3])
+    leaks = case.rows("leaks", db=copy)
+    for title in todo["title"][:3]:  # the first release of each title came 30 days before its retail date
+        assert max(r["days_before_retail"] for r in leaks if r["title"] == title) == 30, title
+
+
+@cli("archive list", "archive pull")
+def _archive(case: Case) -> None:
+    from archive_server import ArchiveServer
+    from live_servers import LoopThread
+
+    listed = CliRunner().invoke(app, ["archive", "list", "--json"])  # the presets: no store involved
+    (nzedb,) = json.loads(listed.stdout)
+    assert nzedb["archive"] == "nzedb" and "nZEDbPre_Dumps" in nzedb["index"]
+    loop = LoopThread()
+    from conftest import NZEDB_DUMPS
+
+    server = ArchiveServer.from_dumps(loop, NZEDB_DUMPS, case.tmp / "served", 4)
+    try:  # the real store already holds these very files: the pull downloads them and adds nothing
+        _, stdout, _ = case.run("archive", "pull", "nzedb", "--index", server.index_url, "--files", server.files_url,
+                                "--download-dir", str(case.tmp / "downloads"), "-q", db=case.writable())  # fmt: skip
+    finally:
+        server.close()
+        loop.close()
+    assert re.search(r"inserted 0\b", stdout), stdout
+
+
+@cli("sources")
+def _sources(case: Case) -> None:
+    presets = {r["preset"]: r for r in case.rows("sources")}
+    assert {"predb.net", "predb.club", "xrel", "srrdb"} <= set(presets)
+    assert "30" in json.dumps(presets["predb.net"])  # its documented 30 requests a minute
+
+
 # -- outputs and services -------------------------------------------------------------------------------------------
 @cli("report")
 def _report(case: Case) -> None:
