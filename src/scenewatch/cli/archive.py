@@ -93,12 +93,14 @@ def list_command(as_json: JsonFlag = False) -> None:
 def pull_archive(
     name: Annotated[str, typer.Argument(help="An archive preset (see `scenewatch archive list`), e.g. nzedb.")],
     db: DbOption = None,
-    index: Annotated[str | None, typer.Option("--index", help="The index URL [default: the preset's].")] = None,
-    files: Annotated[str | None, typer.Option("--files", help="Base URL of the files [default: the preset's].")] = None,
+    index: Annotated[str | None, typer.Option("--index", help="The index URL \\[default: the preset's].")] = None,
+    files: Annotated[
+        str | None, typer.Option("--files", help="Base URL of the files \\[default: the preset's].")
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only files dated from this day (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Only files dated up to this day.")] = None,
     download_dir: Annotated[
-        Path | None, typer.Option("--download-dir", help="Where files are downloaded to [default: beside --db].")
+        Path | None, typer.Option("--download-dir", help="Where files are downloaded to \\[default: beside --db].")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Read files again even if already ingested.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,

@@ -22,7 +22,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db", envvar="SCENEWATCH_DB",
-        help="Database file [default: per-user data folder]. The analysis commands (all but ingest, reparse, report, "
+        help="Database file \\[default: per-user data folder]. The analysis commands (all but ingest, reparse, report, "
         "info, export, serve, listen and events) also take a backend: "
         "chdb:///DIR, clickhouse://HOST:PORT/DB, spark://local[N] or duckdb:// (the last two with --parquet).",
     ),

@@ -23,7 +23,7 @@ def simulate(
     event: Annotated[
         list[str] | None, typer.Option("--event", help="Planted event, e.g. 2020-08-25:raid or 2020-03-10:outage:36h.")
     ] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="ndjson or csv [default: from OUT].")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="ndjson or csv \\[default: from OUT].")] = None,
 ) -> None:
     """Write realistic synthetic announcements with planted events (and a .truth.json beside them)."""
     from scenewatch.simulate import run_cli

@@ -22,8 +22,8 @@ from scenewatch.cli.common import (
 def leaks_command(
     retail: Annotated[
         Path | None,
-        typer.Option("--retail", help="CSV with title, year, kind, date[, country, date_type] [default: the store's "
-                     "retail dates, from `scenewatch retail pull`]."),
+        typer.Option("--retail", help="CSV with title, year, kind, date\\[, country, date_type] "
+                     "\\[default: the store's retail dates, from `scenewatch retail pull`]."),
     ] = None,
     db: DbOption = None,
     by: Annotated[

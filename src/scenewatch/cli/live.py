@@ -28,10 +28,10 @@ def listen(
     ] = None,
     db: DbOption = None,
     flush_seconds: Annotated[
-        float | None, typer.Option("--flush-seconds", min=0.05, help="Longest buffering before a write [1.0].")
+        float | None, typer.Option("--flush-seconds", min=0.05, help="Longest buffering before a write \\[1.0].")
     ] = None,
     flush_events: Annotated[
-        int | None, typer.Option("--flush-events", min=1, help="Buffered events that force a write [500].")
+        int | None, typer.Option("--flush-events", min=1, help="Buffered events that force a write \\[500].")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per write.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log connections and errors.")] = False,

@@ -20,7 +20,7 @@ def pull_command(
         int, typer.Option("--limit", min=0, help="Titles to look up in this run, most released first (0: all).")
     ] = 200,
     config: Annotated[
-        Path | None, typer.Option("--config", help="Listen config whose [presets.xrel] overrides apply.")
+        Path | None, typer.Option("--config", help="Listen config whose \\[presets.xrel] overrides apply.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per title.")] = False,
 ) -> None:

@@ -25,7 +25,7 @@ def _age(value: Any) -> str:
 def sources_command(
     db: DbOption = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="Listen config whose [presets.<name>] overrides to apply.")
+        Path | None, typer.Option("--config", help="Listen config whose \\[presets.<name>] overrides to apply.")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

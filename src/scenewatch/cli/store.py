@@ -30,11 +30,15 @@ def ingest(
                        "listing them (downloaded with resume, ingested as they arrive)."),
     ],
     db: DbOption = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="csv, ndjson, sql or nzedb [default: detected].")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, ndjson, sql or nzedb \\[default: detected].")
+    ] = None,
     mapping: Annotated[
         str | None, typer.Option("--map", help="Column mapping, e.g. name=release,pre_at=pretime.")
     ] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of naive timestamps [default: per format].")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="Time zone of naive timestamps \\[default: per format].")
+    ] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="TOML file of ingest rules (zones, feeds).")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write every rejected line here.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Read files again even if already ingested.")] = False,
@@ -43,7 +47,7 @@ def ingest(
     ] = 50_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     download_dir: Annotated[
-        Path | None, typer.Option("--download-dir", help="Where URLs are downloaded to [default: beside --db].")
+        Path | None, typer.Option("--download-dir", help="Where URLs are downloaded to \\[default: beside --db].")
     ] = None,
 ) -> None:
     """Load bulk dumps (CSV, NDJSON, SQL, nZEDb) idempotently; safe to interrupt and run again."""

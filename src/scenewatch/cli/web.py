@@ -22,7 +22,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0 picks a free one).")] = 8000,
     token: Annotated[
         str | None,
-        typer.Option("--token", envvar="SCENEWATCH_TOKEN", help="Bearer token for write endpoints [default: off]."),
+        typer.Option("--token", envvar="SCENEWATCH_TOKEN", help="Bearer token for write endpoints \\[default: off]."),
     ] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Open the database read-only (no writes).")] = False,
     cors_origin: Annotated[
