@@ -94,7 +94,7 @@ def _print_presets(rows: list[dict[str, Any]], overrides: dict[str, Any], *, bri
          "times": ("pre" if spec.time_is_pre else "sighting") + ("" if spec.scene else ", P2P")}
         for spec in specs if spec is not None
     ])  # fmt: skip
-    show(table, False, False, "live source presets: scenewatch listen PRESET [PRESET|URL …]")
+    show(table, False, False, "live source presets: scenewatch listen PRESET [PRESET|URL ...]")
     if brief:
         return
     for row in rows:
