@@ -610,7 +610,6 @@ def test_every_get_endpoint_has_a_real_data_case(api_client: httpx.Client) -> No
 
 # Cases whose answer is known wrong and being fixed elsewhere: strict, so the fix turns them red until removed here.
 PENDING = {
-    "report": "issue #17: every category's impact chart, formatted tables (report being redone)",
     "recovery": "issue #16.4: 'recovered' while the last ratio is far below the threshold (events branch)",
     "/api/recovery": "issue #16.4: 'recovered' while the last ratio is far below the threshold (events branch)",
 }

@@ -32,6 +32,8 @@ def format_column(values: pd.Series, column: Column | None = None) -> list[str]:
         decimals = _decimals(items)
         if decimals is not None:
             return [_fixed(v, decimals) for v in items]
+    if kind in ("days", "hours") and _decimals(items) == 0:  # whole days stay whole: "115", not "115.0"
+        return [_fixed(v, 0) for v in items]
     return [format_value(v, kind) for v in items]
 
 
@@ -105,7 +107,7 @@ def _number(value: int | float, kind: str) -> str:
     if kind in ("percent", "signed_percent"):
         return _percent(value, signed=kind == "signed_percent")
     if kind == "pvalue":
-        return "<0.001" if value < 0.001 else f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
+        return "<0.001" if value < 0.001 else f"{value:.3f}" if value < 0.01 else f"{value:.2f}"
     if kind in ("count", "signed_count"):
         text = f"{round(value):,}"
         return f"+{text}" if kind == "signed_count" and round(value) > 0 else text

@@ -13,10 +13,9 @@ from scenewatch.analysis.dupes import dupes
 from scenewatch.analysis.fixes import fixes
 from scenewatch.analysis.languages import UNTAGGED, language_impact, language_volume
 from scenewatch.analysis.race import RACE_HOURS, race_leaderboard, race_shift
-from scenewatch.report.section import Section
+from scenewatch.report.charts import layout, mark_event
+from scenewatch.report.section import Chart, Section
 from scenewatch.store import Database
-
-_RED = "#c0392b"
 
 
 def _warned(text: str, frame: pd.DataFrame) -> str:
@@ -81,9 +80,8 @@ def _language_figure(db: Database, event: date | None) -> go.Figure:
     figure = go.Figure()
     for region, rows in monthly[monthly["region"] != UNTAGGED].groupby("region"):
         figure.add_trace(go.Scatter(x=rows["period"], y=rows["count"], name=str(region), mode="lines+markers"))
-    if event is not None:
-        figure.add_vline(x=pd.Timestamp(event).to_pydatetime(), line_dash="dash", line_color=_RED)
-    figure.update_layout(title="Language-tagged releases per month by region", yaxis_title="releases", height=420)
+    layout(figure, y_title="releases per month", height=420)
+    mark_event(figure, event)
     return figure
 
 
@@ -95,16 +93,18 @@ def _impact_figure(frame: pd.DataFrame, key: str) -> go.Figure:
                  "arrayminus": part["relative_change"] - part["ci_low"]},
     ))  # fmt: skip
     figure.add_vline(x=0, line_color="#888")
-    figure.update_layout(title="Relative change after the event by language scene (95% CI)",
-                         height=120 + 28 * len(part), xaxis_title="observed / counterfactual − 1",
-                         yaxis={"autorange": "reversed"})  # fmt: skip
+    layout(figure, y_title=f"language {key}", height=140 + 26 * len(part))
+    figure.update_layout(xaxis_title="change against the counterfactual (%)", yaxis={"autorange": "reversed"},
+                         hovermode="closest", showlegend=False)  # fmt: skip
+    figure.update_xaxes(tickformat="+.0%")
     return figure
 
 
 def _languages(db: Database, event: date | None) -> list[Section]:
+    chart = Chart("languages", "Language-tagged releases per month by region", _language_figure(db, event))
     sections = [Section("Language scenes", "Releases tagged with a language (ISO-639-1 codes from the name), grouped "
                         "into European regions; untagged releases left out of the chart.",
-                        _language_figure(db, event))]  # fmt: skip
+                        charts=(chart,))]  # fmt: skip
     if event is not None:
         for by in ("region", "language"):
             frame = language_impact(db, event, by=by)  # type: ignore[arg-type]
@@ -114,8 +114,8 @@ def _languages(db: Database, event: date | None) -> list[Section]:
                     "weeks after, hardest hit first; rank_low/rank_high is the 95% interval of the rank and p_hardest "
                     "the probability of being the hardest hit, from the scenes' interval uncertainty.")
             title = f"Impact of {event} by language {'region' if by == 'region' else 'tag'}"
-            sections.append(Section(title, _warned(text, frame),
-                                    _impact_figure(frame, by), frame))  # fmt: skip
+            chart = Chart(by, "Change after the event by language scene, with 95% intervals", _impact_figure(frame, by))
+            sections.append(Section(title, _warned(text, frame), table=frame, charts=(chart,)))
     return sections
 
 
