@@ -46,9 +46,10 @@ def run_demo(
         )
 
         console.print(f"[bold]3. releases per category per week around {DEMO_EVENT}[/]")
-        window = event_window_table(db, DEMO_EVENT, weeks=3).set_index("category").T
-        window.index.name = "week of"
-        emit(console, window.reset_index(), OutputFormat.TABLE)
+        window = event_window_table(db, DEMO_EVENT, weeks=3)
+        # weeks as short column heads (Monday of each), categories as rows: the table fits 80 columns
+        window.columns = ["category", *(f"{date.fromisoformat(c):%b %d}" for c in window.columns[1:])]
+        emit(console, window, OutputFormat.TABLE, title="releases in the week of (Monday)")
 
         silent = silent_groups(db, DEMO_EVENT)
         console.print(f"[bold]4. groups that went silent after {DEMO_EVENT}[/] ({len(silent)} groups)")

@@ -15,8 +15,8 @@ from rich.console import Console
 from scenewatch.output import emit, output_format
 from scenewatch.store import Database, default_db_path
 
-out = Console(soft_wrap=True)  # long lines are the terminal's to wrap: a pipe gets them whole
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, highlight=False)  # long lines are the terminal's to wrap: a pipe gets them whole
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 DbOption = Annotated[
     str | None,
