@@ -172,7 +172,7 @@ class ApiClient:
     async def since(self, cursor: str | None) -> tuple[list[dict[str, Any]], bool]:
         """Rows newer than ``cursor``, oldest first, and whether the pages reached the cursor (or the end)."""
         cfg = self.config
-        limit_id, limit_time = _parse_cursor(cursor)
+        limit_id, limit_time = parse_cursor(cursor)
         pages = cfg.backfill_pages if cursor is None else cfg.max_pages
         found: dict[Any, dict[str, Any]] = {}
         for number in range(1, pages + 1):
@@ -199,7 +199,7 @@ class ApiClient:
 
 def cursor_of(rows: Sequence[Mapping[str, Any]], previous: str | None) -> tuple[str | None, datetime | None]:
     """The cursor after ``rows``: the highest id (``id:N``), else the newest pre time (``t:epoch``)."""
-    best_id, _ = _parse_cursor(previous)
+    best_id, _ = parse_cursor(previous)
     best_time: datetime | None = None
     newest_at: datetime | None = None
     for row in rows:
@@ -218,7 +218,8 @@ def cursor_of(rows: Sequence[Mapping[str, Any]], previous: str | None) -> tuple[
     return previous, None
 
 
-def _parse_cursor(cursor: str | None) -> tuple[int | None, datetime | None]:
+def parse_cursor(cursor: str | None) -> tuple[int | None, datetime | None]:
+    """A cursor as (id, None) for ``id:N`` or (None, time) for ``t:epoch``; (None, None) for anything else."""
     if not cursor:
         return None, None
     kind, _, value = cursor.partition(":")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +19,7 @@ import httpx
 
 from scenewatch.records import Announcement, NukeAction, NukeEvent
 from scenewatch.sources.columns import ColumnMap, RowMapper, parse_time
-from scenewatch.sources.live.http_api import retry_after_seconds
+from scenewatch.sources.live.http_api import parse_cursor, retry_after_seconds
 from scenewatch.sources.live.presets import ProviderSpec
 from scenewatch.sources.live.ratelimit import TokenBucket, bucket_for
 from scenewatch.sources.rules import FeedRule, IngestRules
@@ -332,21 +332,6 @@ class ProviderApi:
                 result.newest_cursor, result.newest_at = f"id:{ident}", moment
         elif moment is not None and (result.newest_at is None or moment > result.newest_at):
             result.newest_cursor, result.newest_at = f"t:{moment.timestamp():.6f}", moment
-
-
-def parse_cursor(cursor: str | None) -> tuple[int | None, datetime | None]:
-    """``id:N`` → (N, None); ``t:epoch`` → (None, time)."""
-    if not cursor:
-        return None, None
-    kind, _, value = cursor.partition(":")
-    try:
-        if kind == "id":
-            return int(value), None
-        if kind == "t":
-            return None, datetime.fromtimestamp(float(value), UTC)
-    except (ValueError, OverflowError, OSError):
-        pass
-    return None, None
 
 
 def _at_or_before(
