@@ -104,8 +104,8 @@ def _print_presets(rows: list[dict[str, Any]], overrides: dict[str, Any], *, bri
         out.print(f"  api {spec.api}" + (f"\n  websocket {spec.websocket}" if spec.websocket else ""), markup=False,
                   highlight=False)  # fmt: skip
         if spec.note:
-            out.print(f"  {spec.note}", markup=False, highlight=False)
-        out.print(f"  shape from: {spec.docs}", markup=False, highlight=False)
+            out.print(f"  {spec.note}", markup=False, highlight=False, soft_wrap=False)
+        out.print(f"  shape from: {spec.docs}", markup=False, highlight=False, soft_wrap=False)
 
 
 def register(app: typer.Typer) -> None:
