@@ -205,6 +205,20 @@ def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years
     return frame
 
 
+def group_days(con: Any, as_of: date, *, relist_years: int = 2) -> pd.DataFrame:
+    """Per group and UTC day before ``as_of`` on any backend: releases and the last pre time (re-listings left out),
+    the rows :func:`scenewatch.analysis.rhythm.active_days` reads from the store."""
+    t = counted(con.table("releases"))
+    t = t.filter(t.grp.notnull(), t.pre_at < ibis.literal(_day_start(as_of), type="timestamp"))
+    from_name = t.name.re_extract(definitions.YEAR_PATTERN, 1).nullif("").cast("int64")
+    name_year = ibis.coalesce(t.year.cast("int64"), from_name)
+    t = t.filter(name_year.isnull() | (name_year >= t.pre_at.year().cast("int64") - relist_years))
+    t = t.mutate(day=t.pre_at.cast("date"))
+    frame = t.group_by(["grp", "day"]).aggregate(releases=t.count(), last_at=t.pre_at.max()).execute()
+    return pd.DataFrame({"group": frame["grp"].astype(object), "day": pd.to_datetime(frame["day"]),
+                         "releases": frame["releases"].astype("int64"), "last_at": _naive_utc(frame["last_at"])})
+
+
 def _nukes_table(con: Any) -> ir.Table | None:
     """The backend's ``nukes`` table, or None: an export of a store without nukes has none (nothing was nuked)."""
     return _optional_table(con, "nukes")
