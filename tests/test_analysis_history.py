@@ -126,10 +126,10 @@ def test_tail_probability() -> None:
 
 def test_study_measures_events_inside_the_data_and_lists_the_rest(db: Database) -> None:
     frame = study(db)
-    sparks = frame[(frame["event"] == "SPARKS raid") & (frame["series"] == "all")].iloc[0]
+    sparks = frame[(frame["event_name"] == "SPARKS raid") & (frame["series"] == "all")].iloc[0]
     assert sparks["status"] == "analysed" and sparks["ci_high"] < 0
     assert sparks["vanished_groups"] >= 15
-    old = frame[frame["event"] == "Operation Buccaneer"].iloc[0]
+    old = frame[frame["event_name"] == "Operation Buccaneer"].iloc[0]
     assert old["status"] == "before the data" and pd.isna(old["relative_change"])
     assert set(frame.loc[frame["status"] == "analysed", "split"]) <= {"all", "category", "language"}
 
@@ -156,7 +156,7 @@ def test_cli_discover_and_study_json(db: Database) -> None:
     assert "windows" in result.stderr
     result = runner.invoke(app, ["study", "--db", path, "--event", "sparks", "--json"])
     assert result.exit_code == 0, result.output
-    assert {r["event"] for r in json.loads(result.stdout)} == {"SPARKS raid"}
+    assert {r["event_name"] for r in json.loads(result.stdout)} == {"SPARKS raid"}
     refused = runner.invoke(app, ["impact", "--db", path, "--event", str(simulated().config.start)])
     assert refused.exit_code != 0
 

@@ -152,13 +152,13 @@ def test_study_table_and_endpoints(real_db: Database) -> None:
     from scenewatch.web import create_app
 
     frame = study(real_db, languages=False)
-    sparks = frame[(frame["event"] == "SPARKS raid") & (frame["series"] == "all")].iloc[0]
+    sparks = frame[(frame["event_name"] == "SPARKS raid") & (frame["series"] == "all")].iloc[0]
     assert sparks["status"] == "analysed" and sparks["ci_high"] < 0 and sparks["vanished_groups"] > 50
     assert (frame.loc[frame["day"] < date(2018, 12, 1), "status"] == "before the data").all()
     client = TestClient(create_app(real_db))
     found = client.get("/api/discover", params={"limit": 3}).json()
     assert found["rows"][0]["matched_event"] == "SPARKS raid"
     studied = client.get("/api/study", params={"event": "sparks", "languages": "false"}).json()
-    assert {r["event"] for r in studied["rows"]} == {"SPARKS raid"}
+    assert {r["event_name"] for r in studied["rows"]} == {"SPARKS raid"}
     refused = client.get("/api/impact", params={"event": "2019-01-02"})
     assert refused.status_code == 422 and "usable day" in refused.json()["message"]

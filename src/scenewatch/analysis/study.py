@@ -23,9 +23,9 @@ from scenewatch.analysis.recovery import recovery
 from scenewatch.analysis.volume import data_span, volume
 from scenewatch.store import Database
 
-COLUMNS = ["event", "day", "status", "note", "split", "series", "expected", "observed", "relative_change", "ci_low",
-           "ci_high", "p_value", "calibrated", "recovered", "recovery_date", "stopped_groups", "stopped_share",
-           "vanished_groups", "groups"]  # fmt: skip
+COLUMNS = ["event_name", "day", "status", "note", "split", "series", "expected", "observed", "relative_change",
+           "ci_low", "ci_high", "p_value", "calibrated", "recovered", "recovery_date", "stopped_groups",
+           "stopped_share", "vanished_groups", "groups"]  # fmt: skip
 VANISH_WINDOW = timedelta(days=14)
 GONE_DAYS = 182.0  # a stop with no release for 26 live weeks (or none until the end of the data) is a vanishing
 
@@ -93,25 +93,25 @@ def study(
     for event in chosen.itertuples():
         outside = _status(event.day, first, last)
         if outside is not None:
-            rows.append({"event": event.name, "day": event.day, "status": outside[0], "note": outside[1]})
+            rows.append({"event_name": event.name, "day": event.day, "status": outside[0], "note": outside[1]})
             continue
         try:
             effects, _ = measure(categories, event.day, before, after)
         except ValueError as exc:
-            rows.append({"event": event.name, "day": event.day, "status": "not analysed", "note": str(exc)})
+            rows.append({"event_name": event.name, "day": event.day, "status": "not analysed", "note": str(exc)})
             continue
         back = recovery(db, event.day, threshold, before).set_index("category")
         groups = _vanished(db, stops, event.day)
         for row in effects:
             key = str(row["category"])
-            rows.append({"event": event.name, "day": event.day, "status": "analysed",
+            rows.append({"event_name": event.name, "day": event.day, "status": "analysed",
                          "split": ALL if key == ALL else "category", "series": key, **_effect(row),
                          "recovered": bool(back.loc[key, "recovered"]) if key in back.index else None,
                          "recovery_date": back.loc[key, "recovery_date"] if key in back.index else None,
                          **(groups if key == ALL else {})})  # fmt: skip
         if regions is not None:
             found, _ = measure(regions, event.day, before, after, keys=[k for k in regions.wide.columns if k != ALL])
-            rows += [{"event": event.name, "day": event.day, "status": "analysed", "split": "language",
+            rows += [{"event_name": event.name, "day": event.day, "status": "analysed", "split": "language",
                       "series": str(row["category"]), **_effect(row)} for row in found]  # fmt: skip
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if frame.empty:

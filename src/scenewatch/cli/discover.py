@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -15,41 +15,40 @@ from scenewatch.cli.common import (
     JsonFlag,
     ParquetOption,
     UsageError,
+    WideFlag,
     analysis_source,
     err,
     show,
 )
 
 
-def _change(value: Any) -> str:
-    if not isinstance(value, dict) or value.get("relative_change") is None:
-        return ""
-    return f"{value['relative_change']:+.0%} ({value['ci_low']:+.0%} … {value['ci_high']:+.0%})"
-
-
-def _names(value: Any, shown: int = 5) -> str:
-    if not isinstance(value, list) or not value:
-        return ""
-    more = f" +{len(value) - shown}" if len(value) > shown else ""
-    return ", ".join(map(str, value[:shown])) + more
+def _some(names: object, shown: int = 8) -> object:
+    """The first ``shown`` names of a list, and how many more (all of them stay in --json and --csv)."""
+    if not isinstance(names, list) or len(names) <= shown:
+        return names
+    return [*names[:shown], f"+{len(names) - shown} more"]
 
 
 def _study_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """The study table for a terminal: one short line per event and series."""
-    analysed = frame["status"] == "analysed"
-    change = [f"{r:+.0%} ({lo:+.0%} … {hi:+.0%})" if ok else status for r, lo, hi, ok, status in
-              zip(frame["relative_change"], frame["ci_low"], frame["ci_high"], analysed, frame["status"], strict=True)]
-    recovered = ["" if not ok or pd.isna(rec) else (str(day) if rec else "not yet") for rec, day, ok in
-                 zip(frame["recovered"], frame["recovery_date"], analysed, strict=True)]  # fmt: skip
-    groups = ["" if pd.isna(n) else f"{n} stopped, {v} gone" for n, v in
-              zip(frame["stopped_groups"], frame["vanished_groups"], strict=True)]  # fmt: skip
-    shown = pd.DataFrame({"event": frame["event"], "day": frame["day"], "series": frame["series"].fillna(""),
-                          "change (95%)": change, "p": frame["p_value"], "recovered": recovered,
-                          "groups": groups})  # fmt: skip
-    shown.attrs = frame.attrs
+    """The study table for a terminal: the notes go to stderr, the counts the model fitted on stay in --json."""
     notes = frame["note"].dropna().unique()
     if len(notes):
-        err.print(f"note: {'; '.join(notes)}", markup=False)
+        err.print(f"note: {'; '.join(notes)}", markup=False, highlight=False)
+    shown = frame.drop(columns=["note", "expected", "observed", "calibrated"]).rename(columns={"groups": "group_names"})
+    shown["group_names"] = shown["group_names"].map(_some)
+    shown.attrs = frame.attrs
+    return shown
+
+
+def _discover_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The candidates for a terminal: the volume change as three columns, the group names last."""
+    change = pd.DataFrame([v if isinstance(v, dict) else {} for v in frame["volume_change"]], index=frame.index)
+    shown = frame.drop(columns=["volume_change", "changepoints"]).rename(columns={"groups": "group_names"})
+    shown["group_names"] = shown["group_names"].map(_some)
+    for column in ("relative_change", "ci_low", "ci_high"):
+        shown.insert(len(shown.columns) - 1, column, change.get(column, pd.Series(index=frame.index, dtype=float)))
+    shown = shown[[c for c in shown.columns if c != "group_names"] + ["group_names"]]
+    shown.attrs = frame.attrs
     return shown
 
 
@@ -65,6 +64,7 @@ def study_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Every catalogued event inside the data: calibrated impact per category and language region, recovery,
     groups that stopped and vanished; events outside the data are listed, not analysed."""
@@ -77,7 +77,7 @@ def study_command(
                       languages=not no_languages)  # fmt: skip
     if not (as_json or as_csv):
         frame = _study_text(frame)
-    show(frame, as_json, as_csv, "events studied (calibrated 95% intervals)")
+    show(frame, as_json, as_csv, "events studied (calibrated 95% intervals)", wide)
 
 
 def discover_command(
@@ -93,6 +93,7 @@ def discover_command(
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
+    wide: WideFlag = False,
 ) -> None:
     """Scan the whole history for weeks in which established groups stopped together beyond chance (their own
     release rhythms, feed gaps excluded), plus volume change points; most significant first."""
@@ -111,18 +112,10 @@ def discover_command(
     err.print(f"scanned {attrs.get('windows_scanned', 0):,} windows of {window_days} days: "
               f"{attrs.get('stops', 0):,} stops in {attrs.get('trials', 0):,} trials (rate "
               f"{attrs.get('stop_rate', 0):.4f}, dispersion {attrs.get('dispersion', 1):.2f})",
-              markup=False)  # fmt: skip
+              markup=False, highlight=False)  # fmt: skip
     if not (as_json or as_csv):
-        shown = pd.DataFrame({
-            "rank": frame["rank"], "date": frame["date"], "window_days": frame["window_days"],
-            "stopped": [len(g) for g in frame["groups"]], "volume_share": frame["volume_share"],
-            "p_adjusted": [f"{p:.1e}" for p in frame["p_adjusted"]],
-            "volume_change": frame["volume_change"].map(_change), "matched_event": frame["matched_event"],
-            "groups": frame["groups"].map(lambda g: _names(g, 3)),
-        })  # fmt: skip
-        shown.attrs = attrs
-        frame = shown
-    show(frame, as_json, as_csv, "candidate events")
+        frame = _discover_text(frame)
+    show(frame, as_json, as_csv, "candidate events", wide)
 
 
 def register(app: typer.Typer) -> None:

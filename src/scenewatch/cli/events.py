@@ -64,11 +64,11 @@ def impact_command(
             frame = placebo(database, day, before, after, _split(by), trend=not no_trend)
             show(frame, as_json, as_csv, f"placebo dates before {day}", wide)
             err.print(f"false-positive rate (p < 0.05): {frame.attrs.get('false_positive_rate', float('nan')):.0%}")
-            err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False)
+            err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False, highlight=False)
             return
         frame = impact(database, day, before, after, _split(by), trend=not no_trend)
     show(frame, as_json, as_csv, f"impact of {day}", wide)
-    err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False)
+    err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False, highlight=False)
 
 
 def recovery_command(

@@ -15,7 +15,7 @@ _SHOWN = ("all", "category")
 def forest_figure(frame: pd.DataFrame) -> go.Figure:
     """One row per analysed event and series: the relative change with its calibrated 95% interval."""
     rows = frame[(frame["status"] == "analysed") & frame["split"].isin(_SHOWN) & frame["relative_change"].notna()]
-    labels = [f"{e} · {s}" for e, s in zip(rows["event"], rows["series"], strict=True)]
+    labels = [f"{e} · {s}" for e, s in zip(rows["event_name"], rows["series"], strict=True)]
     change = rows["relative_change"].to_numpy() * 100
     low, high = rows["ci_low"].to_numpy() * 100, rows["ci_high"].to_numpy() * 100
     figure = go.Figure(go.Scatter(
@@ -35,7 +35,7 @@ def study_section(db: Database) -> Section:
     """The study of every catalogued event: forest plot of the drops and the table (events outside the data
     listed as not analysed)."""
     frame = study(db, languages=False)
-    table = frame[["event", "day", "status", "series", "relative_change", "ci_low", "ci_high", "p_value",
+    table = frame[["event_name", "day", "status", "series", "relative_change", "ci_low", "ci_high", "p_value",
                    "recovered", "recovery_date", "stopped_groups", "vanished_groups"]]  # fmt: skip
     table = table[(table["status"] != "analysed") | frame["split"].isin(_SHOWN)].reset_index(drop=True)
     analysed = int((frame["status"] == "analysed").sum() > 0)
