@@ -12,8 +12,9 @@ day). Windows are taken greedily by p-value; a significant window touching a str
 absorbed into it (stops spread over a fortnight around a raid: a weekly group's last release may come days before).
 
 Change points of total and per-category volume (:mod:`scenewatch.analysis.changepoints`) are attached to the candidate
-they fall in (± ``window_days``); a change point with no candidate becomes one when its calibrated volume change
-(:mod:`scenewatch.analysis.impact`) is significant after the same correction for the number of weeks scanned. Each
+they fall in (± ``window_days``); a downward change point with no candidate, and not in the 26 weeks after one (the
+steps of its recovery), becomes one when its calibrated volume change (:mod:`scenewatch.analysis.impact`) is a
+significant drop after the same correction for the number of weeks scanned. Each
 candidate: its date (the first silent day: the day after the one most stopped groups released on for the last time), the
 window its stops span, the groups and their share of volume in the eight weeks before, the calibrated change of all
 releases over the eight weeks from the date with its 95% interval (placebo windows overlapping the 26 weeks after any
@@ -31,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from scenewatch.analysis._common import ALL, with_warnings
+from scenewatch.analysis.calibration import AFTERMATH
 from scenewatch.analysis.changepoints import changepoints
 from scenewatch.analysis.impact import history, measure
 from scenewatch.analysis.rhythm import gap_survival, rhythms
@@ -146,8 +148,13 @@ def discover(
         if near:
             near[0].setdefault("changepoints", []).append(label)
             continue
+        after = [c for c in rows if c["source"] == "groups" and c["date"] < row.date <= c["date"] + AFTERMATH]
+        if row.direction != "down" or after:  # a rise, or a step of a candidate's own recovery, is no new event
+            continue
         change = _volume_change(hist, row.date)
-        if change is None or math.isnan(change["p_value"]) or change["p_value"] * weeks > alpha:
+        if change is None or math.isnan(change["p_value"]) or change["relative_change"] >= 0:
+            continue
+        if change["p_value"] * weeks > alpha:
             continue
         rows.append({"date": row.date, "window_start": row.date, "window_end": row.date, "groups": [],
                      "p_adjusted": min(1.0, change["p_value"] * weeks), "stops": 0, "expected_stops": math.nan,
