@@ -633,10 +633,7 @@ def test_every_get_endpoint_has_a_real_data_case(api_client: httpx.Client) -> No
 
 
 # Cases whose answer is known wrong and being fixed elsewhere: strict, so the fix turns them red until removed here.
-PENDING = {
-    "recovery": "issue #16.4: 'recovered' while the last ratio is far below the threshold (events branch)",
-    "/api/recovery": "issue #16.4: 'recovered' while the last ratio is far below the threshold (events branch)",
-}
+PENDING: dict[str, str] = {}
 
 
 def _cases(names: list[str]) -> list[Any]:
@@ -658,8 +655,7 @@ def test_endpoint_on_real_data(path: str, api_client: httpx.Client) -> None:
 REFUSALS = [
     (["volume", "--since", "2020-09-01", "--until", "2020-08-01"], "--until 2020-08-01 is before --since"),
     (["groups", "--silent-after", "2018-06-01"], "2018-06-01"),
-    pytest.param(["impact", "--event", "2019-01-02"], "2019-01-02",
-                 marks=pytest.mark.xfail(strict=True, reason="issue #16.4: being fixed on the events branch")),
+    (["impact", "--event", "2019-01-02"], "2019-01-02"),
 ]
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from scenewatch.analysis.study import study
-from scenewatch.report.section import Section
+from scenewatch.report.charts import layout
+from scenewatch.report.section import Chart, Section
 from scenewatch.store import Database
 
 _SHOWN = ("all", "category")
@@ -25,9 +26,9 @@ def forest_figure(frame: pd.DataFrame) -> go.Figure:
         hovertemplate="%{y}: %{x:+.0f}%<extra></extra>",
     ))  # fmt: skip
     figure.add_vline(x=0, line_color="#c0392b", line_dash="dash")
-    figure.update_layout(title="Change over the eight weeks after each event (95% interval calibrated on placebos)",
-                         xaxis_title="relative change of releases vs counterfactual (%)",
-                         yaxis={"autorange": "reversed"}, height=max(320, 26 * len(rows) + 140))  # fmt: skip
+    layout(figure, y_title="event · series", height=max(320, 26 * len(rows) + 140))
+    figure.update_layout(xaxis_title="relative change of releases vs counterfactual (%)", hovermode="closest",
+                         yaxis={"autorange": "reversed"}, showlegend=False)  # fmt: skip
     return figure
 
 
@@ -46,5 +47,6 @@ def study_section(db: Database) -> Section:
             "placebo errors; see docs/analyses.md). Recovery: the 7-day volume back at 90% of the counterfactual and "
             "staying there. Stopped: established groups whose silence from the two weeks before the event is "
             "improbable by their own rhythm; vanished: of those, the ones that never came back." + span)  # fmt: skip
-    figure = forest_figure(frame) if analysed else None
-    return Section("Events studied", text, figure, table)
+    charts = (Chart("study", "Change over the eight weeks after each event (95% interval calibrated on placebos)",
+                    forest_figure(frame)),) if analysed else ()
+    return Section("Events studied", text, table=table, charts=charts, empty="No catalogued event to study.")
