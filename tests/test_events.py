@@ -88,6 +88,6 @@ def test_impact_accepts_a_catalogue_name() -> None:
     by_name = runner.invoke(app, ["impact", "--event", "SPARKS raid", "--db", db, "--by", "none", "--json"])
     by_day = runner.invoke(app, ["impact", "--event", "2020-08-25", "--db", db, "--by", "none", "--json"])
     assert by_name.exit_code == 0, by_name.output
-    assert json.loads(by_name.output) == json.loads(by_day.output)
+    assert json.loads(by_name.stdout) == json.loads(by_day.stdout)  # the calibration used goes to stderr
     bad = runner.invoke(app, ["impact", "--event", "no-such-raid", "--db", db])
     assert bad.exit_code != 0

@@ -31,6 +31,8 @@ TABLE_COMMANDS: dict[str, list[str]] = {
     "impact": ["impact", "--event", "2020-08-25"],
     "recovery": ["recovery", "--event", "2020-08-25"],
     "changepoints": ["changepoints"],
+    "discover": ["discover"],
+    "study": ["study", "--event", "sparks"],
     "events list": ["events", "list"],
     "groups": ["groups", "--dormant", "--as-of", "2020-08-26", "--limit", "15"],
     "nukes": ["nukes", "--limit", "15"],

@@ -215,6 +215,21 @@ def _changepoints(case: Case) -> None:
     assert abs(date.fromisoformat(top["date"]) - RAID) <= timedelta(days=2) and top["direction"] == "down"
 
 
+@cli("discover")
+def _discover(case: Case) -> None:
+    (top, *_) = case.rows("discover")
+    assert top["matched_event"] == "SPARKS raid" and abs(date.fromisoformat(top["date"]) - RAID) <= timedelta(days=2)
+    assert top["p_adjusted"] < 1e-10 and top["volume_change"]["ci_high"] < 0 and "ROVERS" in top["groups"]
+
+
+@cli("study")
+def _study(case: Case) -> None:
+    rows = case.rows("study", "--no-languages")
+    sparks = next(r for r in rows if r["event_name"] == "SPARKS raid" and r["series"] == "all")
+    assert sparks["status"] == "analysed" and sparks["ci_high"] < 0 and sparks["vanished_groups"] > 50
+    assert next(r for r in rows if r["event_name"] == "Operation Buccaneer")["status"] == "before the data"
+
+
 @cli("events list", "events add")
 def _events(case: Case) -> None:
     listed = case.rows("events", "list")
@@ -533,6 +548,15 @@ def _api_recovery(client: httpx.Client) -> None:
             assert r["last_ratio"] >= r["threshold"] - 0.2, r
 
 
+@api("/api/discover", "/api/study")
+def _api_history(client: httpx.Client) -> None:
+    (top, *_) = _rows(client, "/api/discover?limit=3")
+    assert top["matched_event"] == "SPARKS raid"
+    rows = _rows(client, "/api/study?event=sparks&languages=false")
+    assert {r["event_name"] for r in rows} == {"SPARKS raid"}
+    assert client.get("/api/impact?event=2019-01-02").status_code == 422  # no usable before-period: refused
+
+
 @api("/api/changepoints")
 def _api_changepoints(client: httpx.Client) -> None:
     rows = _rows(client, "/api/changepoints?category=all")
@@ -609,10 +633,7 @@ def test_every_get_endpoint_has_a_real_data_case(api_client: httpx.Client) -> No
 
 
 # Cases whose answer is known wrong and being fixed elsewhere: strict, so the fix turns them red until removed here.
-PENDING = {
-    "recovery": "issue #16.4: 'recovered' while the last ratio is far below the threshold (events branch)",
-    "/api/recovery": "issue #16.4: 'recovered' while the last ratio is far below the threshold (events branch)",
-}
+PENDING: dict[str, str] = {}
 
 
 def _cases(names: list[str]) -> list[Any]:
@@ -634,8 +655,7 @@ def test_endpoint_on_real_data(path: str, api_client: httpx.Client) -> None:
 REFUSALS = [
     (["volume", "--since", "2020-09-01", "--until", "2020-08-01"], "--until 2020-08-01 is before --since"),
     (["groups", "--silent-after", "2018-06-01"], "2018-06-01"),
-    pytest.param(["impact", "--event", "2019-01-02"], "2019-01-02",
-                 marks=pytest.mark.xfail(strict=True, reason="issue #16.4: being fixed on the events branch")),
+    (["impact", "--event", "2019-01-02"], "2019-01-02"),
 ]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from real_data import RealStore
 
@@ -73,3 +74,91 @@ def test_second_run_skips_every_file(real_store: RealStore, nzedb_dumps: Path, t
         summary = ingest_paths(db, [nzedb_dumps])
         assert summary.files_skipped == 754 and summary.inserted == 0
         assert db.count_releases() == before
+
+
+# ---- events over the whole history (issue #20, #16.3/#16.4) ---------------------------------------------------
+
+
+def _placebo_days(db: Database) -> list[date]:
+    """Days with a full 8+8-week window more than 8 weeks from catalogued events and gaps (as in
+    benchmarks/bench_calibration.py)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_calibration import placebo_days
+
+    return placebo_days(db)
+
+
+def test_placebo_false_positive_rate_is_calibrated(real_db: Database) -> None:
+    from scenewatch.analysis.impact import false_positive_rate
+
+    days = _placebo_days(real_db)
+    assert len(days) >= 400
+    calibrated = false_positive_rate(real_db, days)
+    model = false_positive_rate(real_db, days, model_only=True)
+    assert calibrated.attrs["false_positive_rate"] <= 0.07  # nominal 5%
+    assert model.attrs["false_positive_rate"] > 0.2  # what the intervals said before calibration
+    late = calibrated[pd.to_datetime(calibrated["day"]) >= pd.Timestamp("2020-01-01")]
+    assert len(late) >= 100 and late["significant"].mean() <= 0.07  # the dates not used to choose the method
+
+
+def test_sparks_impact_is_significant_with_its_calibration(real_db: Database) -> None:
+    from scenewatch.analysis.impact import impact
+
+    frame = impact(real_db, date(2020, 8, 25), by=None).set_index("category")
+    row = frame.loc["all"]
+    assert -0.55 < row["relative_change"] < -0.40 and row["ci_high"] < -0.15 and row["p_value"] < 0.01
+    assert "placebo dates" in frame.attrs["calibration"]
+
+
+def test_impact_without_a_before_period_is_refused(real_db: Database) -> None:
+    from scenewatch.analysis.impact import impact
+
+    with pytest.raises(ValueError, match="usable day"):
+        impact(real_db, date(2019, 1, 2))
+
+
+def test_recovery_is_not_claimed_far_below_the_threshold(real_db: Database) -> None:
+    from scenewatch.analysis.recovery import recovery
+
+    frame = recovery(real_db, date(2020, 8, 25)).set_index("category")
+    assert not frame.loc["audiobook", "recovered"]  # a one-week burst, then a fifth of the counterfactual
+    assert (frame.loc[frame["recovered"], "last_ratio"] >= 0.9).all()
+
+
+def test_discover_ranks_the_sparks_raid_first(real_db: Database) -> None:
+    from scenewatch.analysis.discover import discover
+
+    frame = discover(real_db)
+    top = frame.iloc[0]
+    assert top["matched_event"] == "SPARKS raid" and abs((top["date"] - date(2020, 8, 25)).days) <= 2
+    assert top["p_adjusted"] < 1e-10 and top["volume_change"]["relative_change"] < -0.3
+    assert {"SPARKS", "GECKOS", "DRONES", "ROVERS", "SPRiNTER"} & set(top["groups"])
+
+
+def test_bursty_rovers_is_not_silent_after_nine_days(real_db: Database) -> None:
+    from scenewatch.analysis.dormancy import dormancy
+
+    rovers = dormancy(real_db, date(2020, 8, 25)).set_index("group").loc["ROVERS"]  # last release 08-15
+    assert 9 <= rovers["silence_days"] < 10 and rovers["score"] < 1
+    assert dormancy(real_db, date(2021, 2, 1)).set_index("group").loc["ROVERS", "score"] > 5
+
+
+def test_study_table_and_endpoints(real_db: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from scenewatch.analysis.study import study
+    from scenewatch.web import create_app
+
+    frame = study(real_db, languages=False)
+    sparks = frame[(frame["event_name"] == "SPARKS raid") & (frame["series"] == "all")].iloc[0]
+    assert sparks["status"] == "analysed" and sparks["ci_high"] < 0 and sparks["vanished_groups"] > 50
+    assert (frame.loc[frame["day"] < date(2018, 12, 1), "status"] == "before the data").all()
+    client = TestClient(create_app(real_db))
+    found = client.get("/api/discover", params={"limit": 3}).json()
+    assert found["rows"][0]["matched_event"] == "SPARKS raid"
+    studied = client.get("/api/study", params={"event": "sparks", "languages": "false"}).json()
+    assert {r["event_name"] for r in studied["rows"]} == {"SPARKS raid"}
+    refused = client.get("/api/impact", params={"event": "2019-01-02"})
+    assert refused.status_code == 422 and "usable day" in refused.json()["message"]

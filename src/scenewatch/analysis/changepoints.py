@@ -7,9 +7,12 @@ Series: ``y = log1p(daily count)`` minus a weekday effect (the median, per weekd
 rolling median). Cost: L2 (shifts in the mean of ``y``). Penalty: BIC-style ``beta · σ² · log(n)`` per change with
 ``beta = 3`` (a change costs a location and a new mean), where σ is estimated robustly as MAD(first differences)/√2
 (first differences cancel level shifts, so the breaks do not inflate the noise estimate). Segments are at least
-``min_size`` days long. Each break is reported with the mean daily count of the segments on either side, the
-relative change and a ``strength`` = |Δ mean of y| / σ · √(harmonic mean of the two segment lengths) (a t-like
-statistic); the strongest break per category is ranked 1.
+``min_size`` days long. On days losing two hours or more to a feed gap the missing hours are filled from the same
+weekday and hour (the count is divided by the share of that weekday's usual volume announced outside the gap; a day that
+kept less than a quarter takes the median of the same weekday in the four weeks around it), so an outage — on a weekend
+or not — is neither a dip nor a spike of the wrong weekday level. Each break is reported with the mean daily count of
+the segments on either side, the relative change and a ``strength`` = |Δ mean of y| / σ · √(harmonic mean of the two
+segment lengths) (a t-like statistic); the strongest break per category is ranked 1.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pandas as pd
 import ruptures as rpt
 
 from scenewatch.analysis._common import ALL, with_warnings
-from scenewatch.analysis.gaps import gap_days, gap_warnings
+from scenewatch.analysis.gaps import gap_days, gap_warnings, live_share
 from scenewatch.analysis.volume import daily_series, data_span
 from scenewatch.store import Database
 
@@ -78,6 +81,25 @@ def detect(series: pd.Series, *, beta: float = 3.0, min_size: int = 7, algorithm
     return frame
 
 
+def fill_gap_hours(wide: pd.DataFrame, share: pd.Series, *, min_share: float = 0.25) -> pd.DataFrame:
+    """Counts of days touched by feed gaps scaled up by the share of their usual volume that was announced
+    (``share``, see :func:`scenewatch.analysis.gaps.live_share`); a day that kept less than ``min_share`` takes the
+    median of the same weekday in the four weeks either side instead."""
+    out = wide.astype(float).copy()
+    days = pd.DatetimeIndex(pd.to_datetime(out.index))
+    for day, kept in share.items():
+        if day not in out.index:
+            continue
+        if kept >= min_share:
+            out.loc[day] = out.loc[day] / kept
+            continue
+        stamp = pd.Timestamp(day)
+        same = (days.day_of_week == stamp.day_of_week) & (abs((days - stamp).days) <= 28) & (days != stamp)
+        same &= ~np.isin(np.asarray(out.index, dtype=object), list(share.index))
+        out.loc[day] = out[same].median() if same.any() else out.loc[day]
+    return out.round().astype("int64")
+
+
 def changepoints(
     db: Database, *, category: str | None = None, since: date | None = None, until: date | None = None,
     beta: float = 3.0, min_size: int = 7, include_all: bool = True, algorithm: str = "binseg",
@@ -89,11 +111,8 @@ def changepoints(
     since, until = since or first, until or last
     wide = daily_series(db, since, until, "category")
     skip = gap_days(db, since, until)
-    if skip:  # a feed outage is not a market change: fill its days with the surrounding median
-        mask = np.array([d in skip for d in wide.index])
-        for column in wide.columns:
-            fill = wide[column].where(~mask).rolling(31, center=True, min_periods=1).median().ffill().bfill()
-            wide.loc[mask, column] = fill[mask].fillna(0).round().astype("int64")
+    if skip:  # a feed outage is not a market change: its missing hours are filled from the same weekday and hour
+        wide = fill_gap_hours(wide, live_share(db, since, until))
     keys = [category] if category else [c for c in wide.columns if include_all or c != ALL]
     parts = []
     for key in keys:
@@ -106,5 +125,6 @@ def changepoints(
     frame = frame.sort_values(["category", "rank"], ignore_index=True)
     warns = gap_warnings(db, since, until)
     if skip:
-        warns.append(f"{len(skip)} gap day(s) were replaced by the rolling median before searching for breaks")
+        warns.append(f"{len(skip)} day(s) losing 2+ hours to feed gaps had their missing hours filled from the same "
+                     "weekday and hour before searching for breaks")
     return with_warnings(frame, warns)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from scenewatch.store.nuked import ACTIONS, NUKED
 
-__all__ = ["ACTIONS", "LEADING_THE", "NON_ALNUM", "NUKED", "NUKE_SPLITS", "REASON_CLASSES", "YEAR_PATTERN"]
+__all__ = ["ACTIONS", "HOLIDAYS", "LEADING_THE", "NON_ALNUM", "NUKED", "NUKE_SPLITS", "REASON_CLASSES", "YEAR_PATTERN"]
 
 # the year of the name: the parsed one, else the first 19xx/20xx standing alone between separators
 YEAR_PATTERN = "[._ (-]((?:19|20)[0-9]{2})(?:[._ )-]|$)"
@@ -35,3 +35,6 @@ NUKE_SPLITS = ("group", "section", "category")
 # retail matching: a title key is its ASCII-lower-cased words joined by single spaces, a leading "the " dropped
 NON_ALNUM = "[^a-z0-9]+"
 LEADING_THE = "^the "
+
+# days left out of the impact model's fits and comparisons (month, day): the scene's quietest days of the year
+HOLIDAYS = frozenset({(12, 24), (12, 25), (12, 26), (12, 31), (1, 1)})

@@ -1,9 +1,11 @@
-"""Which groups have gone quiet for longer than their own habits make likely, as of any date.
+"""Which groups have gone quiet for longer than their own rhythm makes likely, as of any date.
 
-Only releases before ``as_of`` are read, so the ranking can be backtested. Each group's activity is modelled as
-independent days: ``p`` = share of days with at least one release between its first release and ``as_of`` (the
-silence itself counts as observed days, which keeps young groups from looking too regular). The chance of a silence
-of ``s`` days is ``(1 − p)^s`` and the score is ``−log10`` of it (3 = one in a thousand). ``expected_gap`` = 1/p.
+Only releases before ``as_of`` are read, so the ranking can be backtested. The null model is each group's own
+release rhythm (:mod:`scenewatch.analysis.rhythm`): the gaps between its active days, in live days (hours inside a
+detected or recorded feed gap are not silence). The score is ``−log10 A(s)``, where ``A(s)`` is the share of the
+group's history spent at least as long into a silence as its current one (3 = one moment in a thousand);
+``expected_gap`` is its mean gap. A group that releases in bursts with month-long pauses is therefore not "silent"
+after nine days, and a feed outage right before ``as_of`` does not make every group look silent.
 
 Re-listings: feeds sometimes list old releases late; a name carrying a year more than ``relist_years`` before the
 year of its pre time is treated as a re-listing and ignored (simple; it also ignores genuine releases of old films).
@@ -19,12 +21,9 @@ import numpy as np
 import pandas as pd
 
 from scenewatch.analysis._common import is_missing, on_store, ts, with_warnings
-from scenewatch.analysis.definitions import YEAR_PATTERN
+from scenewatch.analysis.rhythm import RELIST_FILTER, current_silence, rhythms, silence_chance
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.store import Database
-
-NAME_YEAR = f"coalesce(year, TRY_CAST(nullif(regexp_extract(name, '{YEAR_PATTERN}', 1), '') AS INTEGER))"
-RELIST_FILTER = f"({NAME_YEAR} IS NULL OR {NAME_YEAR} >= year(pre_at) - ?)"
 
 
 def group_activity(db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
@@ -81,7 +80,7 @@ def dormancy(
     db: Database, as_of: date, *, min_releases: int = 5, relist_years: int = 2, limit: int | None = None,
     within_days: float | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Groups ranked by how improbable their current silence is: score = −log10 P(silence this long).
+    """Groups ranked by how improbable their current silence is under their own rhythm: score = −log10 A(s).
 
     ``within_days`` keeps only groups whose last release is at most that many days before ``as_of`` (recent stops,
     e.g. the days after an event, rather than groups long gone).
@@ -91,19 +90,22 @@ def dormancy(
         return with_warnings(frame, [f"no group has {min_releases}+ releases before {as_of}"])
     moment = pd.Timestamp(ts(as_of))
     frame["lifespan_days"] = (frame["last_pre"] - frame["first_pre"]).dt.total_seconds() / 86400
-    frame["silence_days"] = (moment - frame["last_pre"]).dt.total_seconds() / 86400
+    r = rhythms(db, as_of, relist_years=relist_years)
+    silence, lost = current_silence(r, as_of)
+    chance, tau = silence_chance(r, silence)
+    by_group = pd.DataFrame({"silence_days": silence, "feed_gap_days": lost, "expected_gap": tau,
+                             "score": -np.log10(chance)}, index=r.groups)  # fmt: skip
+    frame = frame.join(by_group, on="group")
     observed_days = np.maximum((moment - frame["first_pre"].dt.floor("D")).dt.days, 1)
-    p = np.clip(frame["active_days"] / observed_days, 1e-6, 0.99)
-    frame["activity"] = p
-    frame["expected_gap"] = 1 / p
-    frame["score"] = -frame["silence_days"] * np.log10(1 - p)
+    frame["activity"] = np.clip(frame["active_days"] / observed_days, 1e-6, 1.0)
     frame["longest_gap_days"] = frame["longest_gap_days"].fillna(0).astype(float)
     if within_days is not None:
         frame = frame[frame["silence_days"] <= within_days]
     frame = frame.sort_values("score", ascending=False, ignore_index=True, kind="stable")
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     columns = ["rank", "group", "first_pre", "last_pre", "releases", "active_days", "lifespan_days", "silence_days",
-               "expected_gap", "longest_gap_days", "score", "main_category", "sections", "activity"]  # fmt: skip
+               "feed_gap_days", "expected_gap", "longest_gap_days", "score", "main_category", "sections",
+               "activity"]  # fmt: skip
     frame = frame[columns]
     return frame.head(limit) if limit else frame
 

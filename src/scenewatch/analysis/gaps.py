@@ -140,6 +140,33 @@ def gap_days(db: Database, start: date, end: date, *, min_hours: float = 2.0) ->
     return out
 
 
+def live_share(db: Database, start: date, end: date) -> pd.Series:
+    """Per UTC day in ``start``..``end`` touched by a gap: the share of that day's usual volume announced outside
+    the gap, from the median share of each hour of the week (so a gap over a busy weekday evening costs more than
+    one over a quiet Sunday morning)."""
+    found = gaps_between(db, start, end)
+    if found.empty:
+        return pd.Series(dtype=float)
+    hourly = hourly_expectation(db)
+    stamps = pd.DatetimeIndex(hourly["hour"])
+    frame = pd.DataFrame({"n": hourly["observed"].to_numpy(), "day": stamps.floor("D"),
+                          "wd": stamps.day_of_week, "h": stamps.hour})  # fmt: skip
+    totals = frame.groupby("day")["n"].transform("sum")
+    frame["share"] = frame["n"] / totals.where(totals > 0)
+    profile = frame.groupby(["wd", "h"])["share"].median().unstack().reindex(index=range(7), columns=range(24))
+    profile = profile.fillna(1 / 24)
+    profile = profile.div(profile.sum(axis=1), axis=0)
+    lost: dict[date, float] = {}
+    for row in found.itertuples():
+        hour = pd.Timestamp(row.start).floor("h")
+        while hour < row.end:
+            part = (min(row.end, hour + pd.Timedelta(hours=1)) - max(row.start, hour)).total_seconds() / 3600
+            if start <= hour.date() <= end:
+                lost[hour.date()] = lost.get(hour.date(), 0.0) + part * profile.iloc[hour.day_of_week, hour.hour]
+            hour += pd.Timedelta(hours=1)
+    return pd.Series({day: max(0.0, 1.0 - value) for day, value in sorted(lost.items())}, dtype=float)
+
+
 def gap_warnings(db: Database, start: date, end: date) -> list[str]:
     """Warnings for every known or detected feed gap overlapping ``[start, end]`` (days, inclusive)."""
     found = gaps_between(db, start, end)

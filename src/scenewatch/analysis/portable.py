@@ -174,16 +174,21 @@ def data_span(con: Any) -> tuple[date | None, date | None]:
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
-def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
-    """Per group before ``as_of`` on any backend: the raw rows :func:`scenewatch.analysis.dormancy.group_activity`
-    finishes."""
+def _group_releases_before(con: Any, as_of: date, relist_years: int) -> ir.Table:
+    """Counted releases with a group before ``as_of``, re-listings left out, with their UTC ``day``."""
     t = counted(con.table("releases"))
     t = t.filter(t.grp.notnull(), t.pre_at < ibis.literal(_day_start(as_of), type="timestamp"))
     # The extract is four digits or empty, so the cast cannot fail on any backend.
     from_name = t.name.re_extract(definitions.YEAR_PATTERN, 1).nullif("").cast("int64")
     name_year = ibis.coalesce(t.year.cast("int64"), from_name)
     t = t.filter(name_year.isnull() | (name_year >= t.pre_at.year().cast("int64") - relist_years))
-    t = t.mutate(day=t.pre_at.cast("date"))
+    return t.mutate(day=t.pre_at.cast("date"))
+
+
+def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years: int = 2) -> pd.DataFrame:
+    """Per group before ``as_of`` on any backend: the raw rows :func:`scenewatch.analysis.dormancy.group_activity`
+    finishes."""
+    t = _group_releases_before(con, as_of, relist_years)
     days = t.select("grp", "day").distinct()
     previous = days.day.lag().over(ibis.window(group_by=days.grp, order_by=days.day))
     gaps = days.mutate(gap=days.day.delta(previous, unit="day"))
@@ -203,6 +208,15 @@ def group_activity(con: Any, as_of: date, *, min_releases: int = 5, relist_years
         longest_gap_days=joined.longest_gap_days,
     ).execute()  # fmt: skip
     return frame
+
+
+def group_days(con: Any, as_of: date, *, relist_years: int = 2) -> pd.DataFrame:
+    """Per group and UTC day before ``as_of`` on any backend: releases and the last pre time (re-listings left out),
+    the rows :func:`scenewatch.analysis.rhythm.active_days` reads from the store."""
+    t = _group_releases_before(con, as_of, relist_years)
+    frame = t.group_by(["grp", "day"]).aggregate(releases=t.count(), last_at=t.pre_at.max()).execute()
+    return pd.DataFrame({"group": frame["grp"].astype(object), "day": pd.to_datetime(frame["day"]),
+                         "releases": frame["releases"].astype("int64"), "last_at": _naive_utc(frame["last_at"])})
 
 
 def _nukes_table(con: Any) -> ir.Table | None:

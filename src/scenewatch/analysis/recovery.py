@@ -3,10 +3,12 @@
 The counterfactual is the quasi-Poisson weekday model of :mod:`scenewatch.analysis.impact`, fitted on the
 ``before`` period; by default without a linear trend, because a trend fitted on eight weeks is not to be trusted
 half a year ahead. For each day after the event the trailing 7-day observed sum is compared to the 7-day expected sum.
-The recovery date is the first day from which the ratio stays at or above ``threshold`` for ``sustain`` days in a
-row. The interval brackets it with the days the observed sum reached ``threshold`` times the lower and upper 95%
-bounds of the expected 7-day sum (parameter uncertainty plus overdispersed noise). Never reached: ``recovered`` is
-False and the dates are null ("not yet").
+The recovery date is the first day from which the ratio is at or above ``threshold`` for ``sustain`` days in a row
+and *stays recovered*: it never again falls below ``threshold`` for ``relapse_days`` days in a row, and is not below
+it on the last ``sustain`` days of the data. A one-week burst followed by months at a fifth of the counterfactual is
+a relapse, not a recovery (``relapsed`` says a threshold was reached and lost). The interval brackets the date with
+the same rule applied to ``threshold`` times the lower and upper 95% bounds of the expected 7-day sum (parameter
+uncertainty plus overdispersed noise). Never reached: ``recovered`` is False and the dates are null ("not yet").
 """
 
 from __future__ import annotations
@@ -28,13 +30,29 @@ def _rolling(values: np.ndarray, width: int = 7) -> np.ndarray:
     return np.concatenate([np.full((width - 1, *values.shape[1:]), np.nan), out])
 
 
-def _first_sustained(ok: np.ndarray, start: int, sustain: int) -> int | None:
-    run = 0
-    for i in range(start, len(ok)):
+def _first_lasting(ok: np.ndarray, start: int, sustain: int, relapse_days: int) -> tuple[int | None, bool]:
+    """First index from ``start`` opening a run of ``sustain`` ok days after which ``ok`` is never False for
+    ``relapse_days`` days in a row nor on the last ``sustain`` days; and whether an earlier run was lost."""
+    n = len(ok)
+    if n - start < sustain or not ok[max(n - sustain, start):].all():
+        lasting_from = None
+    else:
+        lasting_from = n  # walk back from the end while no relapse run is met
+        bad = 0
+        for i in range(n - 1, start - 1, -1):
+            bad = 0 if ok[i] else bad + 1
+            if bad >= relapse_days:
+                break
+            lasting_from = i
+    run, reached = 0, False
+    for i in range(start, n):
         run = run + 1 if ok[i] else 0
         if run >= sustain:
-            return i - sustain + 1
-    return None
+            first = i - sustain + 1
+            if lasting_from is not None and first >= lasting_from:
+                return first, reached
+            reached = True
+    return None, reached
 
 
 def recovery_curve(fit: Fit) -> pd.DataFrame:
@@ -54,9 +72,10 @@ def recovery_curve(fit: Fit) -> pd.DataFrame:
 
 def recovery(
     db, event: date, threshold: float = 0.9, before: str = "8w", horizon: str = "26w",
-    by: str | None = "category", *, trend: bool = False, sustain: int = 3,
+    by: str | None = "category", *, trend: bool = False, sustain: int = 3, relapse_days: int = 14,
 ) -> pd.DataFrame:  # fmt: skip
-    """Per category (+ ``all``): first date the 7-day volume is back at ``threshold`` of the counterfactual."""
+    """Per category (+ ``all``): first date the 7-day volume is back at ``threshold`` of the counterfactual for good
+    (see the module's docstring); ``recovered`` is never True while the last ratio is below ``threshold``."""
     if not 0 < threshold <= 2:
         raise ValueError("threshold must be within (0, 2]")
     fitted, warns = fits(db, event, before, horizon, by, trend=trend)
@@ -72,15 +91,17 @@ def recovery(
         obs7 = curve["observed_7d"].to_numpy()
         after = curve.iloc[first:]
         trough = after["ratio"].idxmin() if after["ratio"].notna().any() else None
-        found = {}
+        found: dict[str, object] = {}
+        relapsed = False
         for name, column in (("recovery_date", "expected_7d"), ("recovery_earliest", "expected_7d_low"),
                              ("recovery_latest", "expected_7d_high")):  # fmt: skip
             ok = obs7 >= threshold * curve[column].to_numpy()
-            i = _first_sustained(np.nan_to_num(ok, nan=False).astype(bool), first, sustain)
+            i, lost = _first_lasting(np.nan_to_num(ok, nan=False).astype(bool), first, sustain, relapse_days)
             found[name] = curve["day"].iloc[i] if i is not None else None
+            relapsed = relapsed or (name == "recovery_date" and lost and i is None)
         recovered = found["recovery_date"] is not None
         rows.append(row | found | {
-            "recovered": recovered, "not_yet": not recovered,
+            "recovered": recovered, "not_yet": not recovered, "relapsed": relapsed,
             "days_to_recovery": (found["recovery_date"] - event).days if recovered else None,
             "trough_ratio": float(curve["ratio"].loc[trough]) if trough is not None else None,
             "trough_date": curve["day"].loc[trough] if trough is not None else None,
@@ -88,7 +109,8 @@ def recovery(
         })  # fmt: skip
     frame = pd.DataFrame(rows)
     order = ["category", "threshold", "recovered", "recovery_date", "recovery_earliest", "recovery_latest",
-             "days_to_recovery", "trough_ratio", "trough_date", "last_ratio", "last_day", "not_yet"]  # fmt: skip
+             "days_to_recovery", "trough_ratio", "trough_date", "last_ratio", "last_day", "not_yet",
+             "relapsed"]  # fmt: skip
     frame = frame.reindex(columns=[c for c in order if c in frame.columns] + [c for c in frame if c not in order])
     if fitted and max(f.days[-1].date() for f in fitted.values()) < event + timedelta(days=14):
         warns.append("less than two weeks of data after the event")

@@ -1,9 +1,9 @@
 """The scenewatch command line: a thin layer over the Python API (Typer + Rich).
 
 One module per command group, named after the part of the Python API it fronts (``store``, ``archive``, ``names``,
-``volume``, ``events``, ``groups``, ``race``, ``leaks``, ``retail``, ``live``, ``sources``, ``web``, ``report``,
-``demo``); each registers its commands with ``register(app)``. Shared options, consoles and table printing live in
-``cli.common``; how values look is ``scenewatch.output``'s business.
+``volume``, ``events``, ``discover``, ``groups``, ``race``, ``leaks``, ``retail``, ``live``, ``sources``, ``web``,
+``report``, ``demo``); each registers its commands with ``register(app)``. Shared options, consoles and table
+printing live in ``cli.common``; how values look is ``scenewatch.output``'s business.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def _root(
 
 
 # In the order `scenewatch --help` lists them: the store first, then the analyses, then the services.
-COMMAND_MODULES = ("store", "archive", "names", "volume", "events", "groups", "race", "leaks", "retail", "report",
-                   "live", "sources", "web", "demo")
+COMMAND_MODULES = ("store", "archive", "names", "volume", "events", "discover", "groups", "race", "leaks", "retail",
+                   "report", "live", "sources", "web", "demo")
 for _module in COMMAND_MODULES:
     importlib.import_module(f"scenewatch.cli.{_module}").register(app)
 

@@ -46,7 +46,8 @@ def impact_command(
     parquet: ParquetOption = None,
     wide: WideFlag = False,
 ) -> None:
-    """Observed vs counterfactual volume after an event, per category, with 95% intervals."""
+    """Observed vs counterfactual volume after an event, per category, with 95% intervals calibrated on placebo
+    dates of the same data (the calibration used is printed on stderr)."""
     from scenewatch.analysis.impact import impact, placebo, treatment_intensity
 
     if (intensity or with_placebo) and is_backend(db):
@@ -63,9 +64,11 @@ def impact_command(
             frame = placebo(database, day, before, after, _split(by), trend=not no_trend)
             show(frame, as_json, as_csv, f"placebo dates before {day}", wide)
             err.print(f"false-positive rate (p < 0.05): {frame.attrs.get('false_positive_rate', float('nan')):.0%}")
+            err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False, highlight=False)
             return
         frame = impact(database, day, before, after, _split(by), trend=not no_trend)
     show(frame, as_json, as_csv, f"impact of {day}", wide)
+    err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False, highlight=False)
 
 
 def recovery_command(
@@ -76,16 +79,23 @@ def recovery_command(
     horizon: Annotated[str, typer.Option("--horizon", help="How far after the event to look.")] = "26w",
     by: ByOption = "category",
     trend: Annotated[bool, typer.Option("--trend", help="Extrapolate a linear trend (default: level only).")] = False,
+    sustain: Annotated[int, typer.Option("--sustain", help="Days in a row at the threshold to count.")] = 3,
+    relapse_days: Annotated[
+        int, typer.Option("--relapse-days", help="Days in a row below the threshold that undo a recovery.")
+    ] = 14,
     as_json: JsonFlag = False,
     as_csv: CsvFlag = False,
     parquet: ParquetOption = None,
     wide: WideFlag = False,
 ) -> None:
-    """First day each category's 7-day volume is back at THRESHOLD of its counterfactual."""
+    """First day each category's 7-day volume is back at THRESHOLD of its counterfactual and stays there."""
     from scenewatch.analysis.recovery import recovery
 
+    if sustain < 1 or relapse_days < 1:
+        raise UsageError("--sustain and --relapse-days must be >= 1")
     with analysis_source(db, parquet) as database:
-        frame = recovery(database, event_day(database, event), threshold, before, horizon, _split(by), trend=trend)
+        frame = recovery(database, event_day(database, event), threshold, before, horizon, _split(by), trend=trend,
+                         sustain=sustain, relapse_days=relapse_days)  # fmt: skip
     show(frame, as_json, as_csv, f"recovery to {threshold:.0%}", wide)
 
 

@@ -1,5 +1,7 @@
-"""The event catalogue: well-documented enforcement actions (shipped in ``catalogue.toml``) plus events stored in a
-database's ``events`` table, and the resolution of an ``--event`` argument (a date or a name) to a day.
+"""The event catalogue: enforcement actions and downstream shocks sourced from public reporting (shipped in
+``catalogue.toml``, each with its sources, countries, agencies, groups, the precision of its day and a confidence)
+plus events stored in a database's ``events`` table, and the resolution of an ``--event`` argument (a date or a
+name) to a day.
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ if TYPE_CHECKING:
 __all__ = ["add_event", "catalogue", "catalogue_events", "events", "resolve_event"]
 
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
-_COLUMNS = ["name", "day", "description", "sources", "origin"]
+_COLUMNS = ["name", "day", "kind", "confidence", "precision", "description", "sources", "origin"]
+DETAILS = ("precision", "kind", "confidence", "countries", "agencies", "groups")
+KINDS = ("enforcement", "downstream", "closure")
+CONFIDENCES = ("high", "medium", "low")
+PRECISIONS = ("day", "week", "month")
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[tuple[Event, tuple[str, ...]], ...]:
+def _load() -> tuple[tuple[Event, tuple[str, ...], dict[str, object]], ...]:
     data = tomllib.loads(files("scenewatch.events").joinpath("catalogue.toml").read_text(encoding="utf-8"))
     out = []
     for entry in data.get("event", []):
@@ -34,22 +40,25 @@ def _load() -> tuple[tuple[Event, tuple[str, ...]], ...]:
         if not isinstance(day, date):
             day = date.fromisoformat(str(day))
         event = Event(entry["name"], day, " ".join(entry.get("description", "").split()), tuple(entry["sources"]))
-        out.append((event, tuple(a.lower() for a in entry.get("aliases", []))))
+        details = {"precision": entry.get("precision", "day"), "kind": entry.get("kind", "enforcement"),
+                   "confidence": entry.get("confidence", "medium"), "countries": list(entry.get("countries", [])),
+                   "agencies": list(entry.get("agencies", [])), "groups": list(entry.get("groups", []))}  # fmt: skip
+        out.append((event, tuple(a.lower() for a in entry.get("aliases", [])), details))
     return tuple(out)
 
 
 def catalogue_events() -> list[Event]:
     """The shipped catalogue as ``Event`` records, by day."""
-    return sorted((e for e, _ in _load()), key=lambda e: e.day)
+    return sorted((e for e, _, _ in _load()), key=lambda e: e.day)
 
 
 def catalogue() -> pd.DataFrame:
-    """The shipped catalogue: name, day, description, sources (list of URLs), aliases; by day."""
+    """The shipped catalogue: name, day, description, sources (list of URLs), aliases, and the details precision,
+    kind, confidence, countries, agencies, groups; by day."""
     rows = [{"name": e.name, "day": e.day, "description": e.description, "sources": list(e.sources),
-             "aliases": list(a)} for e, a in _load()]  # fmt: skip
-    return pd.DataFrame(rows, columns=["name", "day", "description", "sources", "aliases"]).sort_values(
-        "day", ignore_index=True
-    )
+             "aliases": list(a), **d} for e, a, d in _load()]  # fmt: skip
+    columns = ["name", "day", "description", "sources", "aliases", *DETAILS]
+    return pd.DataFrame(rows, columns=columns).sort_values("day", ignore_index=True)
 
 
 def _validate(name: str, day: date | str, sources: list[str] | tuple[str, ...]) -> date:
@@ -80,7 +89,7 @@ def add_event(db: Database, name: str, day: date | str, description: str = "",
 
 def events(db: Database | None = None) -> pd.DataFrame:
     """The catalogue plus the events stored in ``db`` (``origin`` catalogue or database), by day."""
-    frame = catalogue().drop(columns="aliases")
+    frame = catalogue().drop(columns=["aliases", "countries", "agencies", "groups"])
     frame["origin"] = "catalogue"
     if db is not None:
         stored = db.query("SELECT name, day, description, sources FROM events ORDER BY day")
@@ -88,6 +97,7 @@ def events(db: Database | None = None) -> pd.DataFrame:
             stored["day"] = pd.to_datetime(stored["day"]).dt.date
             stored["sources"] = stored["sources"].map(lambda v: [] if is_missing(v) else list(v))
             stored["origin"] = "database"
+            stored["kind"], stored["confidence"], stored["precision"] = None, None, "day"
             known = set(stored["name"].str.lower())
             frame = pd.concat([frame[~frame["name"].str.lower().isin(known)], stored], ignore_index=True)
     return frame[_COLUMNS].sort_values(["day", "name"], ignore_index=True)
@@ -134,7 +144,7 @@ def resolve_event(db: Database | None, name_or_date: str | date) -> date:
         for name, day in db.con.execute("SELECT name, day FROM events").fetchall():
             if squash(name) == wanted:
                 return day if isinstance(day, date) else date.fromisoformat(str(day))
-    for event, aliases in _load():
+    for event, aliases, _ in _load():
         if wanted == squash(event.name) or wanted in {squash(a) for a in aliases}:
             return event.day
     if db is None:

@@ -23,6 +23,7 @@ from scenewatch.report.analysis_sections import analysis_sections
 from scenewatch.report.charts import CONFIG, daily_figure, weekly_by_category_figure
 from scenewatch.report.race_sections import race_sections
 from scenewatch.report.section import Chart, Section
+from scenewatch.report.study_section import study_section
 from scenewatch.report.summary import summary_section
 from scenewatch.store import Database
 
@@ -52,6 +53,7 @@ def default_sections(db: Database, event: date | None) -> list[Section]:
                          charts=weekly.charts, table=event_window_table(db, event), detail=True)  # fmt: skip
     sections.append(weekly)
     sections.extend(analysis_sections(db, event, gaps))
+    sections.append(study_section(db))
     sections.extend(race_sections(db, event))
     return sections
 

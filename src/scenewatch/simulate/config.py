@@ -29,7 +29,8 @@ class PlantedEvent:
     """An event planted in the simulated stream: a ``raid`` or a feed ``outage``.
 
     raid: ``groups`` plus ``extra_affiliated`` other big affiliated groups stop for good on ``day``;
-    a ``pause_fraction`` of the remaining groups (None: random 30–60%) go quiet and ramp back.
+    a ``pause_fraction`` of the remaining groups (None: random 30–60%) go quiet and ramp back; ``size`` scales
+    how far overall volume falls (1: as after the 2020 raid, about −58% the first days; 0.5: half as deep).
     outage: nothing is announced from ``day`` 00:00 UTC + ``offset`` for ``duration``.
     """
 
@@ -40,6 +41,7 @@ class PlantedEvent:
     extra_affiliated: int = 20
     pause_fraction: float | None = None
     offset: timedelta = timedelta(0)
+    size: float = 1.0
 
     def __post_init__(self) -> None:
         """Validate the kind and normalise the fields."""
@@ -52,12 +54,15 @@ class PlantedEvent:
             raise ValueError("pause_fraction must be within [0, 1]")
         if self.extra_affiliated < 0:
             raise ValueError("extra_affiliated must be >= 0")
+        if not 0.0 < self.size <= 1.0:
+            raise ValueError("size must be within (0, 1]")
 
     @classmethod
     def parse(cls, spec: str) -> PlantedEvent:
         """Parse ``DAY:KIND[:DURATION][:key=value...]``, e.g. ``2020-03-10:outage:36h``.
 
-        Keys: ``groups=A+B+C`` (raid targets), ``extra=N``, ``pause=0.4``, ``from=14h`` (outage start).
+        Keys: ``groups=A+B+C`` (raid targets), ``extra=N``, ``pause=0.4``, ``size=0.5`` (raid depth),
+        ``from=14h`` (outage start).
         """
         parts = [p for p in spec.strip().split(":") if p]
         if not parts:
@@ -80,6 +85,8 @@ class PlantedEvent:
                 kw["extra_affiliated"] = int(value)
             elif key == "pause":
                 kw["pause_fraction"] = float(value)
+            elif key == "size":
+                kw["size"] = float(value)
             elif key == "from":
                 kw["offset"] = parse_duration(value)
             elif key == "duration":
@@ -96,6 +103,7 @@ class PlantedEvent:
                 groups=list(self.groups),
                 extra_affiliated=self.extra_affiliated,
                 pause_fraction=self.pause_fraction,
+                **({"size": self.size} if self.size != 1.0 else {}),  # plain runs keep their sidecar
             )
         else:
             assert self.duration is not None

@@ -113,7 +113,7 @@ class Model:
     def _calibrate(self, plan: RaidPlan) -> None:
         """Set the market factor so overall volume follows the target curve relative to no raid."""
         n = len(self.groups)
-        target = np.interp(np.arange(_HORIZON) + 0.5, _TARGET_T, _TARGET_V)
+        target = 1.0 - plan.event.size * (1.0 - np.interp(np.arange(_HORIZON) + 0.5, _TARGET_T, _TARGET_V))
         for t in range(_HORIZON):
             prior = self.multipliers(plan.day_index + t)  # raids planned so far (not this one)
             base = float((self.groups.rate * prior).sum())

@@ -41,11 +41,13 @@ _changepoints = _module("changepoints")
 _gaps = _module("gaps")
 _dormancy = _module("dormancy")
 _affiliation = _module("affiliation")
+_study = _module("study")
+_discover = _module("discover")
 AVAILABLE = {
     name: module is not None
     for name, module in [("compare", _compare), ("impact", _impact), ("recovery", _recovery),
                          ("changepoints", _changepoints), ("gaps", _gaps), ("dormancy", _dormancy),
-                         ("affiliation", _affiliation)]
+                         ("affiliation", _affiliation), ("study", _study), ("discover", _discover)]
 }  # fmt: skip
 
 
@@ -127,7 +129,8 @@ if _impact is not None:
     def get_impact(
         db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
     ) -> dict[str, Any]:
-        """Observed vs counterfactual (quasi-Poisson, weekday + trend) per category, with 95% intervals."""
+        """Observed vs counterfactual (quasi-Poisson, weekday + trend) per category, with 95% intervals calibrated on
+        placebo dates (``calibration`` says on which); an event with too little data before it is refused (422)."""
         _check_event(db, event)
         return table(_impact.impact(db, event, before, after, _by(by), trend=trend))
 
@@ -181,10 +184,12 @@ if _recovery is not None:
         by: By = "category",
         trend: bool = False,
         sustain: Annotated[int, Query(ge=1, le=90)] = 3,
+        relapse_days: Annotated[int, Query(ge=1, le=365)] = 14,
     ) -> dict[str, Any]:
-        """Per category: first date the 7-day volume is back at ``threshold`` of the counterfactual."""
+        """Per category: first date the 7-day volume is back at ``threshold`` of the counterfactual for good."""
         _check_event(db, event)
-        return table(_recovery.recovery(db, event, threshold, before, horizon, _by(by), trend=trend, sustain=sustain))
+        return table(_recovery.recovery(db, event, threshold, before, horizon, _by(by), trend=trend, sustain=sustain,
+                                        relapse_days=relapse_days))  # fmt: skip
 
 
 if _changepoints is not None:
@@ -252,6 +257,44 @@ if _affiliation is not None:
         return table(guarded(_affiliation.vanished_clusters, db, as_of, min_score=min_score, link_hours=link_hours,
                                                     min_size=min_size, min_releases=min_releases))  # fmt: skip
 
+
+
+if _study is not None:
+
+    @router.get("/study", tags=["events"])
+    def get_study(
+        db: Reader,
+        event: Annotated[list[str] | None, Query(description="Events (name or day) [default: all]")]
+        = None,
+        before: Span = "8w",
+        after: Span = "8w",
+        threshold: Annotated[float, Query(gt=0, le=2)] = 0.9,
+        languages: bool = True,
+    ) -> dict[str, Any]:
+        """Every catalogued event inside the data: calibrated impact per category and language region, recovery,
+        groups that stopped and vanished (events outside the data are listed, not analysed)."""
+        if event is not None and (len(event) > 50 or any(len(e) > 200 for e in event)):
+            raise ValueError("event: at most 50 events of at most 200 characters each")
+        return table(_study.study(db, event, before=before, after=after, threshold=threshold, languages=languages))
+
+
+if _discover is not None:
+
+    @router.get("/discover", tags=["events"])
+    def get_discover(
+        db: Reader,
+        window_days: Annotated[int, Query(ge=1, le=60)] = 7,
+        min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 50,
+        min_active_days: Annotated[int, Query(ge=2, le=10_000)] = 20,
+        p_stop: Annotated[float, Query(gt=0, lt=1)] = 0.01,
+        alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    ) -> dict[str, Any]:
+        """Candidate events over the whole history: weeks in which established groups stopped together beyond
+        their own rhythms (feed gaps excluded), plus volume change points; most significant first."""
+        return table(_discover.discover(db, window_days=window_days, min_releases=min_releases,
+                                        min_active_days=min_active_days, p_stop=p_stop, alpha=alpha,
+                                        limit=limit))  # fmt: skip
 
 def _day_after_data(db: Any) -> date:
     from datetime import timedelta
