@@ -111,7 +111,8 @@ def recovery(
     order = ["category", "threshold", "recovered", "recovery_date", "recovery_earliest", "recovery_latest",
              "days_to_recovery", "trough_ratio", "trough_date", "last_ratio", "last_day", "not_yet",
              "relapsed"]  # fmt: skip
-    frame = frame.reindex(columns=[c for c in order if c in frame.columns] + [c for c in frame if c not in order])
+    # Always every column: a series with nothing to recover from has them empty, not missing.
+    frame = frame.reindex(columns=order + [c for c in frame if c not in order])
     if fitted and max(f.days[-1].date() for f in fitted.values()) < event + timedelta(days=14):
         warns.append("less than two weeks of data after the event")
     return with_warnings(frame, warns)

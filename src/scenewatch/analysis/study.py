@@ -106,8 +106,7 @@ def study(
             key = str(row["category"])
             rows.append({"event_name": event.name, "day": event.day, "status": "analysed",
                          "split": ALL if key == ALL else "category", "series": key, **_effect(row),
-                         "recovered": bool(back.loc[key, "recovered"]) if key in back.index else None,
-                         "recovery_date": back.loc[key, "recovery_date"] if key in back.index else None,
+                         **_recovered(back, key),
                          **(groups if key == ALL else {})})  # fmt: skip
         if regions is not None:
             found, _ = measure(regions, event.day, before, after, keys=[k for k in regions.wide.columns if k != ALL])
@@ -128,3 +127,10 @@ def study(
 def _effect(row: dict[str, object]) -> dict[str, object]:
     return {key: row[key] for key in ("expected", "observed", "relative_change", "ci_low", "ci_high", "p_value",
                                       "calibrated")}  # fmt: skip
+
+
+def _recovered(back: pd.DataFrame, key: str) -> dict[str, object]:
+    """Recovery of one series from a recovery frame (nothing when it has no row for it, e.g. no drop to recover)."""
+    if key not in back.index:
+        return {"recovered": None, "recovery_date": None}
+    return {"recovered": bool(back.loc[key, "recovered"]), "recovery_date": back.loc[key, "recovery_date"]}

@@ -163,8 +163,11 @@ async function initEvent() {
     // Events before or after the data are listed (so the catalogue is whole) but cannot be analysed here.
     select.replaceChildren(...events.map((e) => SW.el("option", e.in_data ? { value: e.day } : { value: e.day, disabled: "" },
       `${e.day} ${e.name}${e.in_data ? "" : " (outside the data)"}`)));
+    // Default: the latest sourced (catalogue) event the data spans, else the latest registered one.
     const inside = events.filter((e) => e.in_data);
-    if (inside.length) select.value = inside[inside.length - 1].day;
+    const sourced = inside.filter((e) => e.origin === "catalogue");
+    const pick = (sourced.length ? sourced : inside).at(-1);
+    if (pick) select.value = pick.day;
     const wanted = new URLSearchParams(window.location.search).get("day");
     if (wanted) document.getElementById("event-day").value = wanted;
   } catch (err) {
