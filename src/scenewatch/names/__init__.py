@@ -19,6 +19,7 @@ from scenewatch.names._parse import (  # noqa: E402
     parse_dict,
     parse_many,
 )
+from scenewatch.names._tokens import section_label  # noqa: E402
 
 
 def implementation() -> str:
@@ -35,4 +36,5 @@ __all__ = [
     "parse_columns",
     "parse_dict",
     "parse_many",
+    "section_label",
 ]

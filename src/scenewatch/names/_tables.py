@@ -65,16 +65,18 @@ VIDEO_EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv") if row[1]
 SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
 
 
-def _sections() -> tuple[dict[str, str | None], tuple[tuple[str, str | None], ...]]:
-    exact: dict[str, str | None] = {}
-    prefixes: list[tuple[str, str | None]] = []
+def _sections() -> tuple[dict[str, tuple[str | None, bool]], tuple[tuple[str, tuple[str | None, bool]], ...]]:
+    """Section -> (category it hints at, whether it names that one category), exact keys and prefixes."""
+    exact: dict[str, tuple[str | None, bool]] = {}
+    prefixes: list[tuple[str, tuple[str | None, bool]]] = []
     for row in _rows("sections.tsv"):
         key = row[0].strip().upper()
         category = (row[1].strip() if len(row) > 1 else "") or None
+        one = len(row) > 2 and row[2].strip() == "one" and category is not None
         if key.endswith("*"):
-            prefixes.append((key[:-1], category))
+            prefixes.append((key[:-1], (category, one)))
         else:
-            exact[key] = category
+            exact[key] = (category, one)
     prefixes.sort(key=lambda p: -len(p[0]))  # longest prefix first
     return exact, tuple(prefixes)
 

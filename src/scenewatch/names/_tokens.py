@@ -234,27 +234,40 @@ _CACHE_GET = _cache.__getitem__
 _info = _CACHE_GET
 
 
-_section_cache: dict[str, str | None] = {}
+_section_cache: dict[str, tuple[str | None, bool]] = {}
+_NO_SECTION = (None, False)
 
 
 def _section_category(section: str | None) -> str | None:
+    """The category an announced section hints at (None: no hint)."""
     if not section:
         return None
     try:
-        return _section_cache[section]
+        return _section_cache[section][0]
     except KeyError:
-        pass
-    category = _section_lookup(section)
+        return _section_entry(section)[0]
+
+
+def section_label(section: str | None) -> str | None:
+    """The category of a section that names exactly one (``one`` in sections.tsv); None for a mixed or unknown one."""
+    if not section:
+        return None
+    entry = _section_cache.get(section) or _section_entry(section)
+    return entry[0] if entry[1] else None
+
+
+def _section_entry(section: str) -> tuple[str | None, bool]:
+    entry = _section_lookup(section)
     if len(_section_cache) < 10_000:
-        _section_cache[section] = category
-    return category
+        _section_cache[section] = entry
+    return entry
 
 
-def _section_lookup(section: str) -> str | None:
+def _section_lookup(section: str) -> tuple[str | None, bool]:
     key = section.strip().upper()
     if key in SECTION_EXACT:
         return SECTION_EXACT[key]
-    for prefix, category in SECTION_PREFIXES:
+    for prefix, entry in SECTION_PREFIXES:
         if key.startswith(prefix):
-            return category
-    return None
+            return entry
+    return _NO_SECTION
