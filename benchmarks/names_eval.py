@@ -131,9 +131,10 @@ def overall(per: dict[str, list[int]], weights: dict[str, int] | None = None) ->
 # ----------------------------------------------------------------------------- run
 def evaluate(sample: int = 150, with_references: bool = True) -> dict:
     """Every table of this module as one JSON-able dict."""
+    import scenewatch.names
     from scenewatch.names import implementation, parse
 
-    has_prior = "prior" in parse.__code__.co_varnames if hasattr(parse, "__code__") else True
+    has_prior = hasattr(scenewatch.names, "GroupPrior")  # older parsers (a --src before the prior) have none
     halves = names_sets.corpus_halves()
     labelled = names_sets.predb_labelled()
     refs = reference_parsers() if with_references else {}

@@ -19,6 +19,7 @@ from scenewatch.names._parse import (  # noqa: E402
     parse_dict,
     parse_many,
 )
+from scenewatch.names._prior import DEFAULT_PRIOR, NO_PRIOR, GroupPrior  # noqa: E402
 from scenewatch.names._tokens import section_label  # noqa: E402
 
 
@@ -28,6 +29,9 @@ def implementation() -> str:
 
 
 __all__ = [
+    "DEFAULT_PRIOR",
+    "NO_PRIOR",
+    "GroupPrior",
     "STORE_COLUMNS",
     "ParsedName",
     "format_rows",

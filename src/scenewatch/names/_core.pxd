@@ -13,4 +13,4 @@ import cython
     after_year=cython.bint, month_seen=cython.bint, sub_run=cython.bint, sport_first=cython.bint,
     has_video_src=cython.bint, intech=cython.bint,
 )
-cpdef tuple _core(str name, str section, bint _path=*)
+cpdef tuple _core(str name, str section, bint _path=*, dict prior=*)

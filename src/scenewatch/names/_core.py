@@ -13,8 +13,9 @@ from scenewatch.names._fields import (
     _category,
     _date_around,
     _ebook_title,
-    _group_category,
+    _weak,
     _has_kind,
+    _latin_title,
     _month_date,
     _music_fields,
     _number_pair,
@@ -36,6 +37,7 @@ from scenewatch.names._tables import (
 from scenewatch.names._tokens import (
     _BEFORE_YEAR,
     _CACHE_GET,
+    _CJK,
     _CONT,
     _CTRL,
     _DDPLUS,
@@ -49,32 +51,36 @@ from scenewatch.names._tokens import (
     _POST_WORDS,
     _RANGE_WORDS,
     _ROMAN,
+    _SITE_PREFIX,
     _SPLIT,
     _SUB_WORDS,
+    _VERSION_PART,
     _VIDEO_CATEGORIES,
     _WEBSITE,
     _WWW_START,
+    _NO_SECTION,
     MAX_LEN,
-    _section_category,
+    _section_entry,
 )
 
+_DASH_SEPS = frozenset((" - ", " -- ", " – ", "_-_"))  # "Show S3 - 12": a title separator, not a range
 # evidence that a path component is a release name: year, season, episode, date, resolution,
 # source, video codec, audio codec, group
 _EVIDENCE = (2, 3, 4, 5, 6, 7, 8, 9, 11)
 _TYPE_INDEX = 29
 
 
-def _core_path(name: str, s: str, section: str | None) -> tuple:
+def _core_path(name: str, s: str, section: str | None, prior: dict | None) -> tuple:
     """A path: parse the file name and its folders; the component with the most evidence answers,
     the others fill the fields it lacks ("Movies/Title (1998)/Title.720p.x264-GRP.mkv")."""
     parts: list[str] = [p.strip() for p in _PATH_SPLIT.split(s) if p.strip()][-3:]
     if not parts:
-        return (name, *_core("", section, False)[1:])
+        return (name, *_core("", section, False, prior)[1:])
     last = _from_path(s)  # the file name, with a season folder / show folder when it needs them
-    candidates = [_core(last, section, False)]
+    candidates = [_core(last, section, False, prior)]
     for folder in reversed(parts[:-1]):
         if "." in folder or "-" in folder or "_" in folder or any(ch.isdecimal() for ch in folder):
-            candidates.append(_core(folder, section, False))  # ("Movies", "Doctor Who" carry nothing)
+            candidates.append(_core(folder, section, False, prior))  # ("Movies", "Doctor Who" carry nothing)
     scores = [sum(1 for k in _EVIDENCE if c[k] is not None) for c in candidates]
     best = max(range(len(candidates)), key=lambda k: (scores[k], -k))
     merged = list(candidates[best])
@@ -96,16 +102,19 @@ def _core_path(name: str, s: str, section: str | None) -> tuple:
     return tuple(merged)
 
 
-def _core(name: str, section: str | None, _path: bool = True) -> tuple:
+def _core(name: str, section: str | None, _path: bool = True, prior: dict | None = None) -> tuple:
+    """The fields of one name as a tuple in ``ParsedName.__slots__`` order; ``prior``: group -> category."""
     s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
     if not s.isprintable():
         s = _CTRL.sub(" ", s)
     if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s):
-        return _core_path(name, s, section)
+        return _core_path(name, s, section, prior)
     if "+" in s:
         s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
     if s[:1] in _WWW_START and (s[:2].lower() == "ww" or s[:4].lower() in ("{www", "[www", "(www")):
         s = _WEBSITE.sub("", s, count=1)  # "www.site.tld - Title (2019) ..."
+    if (s[:1] in _OPENERS or " - " in s) and "." in s[:48]:
+        s = _SITE_PREFIX.sub("", s, count=1) or s
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
 
@@ -174,6 +183,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
     cats: tuple[str, ...] = ()
     music_tokens = 0
     sport_first = False
+    course = False
+    sp_episode = False
+    sample_tokens = 0
     ep_last = -1
     ep_first = -1
     has_video_src = False
@@ -197,6 +209,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         if info is _CONT:
             continue
         kind, value, st = info
+        if i == 0 and kind == "res" and n > 2 and infos[1] is None:
+            continue  # "4K.Video.Downloader": a title word
         # ---- conversions that need the neighbours (only tokens that are not strong on their own)
         if st == STRONG:
             if kind == "date":
@@ -283,8 +297,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                         seasons.append(value)
                     ep_last = i
                     continue
-                if not episodes and sp in (" ", ".", "_") and value < 1000 and not sxe_seen:
-                    # "Show S02 03", "Season 11 01": the number after a season is the episode
+                if not episodes and (sp in (" ", ".", "_") or sp in _DASH_SEPS) and value < 1000 and not sxe_seen:
+                    # "Show S02 03", "Season 11 01", "Show S3 - 12": the number after a season is the episode
                     episodes.append(value)
                     ep_last = i
                     continue
@@ -298,7 +312,12 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             if nxt is None and i + 1 < n and kind == "sword":
                 nxt = _ROMAN.get(lows[i + 1])
             prv = infos[i - 1] if i > 0 else None
-            if nxt is not None and nxt[0] == "num" and nxt[1] < 2000:
+            if (
+                nxt is not None
+                and nxt[0] == "num"
+                and nxt[1] < 2000
+                and not (prv is not None and prv[0] == "ord" and seps[i + 1] in _DASH_SEPS)
+            ):
                 value = nxt[1]
                 episode_word = kind == "eword"
                 kind = "season" if kind == "sword" else "ep"
@@ -361,6 +380,12 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 source_weak = st != STRONG
             if value[0] != "web":
                 has_video_src = True
+        elif kind == "msrc":  # "MBluRay", "MDVDR": a music-video disc
+            cats += ("musicvideo",)
+            if source is None or source_weak:
+                source, source_detail = value
+                source_weak = False
+            has_video_src = True
         elif kind == "srcv":  # "HDTVx264"
             if source is None or source_weak:
                 source, source_detail = value[0]
@@ -431,6 +456,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 episodes.append(v)
             if kind == "epv" and not lows[i].endswith("v1"):
                 flags += ("V2",)
+            if lows[i][:2] == "sp" and not seasons:
+                sp_episode = True  # "SP2": an anime special, or a service pack (decided with the category)
             ep_last = i + 1 if i + 1 < n and infos[i + 1] is _CONT else i
             if ep_first < 0:
                 ep_first = i
@@ -529,7 +556,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             if version is None:
                 parts_v = [info[1]]
                 j = i + 1
-                while j < n and seps[j] == "." and lows[j].isdecimal() and len(parts_v) < 6:
+                while j < n and seps[j] == "." and _VERSION_PART.fullmatch(lows[j]) and len(parts_v) < 6:
                     parts_v.append(lows[j])
                     infos[j] = _CONT
                     j += 1
@@ -539,15 +566,24 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 cats += (value,)
         elif kind == "music":
             music_tokens += 1
+            if value == "WAV" or value == "AIFF":
+                sample_tokens += 1
         elif kind == "sport":
             if i == 0:
                 sport_first = True
         elif kind == "month":
             month_seen = True
-        elif kind == "vword":  # "Build.12345"
+        elif kind == "course":
+            if value == "*" or i <= 2:
+                course = True
+        elif kind == "vword":  # "Build.12345", "Build.24.10.2019"
             if i + 1 < n and lows[i + 1].isdecimal() and i > 0:
+                j = i + 2
+                while j < n and seps[j] == "." and lows[j].isdecimal() and j - i < 5:
+                    infos[j] = _CONT
+                    j += 1
                 if version is None:
-                    version = lows[i + 1]
+                    version = ".".join(lows[i + 1 : j])
                 infos[i + 1] = _CONT
                 if soft_end < 0:
                     soft_end = i
@@ -640,21 +676,35 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                     break
                 if info is not None and info[2] == STRONG and info[0] != "cont":
                     break
-        if cand < 0 and 1 < te < n and te == tend:
-            info = infos[te - 1]
-            nxt = infos[te]
+        if cand < 0 and 1 < te < n and te == tend and year is None and not anime_ctx:
+            # old scene numbering before the technical part: "Show.103.720p.HDTV" = S01E03, "Show.103.104" = E03-E04
+            k = te - 1
+            info = infos[k]
             if (
                 info is not None
                 and info[0] == "num"
-                and len(lows[te - 1]) == 3
-                and nxt is not None
-                and nxt[0] == "src"
-                and nxt[1][0] == "tv"
+                and 3 <= len(lows[k]) <= 4
+                and lows[k][0] != "0"
                 and 0 < info[1] % 100 <= 40
+                and (source == "tv" or source == "web")
             ):
+                first = info[1]
+                prv = infos[k - 1] if k > 1 else None
+                if (
+                    prv is not None
+                    and prv[0] == "num"
+                    and seps[k] == "."
+                    and len(lows[k - 1]) == len(lows[k])
+                    and prv[1] // 100 == info[1] // 100
+                    and 0 < info[1] - prv[1] <= 10
+                ):
+                    first = prv[1]
+                    k -= 1
                 seasons.append(info[1] // 100)
-                episodes.append(info[1] % 100)
-                te -= 1
+                episodes.extend(range(first % 100, info[1] % 100 + 1))
+                ep_first = k
+                ep_last = te - 1
+                te = k
         if cand < 0 and not seasons:
             for i in nums:
                 if i >= tend or i == 0:
@@ -684,6 +734,9 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
 
     # ---- category
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
+    if sp_episode and not has_video and not anime_ctx and len(episodes) == 1:
+        episodes.clear()  # "Suite.v2016.SP2": a service pack, not an episode
+        ep_first = ep_last = -1
     has_ep = bool(seasons or episodes or air_date)
     has_picture = resolution is not None or video_codec is not None or bool(hdr)
     if (
@@ -691,6 +744,7 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
         and not cats
         and platform is None
         and not sport_first
+        and not course
         and not bracket_group
         and "_" not in s
         and ("." in s or " " in s)
@@ -714,10 +768,22 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             year,
             source,
             has_picture,
+            course,
+            lows,
+            sample_tokens,
         )
-    if section:
-        hint = _section_category(section)
-        if hint is not None:
+    if category == "movie" and source == "tv":
+        category = "tv"  # a capture of a broadcast (HDTV, PDTV, DSR ...) is a TV release, film or not
+    # the announced section and the group prior, for what the name leaves open
+    hint, one = _section_entry(section) if section else _NO_SECTION
+    weak = category is None or _weak(category, has_video, cats, platform, version, flags, music_tokens)
+    if one and weak:
+        category = hint  # a section that names one category beats weak evidence
+    else:
+        verdict = prior.get(group.lower()) if (weak and prior and group) else None
+        if verdict is not None:
+            category = verdict
+        elif hint is not None:
             if category is None:
                 category = hint
             elif category == "movie" and hint in ("tv", "anime", "sports", "xxx", "musicvideo"):
@@ -726,8 +792,10 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
                 category = hint
             elif category == "music" and hint in ("audiobook", "musicvideo"):
                 category = hint
-    if category is None or (category == "movie" and not has_video and year is None):
-        category = _group_category(group) or category or "other"
+    if category is None:
+        category = "other"
+    elif course and category == "software":
+        flags += ("TUTORIAL",)
     if category == "other" and _video_file(name):
         category = "tv" if has_ep else "movie"  # "The_Italian_Job.mkv": a video file, nothing else to go on
 
@@ -750,6 +818,8 @@ def _core(name: str, section: str | None, _path: bool = True) -> tuple:
             end -= 1  # "Riverdale.US.S05": the country is not part of the title
         if end > tstart:
             title = " ".join(toks[tstart:end])
+            if not title.isascii() and _CJK.search(title):
+                title = _latin_title(toks, seps, infos, tstart, end) or title
         if ep_first >= 0:
             j = ep_last + 1
             while j < n and infos[j] is _CONT:

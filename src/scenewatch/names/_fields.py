@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from scenewatch.names._tables import (
-    GROUP_CATEGORY,
     LANG_CODES,
     VIDEO_EXTENSIONS,
     WEAK,
 )
 from scenewatch.names._tokens import (
+    _CJK,
     _CONT,
     _DESKTOP_PLATFORMS,
     _ISSUE_WORDS,
@@ -47,6 +47,35 @@ def _trailing_tag(toks: list[str], seps: list[str], infos: list, n: int, tend: i
         if info is not None and info[0] in _TAG_AFTER:
             tech += 1
     return last if tech >= 2 else None
+
+
+def _latin_title(toks: list[str], seps: list[str], infos: list, start: int, end: int) -> str | None:
+    """The Latin-script title beside a CJK one: "超能警探.Memorist", "进击的巨人 (Attack on Titan) - 05"."""
+    best: list[str] = []
+    run: list[str] = []
+    for k in range(start, end + 1):
+        tok = toks[k] if k < end else ""
+        if k < end and not _CJK.search(tok):
+            run.append(tok)
+            continue
+        if len(run) > len(best) and any(c.isascii() and c.isalpha() for t in run for c in t):
+            best = run
+        run = []
+    if best:
+        return " ".join(best)
+    # all CJK: a bracketed Latin title right after it
+    n = len(toks)
+    if end < n and seps[end][-1:] in "([":
+        k = end
+        words = []
+        while k < n and infos[k] is None and not _CJK.search(toks[k]):
+            words.append(toks[k])
+            k += 1
+            if k < n and (")" in seps[k] or "]" in seps[k]):
+                break
+        if words and any(c.isalpha() for c in words[0]):
+            return " ".join(words)
+    return None
 
 
 def _video_file(name: str) -> bool:
@@ -120,17 +149,22 @@ def _category(
     year,
     source,
     has_picture,
+    course,
+    lows,
+    sample_tokens,
 ) -> str | None:
     """Category from the evidence collected in the name."""
     if cats:
         if "xxx" in cats:
             return "xxx"
-        if "ebook" in cats and not has_video:
-            return "ebook"
+        if "ebook" in cats and not has_video and (version is None or "ebook" in lows or "magazine" in lows):
+            return "ebook"  # but "PDF.Converter.v3.1" is an application
         if "audiobook" in cats and not has_video:
             return "audiobook"
         if "software" in cats:
             return "software"
+    if course and not has_video:
+        return "software"  # a course (Lynda, Udemy, Pluralsight ... or a tutorial word)
     if platform is not None and not has_picture:
         if platform in _SOFTWARE_PLATFORMS:
             return "software"
@@ -139,8 +173,9 @@ def _category(
     if not has_video:
         if "game" in cats:
             return "game"
-        if not has_ep:
-            gameish = "UPDATE" in flags or "DLC" in flags
+        gameish = "UPDATE" in flags or "DLC" in flags or "CRACKFIX" in flags or "RIP" in flags
+        if not has_ep or (not air_date and (gameish or version is not None)):
+            # (an episode word with an update or a version and nothing technical: "Episode.3.Update.v1.62")
             if (
                 platform is not None
                 or "KEYGEN" in flags
@@ -162,6 +197,8 @@ def _category(
         elif not (episodes and not ends_year) and (
             music_tokens or (ends_year and ("_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)))
         ):
+            if sample_tokens == music_tokens and not ends_year and "-" not in s and "_" not in s and " " not in s:
+                return "software"  # "Splice.Sounds.Drum.Kit.WAV": a sample pack (dotted, like applications)
             return "music"
     if "anime" in cats or (bracket_group and has_ep):
         return "anime"
@@ -174,8 +211,25 @@ def _category(
     return None
 
 
-def _group_category(group: str | None) -> str | None:
-    return GROUP_CATEGORY.get(group.lower()) if group else None
+def _weak(category, has_video, cats, platform, version, flags, music_tokens) -> bool:
+    """Whether a category rests on weak evidence only, so that a section or the group prior may overrule it.
+
+    Strong: picture or video-source tokens, category tokens (XXX, eBook, MVID ...), a console platform, software
+    tool flags. Weak: a year or an episode word with nothing technical (a game, a course or a TV show?), a bare
+    version (a game update or an application?), a music layout without music tokens, a desktop platform alone.
+    """
+    if has_video or cats:
+        return False
+    if platform is not None and platform not in _DESKTOP_PLATFORMS:
+        return False
+    if "KEYGEN" in flags or "SERIAL" in flags or "PATCH" in flags:
+        return False
+    if category == "music":
+        return music_tokens == 0
+    return category in _WEAK_CATEGORIES
+
+
+_WEAK_CATEGORIES = frozenset(("movie", "tv", "software", "game", "other"))
 
 
 def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:

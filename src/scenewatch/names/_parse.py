@@ -9,7 +9,7 @@ scenewatch relies on.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -19,6 +19,7 @@ from scenewatch.names._core import (
 from scenewatch.names._fields import (
     _clean,
 )
+from scenewatch.names._prior import DEFAULT_PRIOR, GroupPrior
 from scenewatch.names._tokens import (
     _REVISION_FLAGS,
     _section_category,
@@ -166,20 +167,36 @@ def _fallback(name: str, section: str | None) -> tuple:
     return tuple(values)
 
 
-def _safe_core(name: str, section: str | None) -> tuple:
+_DEFAULT_VERDICTS = DEFAULT_PRIOR.verdicts
+
+
+def _verdicts(prior: GroupPrior | Mapping[str, str] | None) -> dict:
+    """The group -> category dict ``_core`` reads: the shipped default for None."""
+    if prior is None:
+        return _DEFAULT_VERDICTS
+    if prior.__class__ is GroupPrior:
+        return prior.verdicts  # type: ignore[union-attr]
+    return {str(g).lower(): c for g, c in prior.items()}
+
+
+def _safe_core(name: str, section: str | None, prior: dict) -> tuple:
     """``_core``, except that a parser bug on one odd name degrades that name instead of stopping an ingest."""
     try:
-        return _core(name, section)
+        return _core(name, section, True, prior)
     except Exception:  # the contract is "never raises on a str"; the property tests hunt the bugs
         return _fallback(name, section)
 
 
-def parse(name: str, section: str | None = None) -> ParsedName:
-    """Parse one release name, with the announced section as an optional hint. Never raises on a str."""
+def parse(name: str, section: str | None = None, prior: GroupPrior | Mapping[str, str] | None = None) -> ParsedName:
+    """Parse one release name; the announced section and a group prior (None: the shipped one) are hints.
+
+    Never raises on a str.
+    """
     if name.__class__ is not str:
         name = "" if name is None else str(name)
+    verdicts = _DEFAULT_VERDICTS if prior is None else _verdicts(prior)
     obj = _NEW(ParsedName)
-    for setter, value in zip(_SETTERS, _safe_core(name, section), strict=True):
+    for setter, value in zip(_SETTERS, _safe_core(name, section, verdicts), strict=True):
         if value is not None and value is not _EMPTY:
             setter(obj, value)
     return obj
@@ -190,16 +207,24 @@ def parse_dict(name: str) -> dict[str, Any]:
     return parse(name).to_dict()
 
 
-def parse_many(names: Sequence[str], sections: Sequence[str | None] | None = None) -> list[ParsedName]:
-    """Parse a batch of names (sections aligned with names, or None)."""
-    core = _core
+def parse_many(
+    names: Sequence[str],
+    sections: Sequence[str | None] | None = None,
+    prior: GroupPrior | Mapping[str, str] | None = None,
+) -> list[ParsedName]:
+    """Parse a batch of names (sections aligned with names, or None; the prior as for ``parse``)."""
+    core = _safe_core
     build = _build
+    verdicts = _verdicts(prior)
     enabled = gc.isenabled()
     gc.disable()  # many small objects that never form cycles
     try:
         if sections is None:
-            return [build(core(n if n.__class__ is str else str(n or ""), None)) for n in names]
-        return [build(core(n if n.__class__ is str else str(n or ""), s)) for n, s in zip(names, sections, strict=True)]
+            return [build(core(n if n.__class__ is str else str(n or ""), None, verdicts)) for n in names]
+        return [
+            build(core(n if n.__class__ is str else str(n or ""), s, verdicts))
+            for n, s in zip(names, sections, strict=True)
+        ]
     finally:
         if enabled:
             gc.enable()
@@ -210,8 +235,12 @@ def format_rows(parsed: Iterable[ParsedName]) -> list[dict[str, Any]]:
     return [{"name": p.name, **p.to_dict()} for p in parsed]
 
 
-def parse_columns(names: Sequence[str], sections: Sequence[str | None] | None = None) -> dict[str, list[Any]]:
-    """Parse a batch into columns keyed by ``STORE_COLUMNS`` (the shape the store inserts).
+def parse_columns(
+    names: Sequence[str],
+    sections: Sequence[str | None] | None = None,
+    prior: GroupPrior | Mapping[str, str] | None = None,
+) -> dict[str, list[Any]]:
+    """Parse a batch into columns keyed by ``STORE_COLUMNS`` (the shape the store inserts; prior as for ``parse``).
 
     The ingest hot path: no ParsedName per row, values appended straight into the column lists.
     """
@@ -237,11 +266,12 @@ def parse_columns(names: Sequence[str], sections: Sequence[str | None] | None = 
         version,
     ) = (c.append for c in cols)
     core = _safe_core
+    verdicts = _verdicts(prior)
     enabled = gc.isenabled()
     gc.disable()  # many small objects that never form cycles
     try:
         for k, n in enumerate(names):
-            r = core(n if n.__class__ is str else str(n or ""), None if sections is None else sections[k])
+            r = core(n if n.__class__ is str else str(n or ""), None if sections is None else sections[k], verdicts)
             title(r[1])
             year(r[2])
             season(r[3])

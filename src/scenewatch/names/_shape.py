@@ -103,8 +103,10 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         info = _info(lo) if "_" not in lo else None
         if info is not None:
             kind = info[0]
-            if kind in _NOT_GROUP or (kind in ("num", "year") and len(lo) < 3):
-                break
+            if (kind in _NOT_GROUP and not (kind == "lang" and len(lo) <= 3 and not cand.islower())) or (
+                kind in ("num", "year") and len(lo) < 3
+            ):
+                break  # a technical token, except a bare language code written as a group ("-SRP", "-ZH")
             j = k - 1
             while j > 0 and s[j - 1].isalnum():
                 j -= 1

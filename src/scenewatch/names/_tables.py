@@ -33,7 +33,7 @@ def _load() -> tuple[
     words: dict[str, Info] = {}
     phrases: dict[tuple[str, ...], Info] = {}
     for token, kind, value, strength in _rows("tokens.tsv"):
-        if kind == "src":  # family|label
+        if kind == "src" or kind == "msrc":  # family|label
             fam, _, label = value.partition("|")
             info = (kind, (fam, label), _STRENGTH[strength])
         else:
@@ -59,7 +59,6 @@ WORDS, PHRASES, PHRASE_FIRST, LANG_CODES = _load()
 PHRASE_MAX = max((len(p) for p in PHRASES), default=1)
 assert PHRASE_MAX <= 3, "phrases are at most three words"
 
-GROUP_CATEGORY = {row[0]: row[1] for row in _rows("groups.tsv")}
 EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv"))
 VIDEO_EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv") if row[1] == "video")
 SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))

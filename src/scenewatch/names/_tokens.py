@@ -43,6 +43,7 @@ _TRAIL = frozenset(" _.]")
 _WORD = re.compile(r"[a-z0-9]+")
 _GROUP_OK = re.compile(r"[^\s.\[\](){}/\\]+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # kana, CJK ideographs, hangul
 
 # anchored patterns for tokens the tables do not know (result cached per token)
 _RE_SXE = re.compile(r"s(\d{1,4})x?((?:(?:ep|e|x)\d{1,4})+)(?:v\d|[a-d])?")
@@ -53,6 +54,15 @@ _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
 _WEBSITE = re.compile(r"(?i)^(?:ww+[.,\s][^\n]{0,40}?\s-\s|[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s*-\s*|\s+))")
 _WWW_START = frozenset("wW{[(")
+_TLDS = (
+    "com|net|org|info|biz|tv|to|ru|cc|me|nu|se|pw|ws|xyz|site|club|top|pics|fi|cz|lt|mx|co|uk|de|fr|it|es|pl|ro|hu|"
+    "gr|in|us|ca|eu|io|ag|ph|is|tk|li|ch|at|be|nl|dk|no|pt|br|ar|cl|win|link|online|live|world|one|vip|fun|icu|tld"
+)
+# a site's name opening the name: "[site.tld] - Show.S03E14", "test.net - Show", "[ www.x.org ] Title"
+_SITE_PREFIX = re.compile(
+    r"(?i)^(?:[\[{(]\s*[\w-]+(?:\.[\w-]+)*\.(?:" + _TLDS + r")\s*[\]})]\s*(?:-\s+)?"
+    r"|[\w-]+(?:\.[\w-]+)*\.(?:" + _TLDS + r")\s+-\s+)"
+)
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
 _RE_MULTI_N = re.compile(r"multi\d{1,2}")
@@ -61,7 +71,8 @@ _RE_ACX = re.compile(r"([a-z0-9]{2,6})x\d")
 _RE_SUBLANG = re.compile(r"sub([a-z]{2,8})|([a-z]{2,8})subs?")
 _RE_OF = re.compile(r"(\d{1,3})(?:of|iz|из)(\d{1,3})")
 _RE_EPV = re.compile(r"(\d{1,4})v(\d)")
-_RE_VER = re.compile(r"v(\d{1,5})")
+_RE_VER = re.compile(r"v(\d{1,10})")
+_VERSION_PART = re.compile(r"\d{1,6}[a-z]{0,3}\d{0,4}")  # "v2.5a", "v1.0.3b2": the parts after the first
 _RE_RES = re.compile(r"(\d{3,4})([pi])(?:\d{2}|x|hd)?")
 _RE_RESWH = re.compile(r"(\d{3,4})[x×](\d{3,4})[pi]?")
 _RE_AC_CH = re.compile(r"(aac|ac3|dd|ddp|eac3|dts|truehd|opus|flac|pcm|lpcm)(\d)(\d?)")
