@@ -9,8 +9,10 @@ import cython
     tend=cython.Py_ssize_t, date_idx=cython.Py_ssize_t, ep_last=cython.Py_ssize_t, ep_first=cython.Py_ssize_t,
     soft_end=cython.Py_ssize_t, year_after_idx=cython.Py_ssize_t, te=cython.Py_ssize_t, tstart=cython.Py_ssize_t,
     tstart_year=cython.Py_ssize_t, cand=cython.Py_ssize_t, end=cython.Py_ssize_t, music_tokens=cython.Py_ssize_t,
+    course_title=cython.Py_ssize_t, sample_tokens=cython.Py_ssize_t,
     has_open=cython.bint, sxe_seen=cython.bint, episode_word=cython.bint, source_weak=cython.bint,
     after_year=cython.bint, month_seen=cython.bint, sub_run=cython.bint, sport_first=cython.bint,
-    has_video_src=cython.bint, intech=cython.bint,
+    has_video_src=cython.bint, intech=cython.bint, course=cython.bint, sp_episode=cython.bint,
+    ep_marker=cython.bint,
 )
 cpdef tuple _core(str name, str section, bint _path=*, dict prior=*)

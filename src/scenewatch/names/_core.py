@@ -184,6 +184,9 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     music_tokens = 0
     sport_first = False
     course = False
+    ep_marker = False  # an episode written as a marker (S01E02, 1x02, E05), not with a word ("Episode 3")
+    course_pub = None
+    course_title = 0
     sp_episode = False
     sample_tokens = 0
     ep_last = -1
@@ -415,6 +418,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 channels = lows[i][-1] + "." + lows[i + 1]
                 infos[i + 1] = _CONT
         elif kind == "sxe":
+            ep_marker = True
             s_, es = value
             if sxe_seen and seasons and s_ is not None:
                 if (
@@ -446,6 +450,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 ep_first = i
         elif kind == "ep" or kind == "epv":
             v = value
+            if not episode_word:
+                ep_marker = True
             if sxe_seen and (ep_last != i - 1 or infos[i][0] == "eword"):
                 continue  # "S02E31 - Episode 55": the absolute number repeats the episode
             if episode_word and 100 < v < 10000 and seasons and v // 100 == seasons[-1]:
@@ -470,6 +476,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             if ep_first < 0:
                 ep_first = i
         elif kind == "nxm":
+            ep_marker = True
             if i > 0 and seps[i] == "." and len(lows[i - 1]) == 1 and lows[i - 1].isdecimal():
                 continue  # "FLACx2 2.0x3"
             s_, es = value
@@ -576,6 +583,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         elif kind == "course":
             if value == "*" or i <= 2:
                 course = True
+            if i == 0 and value != "*":
+                course_pub = value  # "Pluralsight.Angular.Getting.Started": publisher, then the title
+                course_title = i + 1
+                while course_title < n and infos[course_title] is _CONT:
+                    course_title += 1
         elif kind == "vword":  # "Build.12345", "Build.24.10.2019"
             if i + 1 < n and lows[i + 1].isdecimal() and i > 0:
                 j = i + 2
@@ -771,6 +783,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             course,
             lows,
             sample_tokens,
+            ep_marker,
         )
     if category == "movie" and source == "tv":
         category = "tv"  # a capture of a broadcast (HDTV, PDTV, DSR ...) is a TV release, film or not
@@ -809,6 +822,9 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         end = te
         if category == "game" or category == "software":
             end = soft_end if soft_end > 0 else tend
+            if course_pub is not None and course_title < end:
+                tstart = course_title
+                publisher = course_pub
         elif (
             end - 1 > tstart
             and infos[end - 1] is not None

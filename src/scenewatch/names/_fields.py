@@ -152,6 +152,7 @@ def _category(
     course,
     lows,
     sample_tokens,
+    ep_marker,
 ) -> str | None:
     """Category from the evidence collected in the name."""
     if cats:
@@ -174,7 +175,7 @@ def _category(
         if "game" in cats:
             return "game"
         gameish = "UPDATE" in flags or "DLC" in flags or "CRACKFIX" in flags or "RIP" in flags
-        if not has_ep or (not air_date and (gameish or version is not None)):
+        if not has_ep or (not ep_marker and not air_date and (gameish or version is not None)):
             # (an episode word with an update or a version and nothing technical: "Episode.3.Update.v1.62")
             if (
                 platform is not None
