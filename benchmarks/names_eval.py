@@ -174,9 +174,9 @@ def evaluate(sample: int = 150, with_references: bool = True) -> dict:
 
 
 def NO_PRIOR():  # noqa: N802 - the parser's "no prior" value, imported late (older parsers have none)
-    from scenewatch.names import NO_PRIOR as none
+    import scenewatch.names
 
-    return none
+    return scenewatch.names.NO_PRIOR
 
 
 # ----------------------------------------------------------------------------- print
@@ -233,7 +233,8 @@ def predb_tables(result: dict) -> list[str]:
             if c not in counts:
                 continue
             cells = [_pct(r["sample"][p].get(c)) for p in sample_parsers]
-            out.append(f"| {c} | {counts[c]} | {_pct(r['full'].get(c))} | {_pct(r['with_section'].get(c))} | " + " | ".join(cells) + " |")
+            head = f"| {c} | {counts[c]} | {_pct(r['full'].get(c))} | {_pct(r['with_section'].get(c))} | "
+            out.append(head + " | ".join(cells) + " |")
         cells = [f"{overall(r['sample'][p], counts):.1%}" for p in sample_parsers]
         out.append(
             f"| **all** | {sum(counts.values())} | {overall(r['full']):.1%} | {overall(r['with_section']):.1%} | "
@@ -249,7 +250,8 @@ def prior_table(result: dict) -> list[str]:
     out += ["| half | names | without prior | with prior (learned from 2019) |", "|---|---:|---:|---:|"]
     for split in ("tune", "validation"):
         p = result["prior"][split]
-        out.append(f"| {split} | {sum(v[0] for v in p['with'].values())} | {overall(p['without']):.1%} | {overall(p['with']):.1%} |")
+        names = sum(v[0] for v in p["with"].values())
+        out.append(f"| {split} | {names} | {overall(p['without']):.1%} | {overall(p['with']):.1%} |")
     return out
 
 

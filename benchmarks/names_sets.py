@@ -181,6 +181,7 @@ if __name__ == "__main__":
     labelled = predb_labelled()
     counts = collections.Counter((r.split, r.category) for r in labelled)
     for split in ("tune", "validation"):
-        print(split, sum(n for (s, _), n in counts.items() if s == split), {c: n for (s, c), n in counts.items() if s == split})
+        by = {c: n for (s, c), n in counts.items() if s == split}
+        print(split, sum(by.values()), by)
     for half, folder in write_halves().items():
         print(half, folder)

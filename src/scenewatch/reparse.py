@@ -6,8 +6,11 @@ import hashlib
 from collections.abc import Callable
 from importlib import resources
 
-from scenewatch.names import parse_columns
-from scenewatch.store import Database
+import pyarrow as pa
+
+from scenewatch import priors
+from scenewatch.names import parse_columns, section_label
+from scenewatch.store import Database, group_prior
 
 
 def parser_version() -> int:
@@ -44,31 +47,54 @@ def reparse(
     db: Database,
     *,
     force: bool = False,
+    prior_changed: bool = False,
     batch_size: int = 50_000,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> int:
     """Re-parse releases whose parser version differs (all of them with ``force``); return how many.
 
-    Each batch commits on its own, so an interrupted reparse resumes where it stopped.
+    Names are parsed with the store's group prior (scenewatch.priors.effective_prior). ``prior_changed`` also
+    re-parses the releases the prior decides (no section that names one category) of every group whose verdict
+    the store's own counts change. Each batch commits on its own, so an interrupted reparse resumes where it
+    stopped (stale rows are found by their parser version; the prior's rows are simply parsed again).
     """
     version = parser_version()
+    prior = priors.effective_prior(db)
     where = "TRUE" if force else "parser_version IS DISTINCT FROM ?"
     params: list[object] = [] if force else [version]
-    total = int(db.scalar(f"SELECT count(*) FROM releases WHERE {where}", params))
-    done = 0
-    last_id = -1
-    while True:
-        rows = db.con.execute(
-            f"SELECT id, name, section FROM releases WHERE {where} AND id > ? ORDER BY id LIMIT ?",
-            [*params, last_id, batch_size],
-        ).fetchall()
-        if not rows:
-            break
-        ids = [r[0] for r in rows]
-        parsed = parse_columns([r[1] for r in rows], [r[2] for r in rows])
-        db.update_parsed(ids, parsed, version)
-        done += len(rows)
-        last_id = ids[-1]
-        if on_batch:
-            on_batch(done, total)
+    registered = []
+    if prior_changed and not force:
+        moved = sorted(priors.changed_groups(db))
+        sections = db.con.execute("SELECT DISTINCT section FROM releases WHERE section IS NOT NULL").fetchall()
+        labelled = [s for (s,) in sections if section_label(s) is not None]
+        db.con.register("reparse_groups", pa.table({"grp": pa.array(moved, pa.string())}))
+        db.con.register("reparse_sections", pa.table({"section": pa.array(labelled, pa.string())}))
+        registered = ["reparse_groups", "reparse_sections"]
+        where = (
+            f"({where} OR (lower(grp) IN (SELECT grp FROM reparse_groups)"
+            " AND (section IS NULL OR section NOT IN (SELECT section FROM reparse_sections))))"
+        )
+    try:
+        total = int(db.scalar(f"SELECT count(*) FROM releases WHERE {where}", params))
+        done = 0
+        last_id = -1
+        while True:
+            rows = db.con.execute(
+                f"SELECT id, name, section FROM releases WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+                [*params, last_id, batch_size],
+            ).fetchall()
+            if not rows:
+                break
+            ids = [r[0] for r in rows]
+            parsed = parse_columns([r[1] for r in rows], [r[2] for r in rows], prior)
+            db.update_parsed(ids, parsed, version)
+            done += len(rows)
+            last_id = ids[-1]
+            if on_batch:
+                on_batch(done, total)
+    finally:
+        for name in registered:
+            db.con.unregister(name)
+    if done:
+        group_prior.rebuild(db.con)  # groups read anew change the counts the prior learns from
     return done

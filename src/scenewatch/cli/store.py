@@ -100,9 +100,15 @@ def ingest(
 def reparse(
     db: DbOption = None,
     force: Annotated[bool, typer.Option("--force", help="Re-parse every release, not only stale ones.")] = False,
+    prior: Annotated[
+        bool, typer.Option("--prior", help="Also re-parse section-less releases of groups the store's prior moves.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Re-parse stored release names after a parser upgrade (only rows parsed by another version)."""
+    """Re-parse stored release names after a parser upgrade (only rows parsed by another version).
+
+    Names are parsed with the store's group prior (`scenewatch prior`).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from scenewatch.reparse import reparse as reparse_store
@@ -114,7 +120,10 @@ def reparse(
         task = progress.add_task("reparse", total=None)
         with progress:
             count = reparse_store(
-                database, force=force, on_batch=lambda done, total: progress.update(task, completed=done, total=total)
+                database,
+                force=force,
+                prior_changed=prior,
+                on_batch=lambda done, total: progress.update(task, completed=done, total=total),
             )
     out.print(f"re-parsed {count:,} releases" if count else "every release is parsed by the current parser")
 

@@ -31,8 +31,8 @@ def implementation() -> str:
 __all__ = [
     "DEFAULT_PRIOR",
     "NO_PRIOR",
-    "GroupPrior",
     "STORE_COLUMNS",
+    "GroupPrior",
     "ParsedName",
     "format_rows",
     "implementation",

@@ -13,7 +13,6 @@ from scenewatch.names._fields import (
     _category,
     _date_around,
     _ebook_title,
-    _weak,
     _has_kind,
     _latin_title,
     _month_date,
@@ -22,6 +21,7 @@ from scenewatch.names._fields import (
     _tech_follows,
     _trailing_tag,
     _video_file,
+    _weak,
 )
 from scenewatch.names._shape import (
     _from_path,
@@ -45,6 +45,7 @@ from scenewatch.names._tokens import (
     _LANG_NEIGHBOURS,
     _LIST_SEPS,
     _MUSIC_CATEGORIES,
+    _NO_SECTION,
     _OPENERS,
     _PATH_SPLIT,
     _PATHLIKE,
@@ -58,7 +59,6 @@ from scenewatch.names._tokens import (
     _VIDEO_CATEGORIES,
     _WEBSITE,
     _WWW_START,
-    _NO_SECTION,
     MAX_LEN,
     _section_entry,
 )
@@ -794,6 +794,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         category = hint  # a section that names one category beats weak evidence
     else:
         verdict = prior.get(group.lower()) if (weak and prior and group) else None
+        if verdict is not None and not has_video and verdict in _VIDEO_CATEGORIES:
+            verdict = None  # a TV or film group's name without a single video token is not one of its videos
         if verdict is not None:
             category = verdict
         elif hint is not None:

@@ -17,9 +17,11 @@ from importlib.resources import files
 
 from scenewatch.names._tables import CATEGORIES, _rows
 
-# A verdict needs this many labelled releases of the group, this share of them in one category.
-MIN_RELEASES = 3
-MIN_SHARE = 0.9
+# A verdict needs this many labelled releases of the group, this share of them in one category. Chosen on 2019
+# alone (learned from 2019-H1, scored on 2019-H2, benchmarks/names_eval.py's sets): the prior only speaks when the
+# name's own evidence is weak, so one release in a section that names one category is already worth hearing.
+MIN_RELEASES = 1
+MIN_SHARE = 0.6
 DEFAULT_FILE = "group_prior.tsv"
 
 
@@ -34,8 +36,8 @@ class GroupPrior(Mapping[str, str]):
         self.verdicts: dict[str, str] = {}
         for group, by in self.counts.items():
             total = sum(by.values())
-            if total < min_releases:
-                continue
+            if total < min_releases or (len(group) == 4 and group.isdecimal() and group[:2] in ("19", "20")):
+                continue  # a year read as a group ("Artist-Album-WEB-2019") says nothing about a group
             category, top = max(by.items(), key=lambda kv: (kv[1], kv[0]))
             if top >= min_share * total:
                 self.verdicts[group] = category
@@ -69,8 +71,8 @@ class GroupPrior(Mapping[str, str]):
         """From ``(release name, labelled category)`` pairs: the group is the one the parser reads in the name."""
         from scenewatch.names._core import _core
 
-        return cls.from_counts(((_core(name, None, True, NO_PRIOR.verdicts)[11], category, 1) for name, category in names),
-                               **thresholds)  # fmt: skip
+        groups = ((_core(name, None, True, NO_PRIOR.verdicts)[11], category, 1) for name, category in names)
+        return cls.from_counts(groups, **thresholds)
 
     def overlay(self, other: GroupPrior) -> GroupPrior:
         """This prior's counts, with ``other``'s replacing them for every group ``other`` knows."""
@@ -86,10 +88,14 @@ class GroupPrior(Mapping[str, str]):
 
     def rows(self) -> list[tuple[str, str, int]]:
         """``(group, category, releases)`` rows, by group then count (the TSV's body)."""
-        return [(g, c, n) for g in sorted(self.counts) for c, n in sorted(self.counts[g].items(), key=lambda kv: -kv[1])]
+        return [(g, c, n) for g in sorted(self.counts) for c, n in sorted(self.counts[g].items(), key=_by_count)]
 
 
 _KNOWN = frozenset(CATEGORIES)
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def load_tsv(text: str) -> GroupPrior:

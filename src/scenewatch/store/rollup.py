@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from scenewatch.store import lookup, views
+from scenewatch.store import group_prior, lookup, views
 
 TABLE = "daily_volume"  # created and first filled by schema migration 4
 # What counts as a scene release with a known pre time: the rule of every volume (scenewatch.analysis.volume).
@@ -40,6 +40,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recount every day from ``releases`` (after an import or hand-written SQL)."""
     con.execute(f"DELETE FROM {TABLE}").fetchall()
     con.execute(f"INSERT INTO {TABLE} {_COUNT.format(source='releases', where='')} ORDER BY day").fetchall()
+    group_prior.rebuild(con)  # the other per-release count kept with every write
 
 
 def add_created(con: duckdb.DuckDBPyConnection, created: str) -> None:
@@ -48,6 +49,7 @@ def add_created(con: duckdb.DuckDBPyConnection, created: str) -> None:
         INSERT INTO {TABLE} {_COUNT.format(source=created, where='')}
         ON CONFLICT DO UPDATE SET releases = {TABLE}.releases + excluded.releases
     """).fetchall()
+    group_prior.add_created(con, created)
 
 
 def counted(con: duckdb.DuckDBPyConnection, ids: list[int]) -> Counter[tuple[Any, str, str]]:

@@ -166,6 +166,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (provider, ext_id, title_key, year, date_type, country)
     );
     """,
+    # 8: releases per group and section, what the parser's group prior learns from (scenewatch.store.group_prior).
+    """
+    CREATE TABLE group_prior (
+        grp VARCHAR NOT NULL,
+        section VARCHAR NOT NULL,
+        releases BIGINT NOT NULL,
+        PRIMARY KEY (grp, section)
+    );
+    INSERT INTO group_prior
+    SELECT grp, section, count(*) FROM releases
+    WHERE grp IS NOT NULL AND section IS NOT NULL AND grp <> '' AND section <> ''
+    GROUP BY ALL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
