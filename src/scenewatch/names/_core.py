@@ -529,9 +529,19 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         elif kind == "flag":
             if soft_end < 0 and i > 0:
                 soft_end = i
-            if not intech:
-                continue
             f = info[1]
+            if not intech:
+                nxt = infos[i + 1] if i + 1 < n else None
+                if not ((f == "UPDATE" or f == "CRACKFIX") and i > 0 and nxt is not None and nxt[0] == "num"):
+                    continue
+                # "Title.Update.1.12", "Title.Hotfix.2": an update and its number, not an episode
+                tend = i
+                j = i + 1
+                while j < n and (j == i + 1 or seps[j] == ".") and lows[j].isdecimal() and j - i < 6:
+                    infos[j] = _CONT
+                    j += 1
+                if version is None:
+                    version = ".".join(lows[i + 1 : j])
             if f == "REAL" and not toks[i].isupper():
                 continue
             if f not in flags:

@@ -187,6 +187,8 @@ def _category(
                 return "game" if gameish else "software"
             if gameish:
                 return "game"
+    if "musicvideo" in cats and not seasons:
+        return "musicvideo"  # "MVID", "MBluRay"
     if not seasons and (not has_video or "_" in s or "musicvideo" in cats or ("." not in s and " " not in s)):
         tail = s.rstrip(")")
         ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdecimal() and tail[-4:-2] in ("19", "20")

@@ -1,0 +1,257 @@
+"""The classes of names the parser got wrong on unseen data (issue #18), with names constructed for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenewatch.names import NO_PRIOR, parse
+
+
+@pytest.mark.parametrize(
+    ("name", "publisher", "title"),
+    [
+        ("Lynda.Spreadsheet.Tricks.for.Busy.Accountants-GRP", "Lynda", "Spreadsheet Tricks for Busy Accountants"),
+        ("Udemy.Learn.Pottery.Glazing.From.Zero-GRP", "Udemy", "Learn Pottery Glazing From Zero"),
+        ("Pluralsight.Securing.Tiny.Web.Servers-GRP", "Pluralsight", "Securing Tiny Web Servers"),
+        ("LinkedIn.Learning.Writing.Better.Memos-GRP", "LinkedIn Learning", "Writing Better Memos"),
+        ("Skillshare.Watercolour.Skies.for.Beginners-GRP", "Skillshare", "Watercolour Skies for Beginners"),
+        ("Packt.Hands.On.Widget.Testing.in.Rust-GRP", "Packt", "Hands On Widget Testing in Rust"),
+        ("TeamTreehouse.Intro.to.Spreadsheet.Macros-GRP", "Treehouse", "Intro to Spreadsheet Macros"),
+        ("OReilly.Streaming.Pipelines.Fundamentals.LiveLessons-GRP", "O'Reilly", "Streaming Pipelines Fundamentals"),
+    ],
+)
+def test_e_learning_is_software_marked_as_a_tutorial(name, publisher, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.publisher, p.title) == ("software", publisher, title)
+    assert "TUTORIAL" in p.flags
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Lynda.Excel.2019.Essential.Training-GRP",  # a year is no film without video tokens
+        "LINKEDIN.LEARNING.PHOTO.TIPS.WEEKLY.UPDATE.20200115-GRP",  # a date is no episode here
+        "Acme.Academy.Synth.Basics.TUTORiAL-GRP",
+        "Pluralsight.Linux.Shell.Scripting.Deep.Dive-GRP",  # "Linux" is no game platform here
+    ],
+)
+def test_e_learning_other_shapes(name):
+    assert parse(name, prior=NO_PRIOR).category == "software"
+
+
+def test_a_course_word_never_beats_video_tokens():
+    p = parse("The.Masterclass.S01E02.720p.HDTV.x264-GRP", prior=NO_PRIOR)
+    assert p.category == "tv" and "TUTORIAL" not in p.flags
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "title"),
+    [
+        ("8K.Photo.Resizer.v2.7.1.1200-GRP", "2.7.1.1200", "8K Photo Resizer"),  # "8K" opens a title, no resolution
+        ("FooCAD.Assembly.Studio.v2018.SP3-GRP", "2018", "FooCAD Assembly Studio"),  # SP3: a service pack
+        ("QuickDoc.PDF.Merger.v4.2.10.for.MacOSX-GRP", "4.2.10", "QuickDoc PDF Merger"),  # PDF in an app's title
+        ("Tiny.Notes.v3.5b.WinALL-GRP", "3.5b", "Tiny Notes"),
+        ("Disk.Sweeper.Pro.v12.0.3r.x64-GRP", "12.0.3r", "Disk Sweeper Pro"),
+    ],
+)
+def test_software_version_strings(name, version, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.version, p.title) == ("software", version, title)
+    assert p.episodes == ()
+
+
+def test_an_ebook_with_a_version_in_its_title_stays_an_ebook():
+    assert parse("Wiley.-.Exam.Guide.V12.2021.Retail.EPUB.eBook-GRP").category == "ebook"
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("Some.Band.Live.At.The.Arena.2019.1080p.MBluRay.x264-GRP", "bluray"),
+        ("Some.Band.Live.At.The.Arena.2019.720p.MBLURAY.x264-GRP", "bluray"),
+        ("Some.Band.Greatest.Clips.2018.PAL.DVD9.MDVDR-GRP", "dvd"),
+        ("Some.Band.Greatest.Clips.2018.NTSC.MDVD-R-GRP", "dvd"),
+        ("Some_Band-A_Song_(Festival_2021-06-19)-720p-x264-2021-SRP", None),  # a date in a music-video layout
+        ("Some_Band-A_Song-MVID-2021-GRP", None),
+        ("Some_Band-Another_Song-DVDRiP-x264-2008-GRP", "dvd"),
+    ],
+)
+def test_music_video(name, source):
+    p = parse(name, prior=NO_PRIOR)
+    assert p.category == "musicvideo"
+    if source:
+        assert p.source == source
+
+
+def test_a_group_that_is_a_language_code_is_still_the_group():
+    assert parse("Some_Band-A_Song-720p-x264-2021-SRP").group == "SRP"
+    assert parse("Publisher.Course.Title-ZH").group == "ZH"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Castle.Builder.Update.v20210314-PLAZA",
+        "Castle.Builder.Update.1.12-CODEX",
+        "Castle.Builder.Episode.3.Update.v1.62-PLAZA",  # an episodic game's update
+        "Castle.Builder.Crackfix-CODEX",
+        "Castle.Builder.Hotfix.2-GRP",
+        "Castle.Builder.v1.0.4.RIP-GRP",
+        "Castle_Builder_NSW-GRP",
+    ],
+)
+def test_game_updates_and_builds_from_the_name_alone(name):
+    p = parse(name, prior=NO_PRIOR)
+    assert p.category == "game"
+    assert p.air_date is None
+    assert p.episodes == ((3,) if "Episode" in name else ())  # an episodic game keeps its episode
+
+
+def test_a_build_number_is_no_air_date():
+    p = parse("Castle.Builder.Build.24.10.2019-GRP", prior=NO_PRIOR)
+    assert (p.air_date, p.version, p.category) == (None, "24.10.2019", "software")
+    assert parse("Castle.Builder.Build.24.10.2019-SiMPLEX").category == "game"  # the group settles it
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Tractor.Repair.Simulator.2021-SKIDROW",  # a year: a film only with video tokens
+        "Castle.Builder.v1.0440-TENOKE",  # a bare version: an application or a game? the group knows
+        "Castle.Builder.REPACK-Razor1911",
+        "Castle.Builder.Episode.1-CODEX",
+        "Castle.Builder-PLAZA",
+    ],
+)
+def test_games_the_group_prior_recognises(name):
+    assert parse(name).category == "game"  # the shipped prior: these groups release games
+
+
+def test_the_section_beats_the_prior_and_strong_evidence_beats_both():
+    assert parse("Castle.Builder-PLAZA", "MP3").category == "music"  # a section that names one category
+    assert parse("Castle.Builder.2021.1080p.WEB.h264-PLAZA").category == "movie"  # video tokens: not weak
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NHL.2021.10.27.Wild.vs.Rangers.720p.HDTV.x264-GRP",
+        "Moto2.2021.Round01.Qatar.Race.720p.HDTV.x264-GRP",
+        "Boxing.2021.01.19.Someone.vs.Someone.Else.720p.HDTV.x264-GRP",
+        "AEW.Some.Event.2021.PPV.720p.HDTV.x264-GRP",
+        "Formula1.2021.Some.Grand.Prix.Race.1080p.HDTV.x264-GRP",
+    ],
+)
+def test_sports_are_sports_wherever_they_are_announced(name):
+    assert parse(name).category == "sports"
+    assert parse(name, "TV-X264").category == "sports"  # the rule does not bend to a TV section
+
+
+def test_a_broadcast_capture_without_an_episode_is_a_tv_release_of_a_film():
+    p = parse("Some.Film.1984.GERMAN.720p.HDTV.x264-GRP")
+    assert (p.category, p.type, p.year) == ("tv", "movie", 1984)
+    assert parse("Some.Film.1984.GERMAN.720p.BluRay.x264-GRP").category == "movie"
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episodes", "title"),
+    [
+        ("Some.Show.103.720p.HDTV.X264-GRP", 1, (3,), "Some Show"),
+        ("Some.Show.103.104.720p.HDTV.X264-GRP", 1, (3, 4), "Some Show"),
+        ("Some.Show.1012.HDTV.x264-GRP", 10, (12,), "Some Show"),
+        ("Some.Show.512.720p.WEB.h264-GRP", 5, (12,), "Some Show"),
+    ],
+)
+def test_old_scene_numbering(name, season, episodes, title):
+    p = parse(name)
+    assert (p.season, p.episodes, p.title, p.category) == (season, episodes, title, "tv")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Some.Film.300.720p.BluRay.x264-GRP",  # a number in a film's title
+        "Some.Film.2049.1080p.BluRay.x264-GRP",
+        "Some.Show.2021.720p.HDTV.x264-GRP",  # a year
+    ],
+)
+def test_old_scene_numbering_leaves_films_alone(name):
+    assert parse(name).episodes == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episode", "title"),
+    [
+        ("[FanSub] Some Anime Title - 12 [720p][ABCD1234].mkv", None, 12, "Some Anime Title"),
+        ("[FanSub] Some Anime Title S3 - 12 [1080p].mkv", 3, 12, "Some Anime Title"),
+        ("[FanSub] Some Anime Title Season 2 - 10 [1080p].mkv", 2, 10, "Some Anime Title"),
+        ("[FanSub] Some Anime 2nd Season - 05 [720p]", 2, 5, "Some Anime"),
+        ("[FanSub] Some Anime Title - 1047 (1080p) [ABCDEF12].mkv", None, 1047, "Some Anime Title"),
+    ],
+)
+def test_fansub_absolute_numbering(name, season, episode, title):
+    p = parse(name)
+    assert (p.season, p.episode, p.title, p.group) == (season, episode, title, "FanSub")
+    assert p.category == "anime"
+
+
+def test_season_then_dash_episode_without_a_fansub_group():
+    p = parse("Some Anime Title S2 - 07 (1080p)")
+    assert (p.season, p.episode, p.title) == (2, 7, "Some Anime Title")
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("[FanSub] 某个动画 (Moonlit Garden Tales) - 05 [1080p].mkv", "Moonlit Garden Tales"),
+        ("[FanSub] 某个动画 Some English Title - 03 [1080p]", "Some English Title"),
+        ("剧名.English.Name.S01E01.1080p.WEB-DL.H265-GRP", "English Name"),
+        ("剧名.2020.1080p.WEB-DL.H264-GRP", "剧名"),  # no Latin title: the CJK one stays
+    ],
+)
+def test_cjk_title_with_a_latin_one(name, title):
+    assert parse(name).title == title
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[somesite.com] - Some.Show.S03E14.720p.HDTV.x264-GRP",
+        "[ www.somesite.org ] - Some.Show.S03E14.720p.HDTV.x264-GRP",
+        "somesite.net - Some.Show.S03E14.720p.HDTV.x264-GRP",
+        "somesite.tv - Some Show S03E14 720p HDTV x264-GRP",
+    ],
+)
+def test_site_prefixes_leave_the_title(name):
+    p = parse(name)
+    assert (p.title, p.season, p.episode) == ("Some Show", 3, 14)
+
+
+def test_a_bracketed_group_with_a_dot_is_no_site():
+    assert parse("[the.crew] Some.Show.S03E15.Title.720p").title != "Some Show S03E15"
+
+
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [
+        ("Some Show 2009 S01E14 English HDTV XviD GRP", "GRP"),  # after two technical tokens: a group
+        ("Some Show S01E14 720p HDTV x264 CREW", "CREW"),
+        ("Some Show S01E14 HDTV XviD", None),  # nothing unknown at the end
+        ("Some Show S01E01 Pilot", None),  # an episode title, not a group
+        ("Some Show S01E01 720p Finale", None),  # one technical token is not enough
+    ],
+)
+def test_space_separated_names_trailing_group(name, group):
+    assert parse(name).group == group
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Some.Sounds.Deep.House.Drums.WAV-GRP", "Some.Audio.Cinematic.Strings.KONTAKT-GRP", "Some.Loops.Trap.MULTiFORMAT-GRP"],
+)
+def test_sample_packs_are_software(name):
+    assert parse(name, prior=NO_PRIOR).category == "software"
+
+
+def test_music_with_wav_stays_music():
+    assert parse("Some_Artist-Some_Album-WAV-2021-GRP", prior=NO_PRIOR).category == "music"
