@@ -255,3 +255,20 @@ def test_sample_packs_are_software(name):
 
 def test_music_with_wav_stays_music():
     assert parse("Some_Artist-Some_Album-WAV-2021-GRP", prior=NO_PRIOR).category == "music"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme.Simulation.Suite.2021.3.ISO-GRP",  # a disc image with a year-like version
+        "Acme.Simulation.Suite.2021-4.LINUX64.ISO-GRP",
+        "Technics.Publications.Graph.Databases.Made.Simple-GRP",
+        "Acme.Press.Linux.Shell.Scripting.Basics.TUTORiAL-GRP",  # "Linux" inside a title is a word
+    ],
+)
+def test_application_images_and_more_courses(name):
+    assert parse(name, prior=NO_PRIOR).category == "software"
+
+
+def test_a_film_on_a_disc_image_stays_a_film():
+    assert parse("Some.Film.2019.PAL.DVD9.ISO-GRP", prior=NO_PRIOR).category == "movie"

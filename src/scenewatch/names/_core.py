@@ -40,6 +40,7 @@ from scenewatch.names._tokens import (
     _CJK,
     _CONT,
     _CTRL,
+    _DESKTOP_PLATFORMS,
     _DDPLUS,
     _DOTTED,
     _LANG_NEIGHBOURS,
@@ -184,6 +185,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     music_tokens = 0
     sport_first = False
     course = False
+    course_word = False  # a course, not only a disc image
     ep_marker = False  # an episode written as a marker (S01E02, 1x02, E05), not with a word ("Episode 3")
     course_pub = None
     course_title = 0
@@ -214,6 +216,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         kind, value, st = info
         if i == 0 and kind == "res" and n > 2 and infos[1] is None:
             continue  # "4K.Video.Downloader": a title word
+        if kind == "plat" and value in _DESKTOP_PLATFORMS and i + 2 < n and infos[i + 1] is None:
+            continue  # "Linux.Shell.Scripting.Basics": a title word, not the platform of the release
         # ---- conversions that need the neighbours (only tokens that are not strong on their own)
         if st == STRONG:
             if kind == "date":
@@ -319,7 +323,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 nxt is not None
                 and nxt[0] == "num"
                 and nxt[1] < 2000
-                and not (prv is not None and prv[0] == "ord" and seps[i + 1] in _DASH_SEPS)
+                and not (prv is not None and prv[0] == "ord" and kind == "sword")  # "2nd Season 24": 24 is the episode
             ):
                 value = nxt[1]
                 episode_word = kind == "eword"
@@ -591,9 +595,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         elif kind == "month":
             month_seen = True
         elif kind == "course":
-            if value == "*" or i <= 2:
+            if value == "*" or i <= 2 or value == "ISO":
                 course = True
-            if i == 0 and value != "*":
+            if value != "ISO":
+                course_word = True
+            if i == 0 and value != "*" and value != "ISO":
                 course_pub = value  # "Pluralsight.Angular.Getting.Started": publisher, then the title
                 course_title = i + 1
                 while course_title < n and infos[course_title] is _CONT:
@@ -819,7 +825,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 category = hint
     if category is None:
         category = "other"
-    elif course and category == "software":
+    elif course and category == "software" and course_word:
         flags += ("TUTORIAL",)
     if category == "other" and _video_file(name):
         category = "tv" if has_ep else "movie"  # "The_Italian_Job.mkv": a video file, nothing else to go on

@@ -165,7 +165,10 @@ def _category(
         if "software" in cats:
             return "software"
     if course and not has_video:
-        return "software"  # a course (Lynda, Udemy, Pluralsight ... or a tutorial word)
+        return "software"  # a course (Lynda, Udemy, Pluralsight ... or a tutorial word), or an ISO of one
+    if sample_tokens and sample_tokens == music_tokens and not has_video and not ep_marker and "." in s:
+        if "_" not in s and " " not in s and not s[-4:].isdecimal():
+            return "software"  # "Splice.Sounds.Drum.Kit.WAV": a sample pack, dotted like applications
     if platform is not None and not has_picture:
         if platform in _SOFTWARE_PLATFORMS:
             return "software"
@@ -200,8 +203,6 @@ def _category(
         elif not (episodes and not ends_year) and (
             music_tokens or (ends_year and ("_" in s or s.count("-") >= 2 or (" " not in s and "." not in s)))
         ):
-            if sample_tokens == music_tokens and not ends_year and "-" not in s and "_" not in s and " " not in s:
-                return "software"  # "Splice.Sounds.Drum.Kit.WAV": a sample pack (dotted, like applications)
             return "music"
     if "anime" in cats or (bracket_group and has_ep):
         return "anime"

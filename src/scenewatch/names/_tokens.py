@@ -64,6 +64,7 @@ _SITE_PREFIX = re.compile(
     r"|[\w-]+(?:\.[\w-]+)*\.(?:" + _TLDS + r")\s+-\s+)"
 )
 _DDPLUS = re.compile(r"(?i)(?<![a-z])dd\+")
+_RES_TYPOS = {"7200p": "720p", "10800p": "1080p", "21600p": "2160p"}  # a zero too many
 _STANDARD_HEIGHTS = frozenset((240, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320))
 _RE_MULTI_N = re.compile(r"multi\d{1,2}")
 _RE_REVISION = re.compile(r"(proper|repack|rerip)\d")
@@ -166,7 +167,7 @@ def _classify(lo: str) -> tuple | None:
         if m:
             return ("ep", int(m.group(1)), STRONG)
         m = _RE_NXM.fullmatch(lo)
-        if m and (len(m.group(1)) <= 2 or 1900 <= int(m.group(1)) <= 2039):
+        if m and (len(m.group(1)) <= 2 or (1900 <= int(m.group(1)) <= 2039 and int(m.group(2)) < 200)):
             eps = (int(m.group(2)), *(int(x) for x in m.group(3).split("x") if x))
             return ("nxm", (int(m.group(1)), eps), STRONG)
         m = _RE_EPV.fullmatch(lo)
@@ -175,6 +176,8 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_RES.fullmatch(lo)
         if m:
             return ("res", m.group(1) + "p", STRONG)
+        if lo in _RES_TYPOS:
+            return ("res", _RES_TYPOS[lo], STRONG)
         m = _RE_RESWH.fullmatch(lo)
         if m:
             w, h = int(m.group(1)), int(m.group(2))
