@@ -1,16 +1,18 @@
 #!/usr/bin/env python
 """Throughput and worst-case timing of ``scenewatch.names`` against guessit and parsett.
 
-Run from the repository root:  .venv/bin/python benchmarks/bench_names.py [--seconds 3] [--sample 300]
+Run from the repository root:  .venv/bin/python benchmarks/bench_names.py [--seconds 3] [--sample 300] [--no-accuracy]
 
 The parser is compiled by Cython at install time when a C compiler is there (setup.py); the header says
 which parser ran, and a compiled run also times the same source uncompiled, in a child process.
 
-Names come from the development corpora in ``../shared/data/parser/`` when that folder exists
-(read at run time, never copied), otherwise from a synthetic set built here. Throughput is CPU time
-of this process (one core), best of several rounds; guessit and parsett are slow, so they are timed
-on a sample of a few hundred of the same names. The worst-case section feeds 10 KB adversarial
-inputs and reports the maximum time of a single call.
+Names are real predb names (a fixed sample of benchmarks/names_sets.py's labelled set, from
+``../shared/data/predb-nzedb``) and the development corpora in ``../shared/data/parser/`` when those folders
+exist (read at run time, never copied), otherwise a synthetic set built here. Throughput is CPU time of this
+process (one core), best of several rounds, with wall time beside it; guessit and parsett are slow, so they are
+timed on a sample of a few hundred of the same names. The worst-case section feeds 10 KB adversarial inputs and
+reports the maximum time of a single call. The accuracy section is benchmarks/names_eval.py's tables: tuned
+and validation halves, per field and per category, beside guessit and parsett.
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ if str(ROOT / "src") not in sys.path:
 from scenewatch.names import implementation, parse, parse_columns  # noqa: E402
 
 CORPUS_DIR = ROOT.parent / "shared" / "data" / "parser"
+REAL_SAMPLE = 50_000
+
+
+def real_names(count: int = REAL_SAMPLE) -> list[str]:
+    """A fixed sample of real predb names (both halves of the labelled set), or none without the shared data."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import names_sets
+
+    if not names_sets.DUMPS.is_dir():
+        return []
+    rows = names_sets.predb_labelled()
+    return [r.name for r in rows[:: max(1, len(rows) // count)]][:count]
 
 
 def load_names() -> tuple[list[str], str]:
@@ -72,22 +86,27 @@ def synthetic_names(count: int) -> list[str]:
 
 def throughput(fn: Callable[[str], object], names: Sequence[str], seconds: float) -> float:
     """Names per CPU second, best round of at least ``seconds`` of work."""
+    return timed(fn, names, seconds)[0]
+
+
+def timed(fn: Callable[[str], object], names: Sequence[str], seconds: float) -> tuple[float, float]:
+    """(names per CPU second, names per wall second) of the best round of at least ``seconds`` of work."""
     for n in names[:200]:
         fn(n)  # warm-up
     gc.collect()
-    best = 0.0
+    best = wall = 0.0
     spent = 0.0
     rounds = 0
     while spent < seconds or rounds < 3:
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         for n in names:
             fn(n)
-        dt = time.process_time() - t0
+        dt, dw = time.process_time() - t0, time.perf_counter() - w0
         spent += dt
         rounds += 1
-        if dt > 0:
-            best = max(best, len(names) / dt)
-    return best
+        if dt > 0 and len(names) / dt > best:
+            best, wall = len(names) / dt, len(names) / dw if dw > 0 else 0.0
+    return best, wall
 
 
 def unseen_throughput(count: int = 20_000) -> float:
@@ -171,10 +190,10 @@ def worst_case(repeats: int = 5) -> list[tuple[str, float]]:
     return rows
 
 
-def python_rate(seconds: float) -> float:
+def python_rate(seconds: float, real: bool = False) -> float:
     """parse()'s names/s with the pure-Python parser, measured in a child process (SCENEWATCH_PURE_PYTHON=1)."""
     out = subprocess.run(
-        [sys.executable, __file__, "--rate-only", "--seconds", str(seconds)],
+        [sys.executable, __file__, "--rate-only", "--seconds", str(seconds), *(["--real"] if real else [])],
         env={**os.environ, "SCENEWATCH_PURE_PYTHON": "1"}, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return float(out.stdout.strip().splitlines()[-1])
@@ -185,23 +204,34 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3.0, help="minimum CPU seconds timed for scenewatch")
     ap.add_argument("--sample", type=int, default=300, help="names timed for guessit / parsett")
     ap.add_argument("--rate-only", action="store_true", help="print only parse()'s names/s (used for the Python run)")
+    ap.add_argument("--real", action="store_true", help="with --rate-only: on the real names")
+    ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy tables (they take a few minutes)")
     args = ap.parse_args()
 
     names, origin = load_names()
     if args.rate_only:
-        print(f"{throughput(parse, names, args.seconds):.0f}")
+        print(f"{throughput(parse, real_names() if args.real else names, args.seconds):.0f}")
         return
+    real = real_names()
     sample = random.Random(3).sample(names, min(args.sample, len(names)))
-    print(f"names: {len(names)} from {origin}; python {sys.version.split()[0]}; parser: {implementation()}")
+    print(f"names: {len(names)} from {origin}; {len(real)} real predb names; python {sys.version.split()[0]}; "
+          f"parser: {implementation()}")  # fmt: skip
     print()
-    print("## Throughput (one core, CPU time, best round)")
+    print("## Throughput (one core; names per CPU second, best round; wall time beside it)")
     rates: dict[str, float] = {}
-    rates["scenewatch"] = throughput(parse, names, args.seconds)
-    print(f"scenewatch parse()          {rates['scenewatch']:>12,.0f} names/s  ({implementation()})")
+    if real:
+        cpu, wall = timed(parse, real, args.seconds)
+        print(f"scenewatch parse(), real    {cpu:>12,.0f} names/s  ({implementation()}; wall {wall:,.0f}/s)")
+        if implementation() == "compiled":
+            python = python_rate(args.seconds, real=True)
+            print(f"scenewatch parse(), real    {python:>12,.0f} names/s  (python: the same source, uncompiled)")
+    cpu, wall = timed(parse, names, args.seconds)
+    rates["scenewatch"] = cpu
+    print(f"scenewatch parse(), corpora {cpu:>12,.0f} names/s  ({implementation()}; wall {wall:,.0f}/s)")
     if implementation() == "compiled":
         python = python_rate(args.seconds)
-        print(f"scenewatch parse()          {python:>12,.0f} names/s  (python: the same source, uncompiled)")
-    cols = columns_throughput(names, args.seconds / 2)
+        print(f"scenewatch parse(), corpora {python:>12,.0f} names/s  (python: the same source, uncompiled)")
+    cols = columns_throughput(real or names, args.seconds / 2)
     print(f"scenewatch parse_columns()  {cols:>12,.0f} names/s  (ingest hot path, batches of ~50k)")
     print(f"scenewatch unseen names     {unseen_throughput():>12,.0f} names/s  (new title words and groups, cold)")
     sw_sample = throughput(parse, sample, 0.5)
@@ -231,6 +261,17 @@ def main() -> None:
     worst = max(rows, key=lambda r: r[1])
     verdict = "OK" if worst[1] < 1e-3 else "OVER 1 ms"
     print(f"max: {worst[1] * 1e6:.1f} µs ({worst[0]}) -> {verdict} (limit 1 ms)")
+    if not args.no_accuracy and (CORPUS_DIR.is_dir()):
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import names_eval
+
+        print()
+        print("## Accuracy (benchmarks/names_eval.py: tuned vs validation halves, beside guessit and parsett)")
+        started = time.process_time()
+        result = names_eval.evaluate()
+        print("\n".join(names_eval.corpus_tables(result) + names_eval.predb_tables(result)))
+        print("\n".join(names_eval.prior_table(result)))
+        print(f"\n(accuracy: {time.process_time() - started:.0f} CPU-s)")
 
 
 if __name__ == "__main__":

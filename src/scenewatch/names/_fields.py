@@ -238,7 +238,8 @@ _WEAK_CATEGORIES = frozenset(("movie", "tv", "software", "game", "other"))
 
 def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
     """Artist and album from ``Artist-Album-(CAT)-WEB-2020`` (the group already removed)."""
-    fields = [f for f in _MUSIC_SPLIT.split(s) if f.strip(" _")]
+    # a plain split when no bracket can hold a dash ("(Live_2019-06-21)" needs the regex)
+    fields = [f for f in (s.split("-") if "(" not in s else _MUSIC_SPLIT.split(s)) if f.strip(" _")]
     if "_-_" in s:
         a, _, rest = s.partition("_-_")
         fields = [a, *[f for f in _MUSIC_SPLIT.split(rest) if f.strip(" _")]]
@@ -252,9 +253,11 @@ def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | Non
                 break
     # languages written as -DE- between dashes
     for f in fields[1:]:
+        if len(f) > 4 or not f.isupper():
+            continue  # codes are two or three upper-case letters
         f = f.strip()
         code = LANG_CODES.get(f.lower())
-        if code and f.isupper():
+        if code:
             for c in code:
                 if c not in langs:
                     langs += (c,)
