@@ -247,7 +247,11 @@ def test_space_separated_names_trailing_group(name, group):
 
 @pytest.mark.parametrize(
     "name",
-    ["Some.Sounds.Deep.House.Drums.WAV-GRP", "Some.Audio.Cinematic.Strings.KONTAKT-GRP", "Some.Loops.Trap.MULTiFORMAT-GRP"],
+    [
+        "Some.Sounds.Deep.House.Drums.WAV-GRP",
+        "Some.Audio.Cinematic.Strings.KONTAKT-GRP",
+        "Some.Loops.Trap.MULTiFORMAT-GRP",
+    ],
 )
 def test_sample_packs_are_software(name):
     assert parse(name, prior=NO_PRIOR).category == "software"

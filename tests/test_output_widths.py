@@ -41,6 +41,7 @@ TABLE_COMMANDS: dict[str, list[str]] = {
     "fixes": ["fixes", "--limit", "15"],
     "leaks": [],  # needs a retail file: set up in the test
     "sources": ["sources"],
+    "prior": ["prior"],
     "retail list": [],  # needs a store with retail dates: set up in the test
     "events add": [],  # writes: into a store of its own
 }

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scenewatch import __version__
+from scenewatch._version import __version__
 from scenewatch.names import DEFAULT_PRIOR, GroupPrior, section_label
 from scenewatch.names._prior import MIN_RELEASES, MIN_SHARE, dump_tsv
 from scenewatch.store import Database
