@@ -30,13 +30,20 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
-) -> None:
-    if version:
+def _print_version(wanted: bool) -> None:
+    # Eager, so that `scenewatch --version` answers before Click asks for a command.
+    if wanted:
         out.print(f"scenewatch {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
+    """Scene release intelligence: ingest predb announcements, parse names, measure volumes and events."""
 
 
 # In the order `scenewatch --help` lists them: the store first, then the analyses, then the services.
