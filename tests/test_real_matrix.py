@@ -695,6 +695,7 @@ REFUSALS = [
     (["volume", "--since", "2020-09-01", "--until", "2020-08-01"], "--until 2020-08-01 is before --since"),
     (["groups", "--silent-after", "2018-06-01"], "2018-06-01"),
     (["impact", "--event", "2019-01-02"], "2019-01-02"),
+    (["impact", "--event", "2020-08-25", "--after", "0d"], "after: '0d' leaves no after-period"),
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytest.importorskip("uvicorn")
@@ -84,14 +85,23 @@ def test_overview_renders_stacked_chart_with_events_and_gaps(page) -> None:
     shot(page, "overview")
 
 
-def test_event_page_shows_counterfactual_band(page) -> None:
+def test_event_page_defaults_to_the_latest_sourced_event_in_the_data(page, live_server: LiveServer) -> None:
+    # Other tests register events on the shared server, so the expectation is read from the API, not fixed.
+    events = httpx.get(f"{live_server.url}/api/events", timeout=30).json()
+    sourced = [e for e in events if e["in_data"] and (e["origin"] == "catalogue" or e["sources"])]
+    assert any(e["day"] == RAID_DAY.isoformat() for e in sourced)  # the registered raid cites a source
     page.goto("/event")
+    page.wait_for_selector("#charts[data-ready]")
+    assert page.locator("#event-select").input_value() == sourced[-1]["day"]
+
+
+def test_event_page_shows_counterfactual_band(page) -> None:
+    page.goto(f"/event?day={RAID_DAY.isoformat()}")
     page.wait_for_selector("#charts[data-ready]")
     assert page.locator("#charts .js-plotly-plot").count() >= 3
     names = page.evaluate("() => document.querySelector('#charts .js-plotly-plot').data.map(t => t.name)")
     assert {"95% band", "counterfactual", "observed"} <= set(names)
     assert page.locator("#charts path.js-fill").count() >= 1  # the band is drawn as a filled area
-    assert page.locator("#event-select").input_value() == RAID_DAY.isoformat()  # the catalogue event in the data
     assert page.locator("#vanished tbody tr").count() > 5
     assert page.locator("#vanished tbody", has_text="SPARKS").count() == 1
     shot(page, "event")

@@ -96,7 +96,8 @@ def _placebo_errors(
     cache_key = (key, before, after, trend, spacing) if key is not None else None
     if cache_key is not None and cache_key in _CACHE:
         return _CACHE[cache_key]
-    anchors = np.arange(before, len(counts) - after + 1, spacing)
+    # a placebo window [a - before, a + after) lies inside the history and holds at least its anchor day
+    anchors = np.arange(before, len(counts) - max(after, 1) + 1, spacing)
     if len(anchors) == 0:
         return anchors, np.zeros(0)
     fits = fit_windows(counts, used, weekday, anchors, before, after, trend=trend, max_drift=MAX_DRIFT)

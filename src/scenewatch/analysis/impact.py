@@ -120,6 +120,9 @@ def event_window(
         raise ValueError("the store holds no counted releases to measure an event against")
     if not first < event <= last:
         raise ValueError(f"event {event} is outside the data ({first} … {last}): it needs days before and after it")
+    for name, span in (("before", before), ("after", after)):
+        if parse_span(span) < timedelta(days=1):
+            raise ValueError(f"{name}: {span!r} leaves no {name}-period; give at least one day (e.g. 8w)")
     return _clip(event, before, after, first, last)
 
 

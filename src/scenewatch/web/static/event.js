@@ -163,9 +163,10 @@ async function initEvent() {
     // Events before or after the data are listed (so the catalogue is whole) but cannot be analysed here.
     select.replaceChildren(...events.map((e) => SW.el("option", e.in_data ? { value: e.day } : { value: e.day, disabled: "" },
       `${e.day} ${e.name}${e.in_data ? "" : " (outside the data)"}`)));
-    // Default: the latest sourced (catalogue) event the data spans, else the latest registered one.
+    // Default: the latest sourced event the data spans (the catalogue, or a registered one citing a public source),
+    // else the latest registered one.
     const inside = events.filter((e) => e.in_data);
-    const sourced = inside.filter((e) => e.origin === "catalogue");
+    const sourced = inside.filter((e) => e.origin === "catalogue" || (e.sources || []).length > 0);
     const pick = (sourced.length ? sourced : inside).at(-1);
     if (pick) select.value = pick.day;
     const wanted = new URLSearchParams(window.location.search).get("day");
