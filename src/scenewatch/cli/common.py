@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from scenewatch.output import emit, output_format
-from scenewatch.store import Database, StoreError, default_db_path
+from scenewatch.store import Database, default_db_path
 
 out = Console(soft_wrap=True, highlight=False)  # long lines are the terminal's to wrap: a pipe gets them whole
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -78,40 +78,9 @@ def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
     if is_backend(path):
         raise UsageError(f"--db {path}: this command reads the embedded store; the analysis commands (volume, impact, "
                          "race, dupes…) also run on backends")  # fmt: skip
-    target = Path(path) if path else default_db_path()
-    from scenewatch.store.owner import current_owner
+    from scenewatch.store.remote import open_shared
 
-    owner = current_owner(target)
-    if owner is not None and read_only:
-        from scenewatch.store.remote import RemoteDatabase
-
-        return RemoteDatabase(str(target), owner)
-    if owner is not None:
-        raise StoreError(_held_message(target, owner))
-    try:
-        return Database(target, read_only=read_only)
-    except StoreError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        owner = current_owner(target, wait=5.0)  # it may be starting: locked the file, not yet said where it answers
-        if owner is not None and read_only:
-            from scenewatch.store.remote import RemoteDatabase
-
-            return RemoteDatabase(str(target), owner)
-        if owner is not None:
-            raise StoreError(_held_message(target, owner)) from None
-        from scenewatch.store.owner import lock_holder
-
-        holder = lock_holder(str(exc)) or "another process"
-        raise StoreError(f"{target}: in use by {holder}, which holds it open for writing (one process at a time); "
-                         "stop it first, or run this command through it") from None  # fmt: skip
-
-
-def _held_message(target: Path, owner: Any) -> str:
-    """Why a write cannot open a store another scenewatch process owns, and what to do instead."""
-    how = f"; or write through it: {owner.writes}" if owner.writes else ""
-    return (f"{target}: held by {owner.describe()}, which writes it (one process at a time); read commands answer "
-            f"through it, but this command writes: stop it first{how}")  # fmt: skip
+    return open_shared(Path(path) if path else default_db_path(), read_only=read_only)
 
 
 def open_backend(db: str, parquet: Path | None) -> Any:
@@ -185,6 +154,11 @@ class ReadService:
         self._owner: Any = None
         self._lock = threading.Lock()
         self._stopped = False
+        self._root: Any = None
+        if writer is None:  # made in the calling thread, before the command uses the connection elsewhere
+            from scenewatch.web.access import CursorView
+
+            self._root = CursorView(database)
 
     def start(self) -> str:
         """Serve reads on a loopback port and publish the owner file; returns the URL."""
@@ -196,7 +170,11 @@ class ReadService:
             if self._stopped or self._server is not None:
                 return self.url
             secret = new_secret()
-            app = create_app(self.database, hub=self.hub, writer=self.writer, query_secret=secret, status=self.status)
+            # Without a writer thread the command writes through the database's own connection: reads get a root
+            # cursor made here in advance, and no cache (the command's writes do not pass through the server).
+            store = self.database if self.writer is not None else self._root
+            app = create_app(store, hub=self.hub, writer=self.writer, query_secret=secret, status=self.status,
+                             cache=self.writer is not None)  # fmt: skip
             self._server = serve_in_background(app, self.host, self.port)
             self._owner = publish(self.database.path, self.command, self._server.url, secret=secret)
             self.url = self._server.url
@@ -212,6 +190,9 @@ class ReadService:
             if self._owner is not None:
                 self._owner.close()
                 self._owner = None
+            if self._root is not None:
+                self._root.close()
+                self._root = None
 
 
 @contextmanager

@@ -20,6 +20,8 @@ import urllib.error
 import urllib.request
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 from uuid import UUID
 
@@ -123,13 +125,28 @@ def _local() -> duckdb.DuckDBPyConnection:
 
 
 class RemoteConnection:
-    """The part of a DuckDB connection the analyses use (``execute``, ``sql``, ``cursor``), answered by the owner."""
+    """The part of a DuckDB connection the analyses use (``execute``, ``sql``, ``cursor``), answered by the owner.
 
-    def __init__(self, owner: Owner) -> None:
+    If the owner stops meanwhile (it closes the file as it goes), the remaining queries open the file directly, or
+    go to the next owner: a command running across the owner's stop still finishes with the same answers.
+    """
+
+    def __init__(self, owner: Owner, path: str | Path) -> None:
         self.owner = owner
+        self.path = Path(path)
+        self._direct: Database | None = None
 
     def fetch(self, sql: str, params: Any = None) -> pa.Table:
         """Run ``sql`` at the owner and return its result as an Arrow table."""
+        if self._direct is not None:
+            return self._direct.con.execute(sql, params).to_arrow_table()
+        try:
+            return self._ask(sql, params)
+        except _OwnerGoneError as gone:
+            self._follow(gone)
+            return self.fetch(sql, params)
+
+    def _ask(self, sql: str, params: Any) -> pa.Table:
         body = json.dumps({"sql": sql, "params": encode_params(params)}).encode()
         request = urllib.request.Request(
             self.owner.url.rstrip("/") + QUERY_PATH, data=body, method="POST",
@@ -139,16 +156,30 @@ class RemoteConnection:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 payload = response.read()
         except urllib.error.HTTPError as exc:
+            if exc.code == 503:  # the owner is shutting down: its reads are cancelled
+                raise _OwnerGoneError("it is stopping") from None
             raise _query_error(exc) from None
         except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise StoreError(
-                f"{self.owner.describe()} stopped answering ({reason}); run the command again"
-            ) from None
+            raise _OwnerGoneError(str(getattr(exc, "reason", exc))) from None
         return pa.ipc.open_stream(payload).read_all()
+
+    def _follow(self, gone: _OwnerGoneError) -> None:
+        """The owner stopped answering: continue with the file itself, or with its new owner."""
+        try:
+            successor = open_shared(self.path, read_only=True)
+        except StoreError as exc:
+            raise StoreError(f"{self.owner.describe()} stopped answering ({gone}), and then: {exc}") from None
+        if isinstance(successor, RemoteDatabase):
+            if successor.owner == self.owner:
+                raise StoreError(f"{self.owner.describe()} stopped answering ({gone}); run the command again")
+            self.owner = successor.owner
+        else:
+            self._direct = successor
 
     def execute(self, sql: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
         """A local connection holding the owner's result, as ``con.execute`` returns (fetchall, df, description …)."""
+        if self._direct is not None:
+            return self._direct.con.execute(sql, parameters)
         local = _local()
         local.register("remote_result", self.fetch(sql, parameters))
         return local.execute("SELECT * FROM remote_result")
@@ -162,7 +193,14 @@ class RemoteConnection:
         return self
 
     def close(self) -> None:
-        """Nothing is held open."""
+        """Close the file, if the owner stopped and it was opened directly."""
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
+
+
+class _OwnerGoneError(Exception):
+    """The owner did not answer (it stopped, or is stopping)."""
 
 
 def _query_error(exc: urllib.error.HTTPError) -> Exception:
@@ -184,10 +222,51 @@ class RemoteDatabase(Database):
         self.path = str(path)
         self.owner = owner
         self.read_only = True
-        self.con = RemoteConnection(owner)  # type: ignore[assignment]
+        self.con = RemoteConnection(owner, path)  # type: ignore[assignment]
         self._known = None
         self._bulk = None
         self._open = []
 
     def close(self) -> None:
-        """Nothing to close."""
+        """Nothing to close (unless the owner stopped meanwhile and the file was opened directly)."""
+        self.con.close()
+
+
+def open_shared(path: str | Path, *, read_only: bool = False, wait: float = 10.0) -> Database:
+    """Open the store file at ``path``, or, for a read, reach it through the scenewatch process that owns it.
+
+    A read (``read_only``) of a store another scenewatch process holds (its owner file is held: ``listen``,
+    ``serve`` with writes, a long ``ingest``) is a :class:`RemoteDatabase`, with the same answers as a direct read.
+    A write to such a store raises :class:`StoreError` naming the owner and how to write through it. An owner that is
+    starting (file locked, owner file not written yet) or stopping (owner file gone, file not yet closed) is waited
+    for, up to ``wait`` seconds; a lock held by anything else is reported with its PID and command line.
+    """
+    from scenewatch.store.owner import current_owner, lock_holder
+
+    target = Path(path)
+    deadline = monotonic() + wait
+    while True:
+        owner = current_owner(target)
+        if owner is not None:
+            if read_only:
+                return RemoteDatabase(str(target), owner)
+            raise StoreError(held_message(target, owner))
+        try:
+            return Database(target, read_only=read_only)
+        except StoreError as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if monotonic() >= deadline:
+                holder = lock_holder(str(exc)) or "another process"
+                raise StoreError(
+                    f"{target}: in use by {holder}, which holds it open for writing (one process at a time) and "
+                    "does not say where it answers; stop it first"
+                ) from None
+        sleep(0.1)
+
+
+def held_message(target: Path, owner: Owner) -> str:
+    """Why a write cannot open a store another scenewatch process owns, and what to do instead."""
+    how = f"; or write through it: {owner.writes}" if owner.writes else ""
+    return (f"{target}: held by {owner.describe()}, which writes it (one process at a time); read commands "
+            f"(volume, gaps, info …) answer through it, but this command writes: stop it first{how}")  # fmt: skip

@@ -29,6 +29,7 @@ from scenewatch.web.params import (
     check_range,
     clip_spans,
     clip_window,
+    data_span,
     day_query,
     window_days,
 )
@@ -110,18 +111,11 @@ def guarded(work: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
 
 def _check_event(db: Any, event: date) -> None:
     """An event must fall inside the data (the analyses fit on days before it and compare days after it); else 409."""
-    first, last = _data_span(db)
+    first, last = data_span(db)
     if first is None:
         raise ValueError("the store has no counted releases yet")
     if not first < event <= last:
         raise ValueError(f"event: {event} is outside the data ({first} … {last}); pick a day after the first")
-
-
-def _data_span(db: Any) -> tuple[date | None, date | None]:
-    row = db.con.execute("SELECT min(pre_at), max(pre_at) FROM releases WHERE scene AND pre_at IS NOT NULL").fetchone()
-    if not row or row[0] is None:
-        return None, None
-    return row[0].date(), row[1].date()
 
 
 def _by(by: By) -> str | None:
@@ -299,7 +293,7 @@ if _affiliation is not None:
 
 if _study is not None:
 
-    @router.get("/study", tags=["events"])
+    @router.get("/study", tags=["events"], response_model=AnalysisTable)
     def get_study(
         db: Reader,
         event: Annotated[list[str] | None, Query(description="Events (name or day) [default: all]")]
@@ -312,13 +306,13 @@ if _study is not None:
         """Every catalogued event inside the data: calibrated impact per category and language region, recovery,
         groups that stopped and vanished (events outside the data are listed, not analysed)."""
         if event is not None and (len(event) > 50 or any(len(e) > 200 for e in event)):
-            raise ValueError("event: at most 50 events of at most 200 characters each")
+            raise RequestProblemError("event: at most 50 events of at most 200 characters each", ["query", "event"])
         return table(_study.study(db, event, before=before, after=after, threshold=threshold, languages=languages))
 
 
 if _discover is not None:
 
-    @router.get("/discover", tags=["events"])
+    @router.get("/discover", tags=["events"], response_model=AnalysisTable)
     def get_discover(
         db: Reader,
         window_days: Annotated[int, Query(ge=1, le=60)] = 7,
@@ -333,6 +327,7 @@ if _discover is not None:
         return table(_discover.discover(db, window_days=window_days, min_releases=min_releases,
                                         min_active_days=min_active_days, p_stop=p_stop, alpha=alpha,
                                         limit=limit))  # fmt: skip
+
 
 def _day_after_data(db: Any) -> date:
     from datetime import timedelta

@@ -32,6 +32,7 @@ from scenewatch.web.models import (
     NukeRow,
     ReleaseDetail,
     ReleasePage,
+    StoredEvent,
     VolumeRow,
 )
 from scenewatch.web.params import (
@@ -375,7 +376,7 @@ class IngestPath(BaseModel):
     force: bool = False
 
 
-@router.post("/events", tags=["events"], status_code=201, response_model=EventRow,
+@router.post("/events", tags=["events"], status_code=201, response_model=StoredEvent,
              dependencies=[Depends(require_token)], responses=errors.WRITE)  # fmt: skip
 def post_event(event: EventIn, request: Request) -> dict[str, Any]:
     """Register an event (bearer token required); 409 if one of that name exists."""

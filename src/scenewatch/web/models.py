@@ -9,7 +9,7 @@ Absent values are ``null`` everywhere (pandas' ``NA``, ``NaN`` and ``None`` alik
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -180,13 +180,23 @@ class GapRow(Row):
     kind: str
 
 
-class EventRow(BaseModel):
-    """A registered real-world event."""
+class StoredEvent(BaseModel):
+    """A real-world event registered in this store (what ``POST /api/events`` answers)."""
 
     name: str
     day: date
     description: str | None
     sources: list[str] | None
+
+
+class EventRow(StoredEvent):
+    """An event scenewatch knows: from the shipped catalogue or registered in this store."""
+
+    kind: str | None = Field(description="enforcement, downstream or closure (null for a registered event)")
+    confidence: str | None = Field(description="high, medium or low (null for a registered event)")
+    precision: str | None = Field(description="How exact the day is, e.g. day or month")
+    origin: Literal["catalogue", "database"]
+    in_data: bool = Field(description="Whether the store holds releases on both sides of the day (analysable)")
 
 
 class AnalysisTable(BaseModel):

@@ -77,10 +77,9 @@ def check_range(since: date | None, until: date | None) -> None:
 
 def data_span(db: Database) -> tuple[date | None, date | None]:
     """First and last UTC day with a counted release (None, None for an empty store)."""
-    row = db.con.execute("SELECT min(pre_at), max(pre_at) FROM releases WHERE scene AND pre_at IS NOT NULL").fetchone()
-    if not row or row[0] is None:
-        return None, None
-    return row[0].date(), row[1].date()
+    from scenewatch.analysis.volume import data_span as counted_span
+
+    return counted_span(db)
 
 
 def clip_window(db: Database, since: date | None, until: date | None) -> tuple[date | None, date | None, bool]:

@@ -67,6 +67,8 @@ def run_query(
             except duckdb.Error:  # older DuckDB: HUGEINT and UUID come back as DECIMAL and text
                 pass
             table = con.sql(body.sql, params=decode_params(body.params)).to_arrow_table()
+        except duckdb.InterruptException:  # the owner is stopping: the client goes on with the file itself
+            return _refuse(503, "the store's owner is stopping")
         except duckdb.Error as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return JSONResponse(status_code=400, content={"message": message, "error": type(exc).__name__})
