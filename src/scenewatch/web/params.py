@@ -35,7 +35,7 @@ DAY_RULE = f"UTC day, YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}"
 
 def _strict_day(value: Any) -> Any:
     if isinstance(value, str) and not _DAY.match(value):
-        raise PydanticCustomError("day", f"expected a day YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}, not {{value!r}}",
+        raise PydanticCustomError("day", f"expected a day YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}, not \"{{value}}\"",
                                   {"value": value[:40]})  # fmt: skip
     return value
 
