@@ -433,7 +433,7 @@ def confined(roots: list[Path], text: str) -> Path:
 
 
 @router.post("/ingest", tags=["ingest"], response_model=IngestSummary, dependencies=[Depends(require_token)],
-             responses=errors.errors(401, 403, 404, 409, 422))  # fmt: skip
+             responses=errors.errors(401, 403, 404, 409, 413, 422))  # fmt: skip
 def post_ingest(body: IngestPath, request: Request) -> dict[str, Any]:
     """Ingest a dump file or folder inside the server's ingest roots (bearer token required).
 

@@ -79,7 +79,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 READ = errors(422, 503)  # every read: bad parameters, out of time
 ANALYSIS = errors(409, 422, 503)  # reads that need data the store may not have
-WRITE = errors(401, 409, 422)
+WRITE = errors(401, 409, 413, 422)  # every body is capped (serve --max-upload-mb)
 
 
 def body(status: int, message: str, loc: Sequence[Any] = (), kind: str = "", headers: dict[str, str] | None = None

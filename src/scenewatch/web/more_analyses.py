@@ -62,7 +62,7 @@ def get_nuke_reasons(db: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 3
     return table(nukes_analysis.nuke_reasons(db, limit=limit))
 
 
-@router.post("/leaks", response_model=AnalysisTable)
+@router.post("/leaks", response_model=AnalysisTable, responses=errors.errors(409, 413, 422, 503))
 def post_leaks(
     db: Reader,
     retail_csv: Annotated[
