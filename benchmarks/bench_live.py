@@ -14,8 +14,11 @@ child process: predb.net-, predb.club- and xREL-shaped APIs (polled, no websocke
 (``--multi-rate``). It reports announce→queryable latency p50/p99 per source, the requests the server counted per
 limit window, and the listener's CPU per 1,000 announces.
 
-    .venv/bin/python benchmarks/bench_live.py                 # 10 s at 1,000/s, 20,000 flat out, 120 s multi-source
-    .venv/bin/python benchmarks/bench_live.py --rate 2000 --seconds 5 --multi 60
+    .venv/bin/python benchmarks/bench_live.py     # paced at 1, 100 and 1,000/s, 20,000 flat out, 120 s multi-source
+    .venv/bin/python benchmarks/bench_live.py --rates 2000 --seconds 5 --multi 60
+
+Each paced rate runs ``--seconds`` (at least ``--min-announces`` announces, so 1/s still has a median and a p99);
+every line reports wall time and the CPU-seconds this process and its children used meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
+import resource
 import statistics
 import tempfile
 import threading
@@ -81,6 +86,12 @@ def serve_frames(port_out: mp.Queue, count: int, rate: float, start: int) -> Non
             await asyncio.Future()
 
     asyncio.run(main())
+
+
+def cpu_seconds() -> float:
+    """User + system CPU-seconds of this process and its finished children so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -292,7 +303,6 @@ def serve_providers(port_out: mp.Queue, ws_rate: float) -> None:  # type: ignore
 def run_multi(seconds: float, ws_rate: float) -> dict[str, object]:
     """Listen to the four sources for ``seconds``; latency per source, server-side request counts, CPU."""
     import dataclasses
-    import resource
 
     import httpx
 
@@ -353,38 +363,52 @@ def run_multi(seconds: float, ws_rate: float) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=1000.0, help="paced announces per second")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of the paced run")
+    parser.add_argument("--rates", default="1,100,1000", help="paced announces per second, comma-separated")
+    parser.add_argument("--rate", type=float, default=None, help="one paced rate (same as --rates RATE)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each paced run")
+    parser.add_argument("--min-announces", type=int, default=30, help="fewest announces per paced run")
     parser.add_argument("--burst", type=int, default=20_000, help="announces sent flat out (0: skip)")
     parser.add_argument("--flush-events", type=int, default=500)
     parser.add_argument("--flush-seconds", type=float, default=1.0)
     parser.add_argument("--multi", type=float, default=120.0, help="seconds of the multi-source run (0: skip)")
     parser.add_argument("--multi-rate", type=float, default=1000.0, help="announces/s of its websocket feed")
     args = parser.parse_args()
+    rates = [args.rate] if args.rate else [float(r) for r in args.rates.split(",") if r.strip()]
 
-    import os
-
-    print(f"cpus: {os.cpu_count()}  flush: {args.flush_events} events / {args.flush_seconds}s")
-    paced_count = int(args.rate * args.seconds)
-    paced = run_live(paced_count, args.rate, 1, args.flush_events, args.flush_seconds)
-    print(
-        f"live, paced {args.rate:,.0f}/s x {args.seconds:.0f}s: {paced['announces']:,.0f} announces, all committed "
-        f"{paced['tail_ms']:.0f} ms after the last send ({paced['per_second']:,.0f}/s first send to last commit); "
-        f"latency median {paced['median_ms']:.0f} ms, p99 {paced['p99_ms']:.0f} ms, max {paced['max_ms']:.0f} ms "
-        f"({paced['batches']:.0f} writes, {paced['stored']:.0f} stored)"
-    )
+    print(f"cpus: {os.cpu_count()}  flush: {args.flush_events} events / {args.flush_seconds}s", flush=True)
+    largest = 0
+    for rate in rates:
+        count = max(args.min_announces, int(rate * args.seconds))
+        largest = max(largest, count)
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        paced = run_live(count, rate, 1, args.flush_events, args.flush_seconds)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+        print(
+            f"live, paced {rate:,.0f}/s: {paced['announces']:,.0f} announces, latency p50 {paced['median_ms']:.0f} ms, "
+            f"p99 {paced['p99_ms']:.0f} ms, max {paced['max_ms']:.0f} ms; all committed {paced['tail_ms']:.0f} ms "
+            f"after the last send ({paced['batches']:.0f} writes, {paced['stored']:.0f} stored; "
+            f"{wall:.1f} s wall, {cpu:.1f} CPU-s)",
+            flush=True,
+        )
     if args.burst:
+        wall, cpu = time.perf_counter(), cpu_seconds()
         burst = run_live(args.burst, 0.0, 10_000_000, args.flush_events, args.flush_seconds)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
         print(
             f"live, {args.burst:,} flat out: {burst['per_second']:,.0f} announces/s, "
-            f"latency median {burst['median_ms']:.0f} ms, p99 {burst['p99_ms']:.0f} ms "
-            f"({burst['batches']:.0f} writes, {burst['stored']:.0f} stored)"
+            f"latency p50 {burst['median_ms']:.0f} ms, p99 {burst['p99_ms']:.0f} ms "
+            f"({burst['batches']:.0f} writes, {burst['stored']:.0f} stored; {wall:.1f} s wall, {cpu:.1f} CPU-s)",
+            flush=True,
         )
     for size in (args.flush_events, args.flush_events * 10):
-        base = run_baseline(max(paced_count, args.burst), 20_000_000, size)
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        base = run_baseline(max(largest, args.burst), 20_000_000, size)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
         print(
             f"baseline, direct parse + Database.write in batches of {size:,}: {base['per_second']:,.0f}/s, "
-            f"per-batch write median {base['batch_median_ms']:.0f} ms, p99 {base['batch_p99_ms']:.0f} ms"
+            f"per-batch write median {base['batch_median_ms']:.0f} ms, p99 {base['batch_p99_ms']:.0f} ms "
+            f"({wall:.1f} s wall, {cpu:.1f} CPU-s)",
+            flush=True,
         )
     if args.multi:
         report_multi(run_multi(args.multi, args.multi_rate), args.multi, args.multi_rate)

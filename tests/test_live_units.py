@@ -111,6 +111,7 @@ def test_writer_batches_and_turns_a_crash_into_a_gap(db_path: Path) -> None:
         db,
         flush_events=500,
         flush_seconds=3600,
+        coalesce_seconds=3600,  # batch, as under load: a crash then loses the buffer
         heartbeat_seconds=3600,
         on_batch=lambda i: flushes.append(len(i.announcements)),
     )

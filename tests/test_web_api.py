@@ -171,7 +171,10 @@ def test_groups_group_nukes_gaps_events(client: httpx.Client) -> None:
         ("/api/volume", {"since": "2020-02-30"}, "since"),
         ("/api/volume", {"since": "2020-09-01", "until": "2020-08-01"}, "until"),
         ("/api/releases", {"limit": 0}, "limit"),
-        ("/api/releases", {"limit": 5000}, "limit"),
+        ("/api/releases", {"limit": 10**10}, "limit"),
+        ("/api/volume", {"since": "1989-12-31"}, "since"),
+        ("/api/volume", {"until": "0"}, "until"),
+        ("/api/silent-groups", {"event": "2020-01-01T00:00:00"}, "event"),
         ("/api/releases", {"format": "xml"}, "format"),
         ("/api/releases", {"sort": "size; DROP"}, "sort"),
         ("/api/releases", {"cursor": "not-a-cursor"}, "cursor"),
@@ -190,6 +193,11 @@ def test_bad_parameters_get_422_with_message(client: httpx.Client, path: str, pa
     body = response.json()
     text = body.get("message") or json.dumps(body.get("detail"))
     assert needle in text
+
+
+def test_a_json_page_holds_at_most_1000_and_says_where_more_are(client: httpx.Client) -> None:
+    page = client.get("/api/releases", params={"limit": 5000}).json()
+    assert len(page["items"]) == 1000 and page["next_cursor"]
 
 
 def test_cursor_from_another_sort_is_rejected(client: httpx.Client) -> None:

@@ -31,6 +31,7 @@ def ranked_sql(where: str, within_hours: float = RACE_HOURS) -> str:
     entry after this one, when it is within the race window of the first).
     """
     hours = float(within_hours)
+    seconds = hours * 3600.0  # bound as a DOUBLE: a long decimal literal times 3600 overflows DECIMAL(18)
     return f"""
         WITH k AS ({keyed_sql(where)}),
         entries AS (
@@ -44,10 +45,10 @@ def ranked_sql(where: str, within_hours: float = RACE_HOURS) -> str:
             FROM entries WINDOW w AS (PARTITION BY work, fmt ORDER BY entry_at, grp)
         )
         SELECT * EXCLUDE (next_grp0, next_at0),
-               sum(CASE WHEN epoch(entry_at - first_at) <= {hours} * 3600 THEN 1 ELSE 0 END)
+               sum(CASE WHEN epoch(entry_at - first_at) <= CAST({seconds!r} AS DOUBLE) THEN 1 ELSE 0 END)
                    OVER (PARTITION BY work, fmt) AS n_groups,
-               CASE WHEN epoch(next_at0 - first_at) <= {hours} * 3600 THEN next_grp0 END AS next_grp,
-               CASE WHEN epoch(next_at0 - first_at) <= {hours} * 3600 THEN next_at0 END AS next_at
+               CASE WHEN epoch(next_at0 - first_at) <= CAST({seconds!r} AS DOUBLE) THEN next_grp0 END AS next_grp,
+               CASE WHEN epoch(next_at0 - first_at) <= CAST({seconds!r} AS DOUBLE) THEN next_at0 END AS next_at
         FROM ranked
     """
 

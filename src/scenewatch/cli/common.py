@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -68,11 +69,18 @@ def is_backend(db: str | Path | None) -> bool:
 
 
 def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
-    """Open the database named by --db / SCENEWATCH_DB or the default one."""
+    """Open the database named by --db / SCENEWATCH_DB or the default one.
+
+    A read (``read_only``) of a store another scenewatch process owns (``listen``, ``serve`` with writes, ``ingest``)
+    goes through that process (``scenewatch.store.remote``), with the same answers; a write to it is refused with
+    a message naming the owner and how to reach it.
+    """
     if is_backend(path):
         raise UsageError(f"--db {path}: this command reads the embedded store; the analysis commands (volume, impact, "
                          "race, dupes…) also run on backends")  # fmt: skip
-    return Database(Path(path) if path else default_db_path(), read_only=read_only)
+    from scenewatch.store.remote import open_shared
+
+    return open_shared(Path(path) if path else default_db_path(), read_only=read_only)
 
 
 def open_backend(db: str, parquet: Path | None) -> Any:
@@ -132,3 +140,84 @@ def limit_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
         trimmed.attrs = frame.attrs
         return trimmed
     return frame
+
+
+class ReadService:
+    """The read API of a process that writes a store, published in the owner file (see :func:`serving_reads`)."""
+
+    def __init__(self, database: Database, command: str, *, writer: Any = None, hub: Any = None,
+                 status: Any = None, host: str = "127.0.0.1", port: int = 0) -> None:  # fmt: skip
+        self.database, self.command, self.writer, self.hub, self.status = database, command, writer, hub, status
+        self.host, self.port = host, port
+        self.url = ""
+        self._server: Any = None
+        self._owner: Any = None
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._root: Any = None
+        if writer is None:  # made in the calling thread, before the command uses the connection elsewhere
+            from scenewatch.web.access import CursorView
+
+            self._root = CursorView(database)
+
+    def start(self) -> str:
+        """Serve reads on a loopback port and publish the owner file; returns the URL."""
+        from scenewatch.store.owner import new_secret, publish
+        from scenewatch.web import create_app
+        from scenewatch.web.server import serve_in_background
+
+        with self._lock:
+            if self._stopped or self._server is not None:
+                return self.url
+            secret = new_secret()
+            # Without a writer thread the command writes through the database's own connection: reads get a root
+            # cursor made here in advance, and no cache (the command's writes do not pass through the server).
+            store = self.database if self.writer is not None else self._root
+            app = create_app(store, hub=self.hub, writer=self.writer, query_secret=secret, status=self.status,
+                             cache=self.writer is not None)  # fmt: skip
+            self._server = serve_in_background(app, self.host, self.port)
+            self._owner = publish(self.database.path, self.command, self._server.url, secret=secret)
+            self.url = self._server.url
+            return self.url
+
+    def stop(self) -> None:
+        """Stop serving; the owner file goes with the server (call before closing the database)."""
+        with self._lock:
+            self._stopped = True
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+            if self._owner is not None:
+                self._owner.close()
+                self._owner = None
+            if self._root is not None:
+                self._root.close()
+                self._root = None
+
+
+@contextmanager
+def serving_reads(database: Database, command: str, *, after: float = 0.0, **options: Any) -> Iterator[ReadService]:
+    """For a ``with`` block that writes ``database``: serve reads of it to other commands (the owner file).
+
+    ``after`` seconds (a long ``ingest``) delays it, so a short command pays nothing for it.
+    """
+    service = ReadService(database, command, **options)
+    timer = None
+    if after > 0:
+        def start_quietly() -> None:
+            try:
+                service.start()
+            except Exception as exc:  # a write must not fail because reads could not be offered
+                err.print(f"note: cannot serve reads of {database.path} meanwhile ({exc})", markup=False)
+
+        timer = threading.Timer(after, start_quietly)
+        timer.daemon = True
+        timer.start()
+    else:
+        service.start()
+    try:
+        yield service
+    finally:
+        if timer is not None:
+            timer.cancel()
+        service.stop()

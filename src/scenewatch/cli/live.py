@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +15,7 @@ from scenewatch.cli.common import (
     err,
     open_db,
     out,
+    serving_reads,
 )
 
 
@@ -33,6 +36,10 @@ def listen(
     flush_events: Annotated[
         int | None, typer.Option("--flush-events", min=1, help="Buffered events that force a write \\[500].")
     ] = None,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Loopback port where other commands' reads are answered "
+                          "while this runs (0 picks a free one; it is written to DB.owner).")
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per write.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log connections and errors.")] = False,
 ) -> None:
@@ -41,6 +48,8 @@ def listen(
     Several sources merge into one store, one sighting per feed. Every outage (source down, listener killed or
     stopped) and every stretch a catch-up could not reach (a provider's page cap, a long rate limit) is recorded as a
     gap with its reason; `scenewatch sources --db DB` shows each source's state meanwhile; Ctrl-C stops cleanly.
+    Meanwhile the read commands (volume, gaps, info …) answer through this process, and its read API (the same as
+    `scenewatch serve`'s, without writes) listens on 127.0.0.1 (--port).
     """
     from scenewatch.live import load_config, run_live
     from scenewatch.store.writer import FlushInfo
@@ -65,11 +74,22 @@ def listen(
     database = open_db(db)
     for source in settings.sources:
         err.print(f"listening to {source.origin}", highlight=False)
+
+    @contextmanager
+    def reads(runner: Any) -> Iterator[None]:
+        with serving_reads(database, "listen", writer=runner.writer, status=lambda: {"sources": runner.status()},
+                           port=port) as service:  # fmt: skip
+            if service.url:
+                err.print(f"answering reads at {service.url}/ (API docs at /docs)", markup=False, highlight=False)
+                err.file.flush()
+            yield
+
     try:
         runner = run_live(
             database,
             settings.sources,
             on_batch,
+            serving=reads,
             flush_events=flush_events or settings.flush_events,
             flush_seconds=flush_seconds or settings.flush_seconds,
         )
@@ -81,7 +101,6 @@ def listen(
             f"{status['malformed']} malformed, {status['connects']} connects, {status['disconnects']} disconnects",
             highlight=False,
         )
-
 
 
 def register(app: typer.Typer) -> None:

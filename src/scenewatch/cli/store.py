@@ -16,11 +16,15 @@ from scenewatch.cli.common import (
     err,
     open_db,
     out,
+    serving_reads,
     show,
 )
 from scenewatch.progress import ingest_progress
 from scenewatch.records import Reject
 from scenewatch.sources import parse_mapping
+
+# A write running longer than this serves reads of the store to other commands meanwhile (see cli.common).
+READS_AFTER_SECONDS = 2.0
 
 
 def ingest(
@@ -50,7 +54,10 @@ def ingest(
         Path | None, typer.Option("--download-dir", help="Where URLs are downloaded to \\[default: beside --db].")
     ] = None,
 ) -> None:
-    """Load bulk dumps (CSV, NDJSON, SQL, nZEDb) idempotently; safe to interrupt and run again."""
+    """Load bulk dumps (CSV, NDJSON, SQL, nZEDb) idempotently; safe to interrupt and run again.
+
+    While a long ingest runs, the read commands (volume, gaps, info …) answer through it.
+    """
     from scenewatch.ingest import ingest_paths
 
     urls = [p for p in paths if p.lower().startswith(("http://", "https://"))]
@@ -76,7 +83,7 @@ def ingest(
             sys.stderr.write(f"rejected {reject}\n")
         shown += 1
 
-    with open_db(db) as database:
+    with open_db(db) as database, serving_reads(database, "ingest", after=READS_AFTER_SECONDS):
         with ingest_progress(err, disable=quiet) as on_tick:
             summary = ingest_paths(
                 database, local, fmt=fmt, mapping=column_map, rules_file=rules, timezone=tz, force=force,
@@ -113,7 +120,7 @@ def reparse(
 
     from scenewatch.reparse import reparse as reparse_store
 
-    with open_db(db) as database:
+    with open_db(db) as database, serving_reads(database, "reparse", after=READS_AFTER_SECONDS):
         progress = Progress(
             "[bold]reparse", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, disable=quiet
         )

@@ -108,13 +108,14 @@ def _default_db_events() -> dict[str, date]:
     import os
     from pathlib import Path
 
-    from scenewatch.store import Database, default_db_path
+    from scenewatch.store import default_db_path
+    from scenewatch.store.remote import open_shared
 
     path = Path(os.environ.get("SCENEWATCH_DB") or default_db_path())
     if not path.is_file():
         return {}
     try:
-        with Database(path, read_only=True) as db:
+        with open_shared(path, read_only=True, wait=0.0) as db:  # through its owner, if a process writes it
             rows = db.con.execute("SELECT name, day FROM events").fetchall()
     except Exception:  # locked by a writer, older schema...: fall back to the catalogue only
         return {}

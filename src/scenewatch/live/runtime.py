@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -218,9 +220,14 @@ def run_live(
     on_batch: Callable[[FlushInfo], None] | None = None,
     *,
     stop: threading.Event | None = None,
+    serving: Callable[[LiveRunner], AbstractContextManager[Any]] | None = None,
     **options: Any,
 ) -> LiveRunner:
-    """Run until ``stop`` is set, SIGINT or SIGTERM; then stop cleanly. Returns the stopped runner."""
+    """Run until ``stop`` is set, SIGINT or SIGTERM; then stop cleanly. Returns the stopped runner.
+
+    ``serving(runner)``, if given, is entered once the runner runs and left before it stops (``scenewatch listen``
+    serves reads of the store to other commands meanwhile).
+    """
     from scenewatch.live.status import StatusFile, status_path
 
     runner = LiveRunner(db, sources, on_batch=on_batch, **options)
@@ -234,8 +241,9 @@ def run_live(
     if status is not None:
         status.start()
     try:
-        while not stop.wait(0.5):
-            pass
+        with serving(runner) if serving is not None else contextlib.nullcontext():
+            while not stop.wait(0.5):
+                pass
     finally:
         runner.stop()
         if status is not None:

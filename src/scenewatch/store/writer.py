@@ -2,9 +2,11 @@
 
 DuckDB allows one writing process per file, and one connection must not be used from two threads at once.
 A :class:`StoreWriter` therefore owns ``db.con``: producers (live sources on an event loop, tests, a web
-server) hand it events through a queue; it buffers them and writes one batch when ``flush_events`` events are
-waiting or the oldest has waited ``flush_seconds``. Other threads of the same process read through
-:meth:`StoreWriter.cursor` (a DuckDB cursor: its own connection to the same database).
+server) hand it events through a queue. An event that finds the writer idle is written at once (with whatever
+arrived together with it); under load, writes are at least ``coalesce_seconds`` apart and each takes everything
+that arrived meanwhile, so batches grow with the rate instead of the latency. No event waits more than
+``flush_seconds``, and ``flush_events`` waiting events are written without waiting. Other threads of the same
+process read through :meth:`StoreWriter.cursor` (a DuckDB cursor: its own connection to the same database).
 
 Crash safety: every flush also advances a per-source heartbeat (``live_state.heartbeat_at``) to the moment the
 buffer was taken, so "everything received before the heartbeat is committed". A source that goes down keeps
@@ -89,6 +91,7 @@ class StoreWriter:
         *,
         flush_events: int = 500,
         flush_seconds: float = 1.0,
+        coalesce_seconds: float = 0.05,
         heartbeat_seconds: float = 1.0,
         max_batch: int | None = None,
         write: WriteFn = plain_write,
@@ -99,6 +102,7 @@ class StoreWriter:
         self.db = db
         self.flush_events = flush_events
         self.flush_seconds = flush_seconds
+        self.coalesce_seconds = min(coalesce_seconds, flush_seconds)
         self.heartbeat_seconds = heartbeat_seconds
         # Under a backlog one write may take what is already queued, up to this many events (fewer, larger writes).
         self.max_batch = max_batch or flush_events * 10
@@ -199,12 +203,12 @@ class StoreWriter:
     # -- the writer thread ---------------------------------------------------------------------------------------
     def _run(self) -> None:
         buf = _Buffer()
-        last_beat = time.monotonic()
+        last_beat = time.monotonic()  # when the last write ended (a heartbeat is one too)
         stopping = False
         pending: collections.deque[tuple[Any, ...]] = collections.deque()
         while not stopping:
             now = time.monotonic()
-            deadline = (buf.first + self.flush_seconds) if buf.first is not None else last_beat + self.heartbeat_seconds
+            deadline = self._due(buf, last_beat) if buf.first is not None else last_beat + self.heartbeat_seconds
             try:
                 item = pending.popleft() if pending else self._queue.get(timeout=max(0.0, deadline - now))
             except queue.Empty:
@@ -232,12 +236,18 @@ class StoreWriter:
                 elif kind == "stop":
                     stopping = True
             now = time.monotonic()
-            due = buf.first is not None and now - buf.first >= self.flush_seconds
-            if buf.count >= self.flush_events and not stopping:
-                self._drain(buf, pending)  # under a backlog, write what is already queued in the same batch
+            due = buf.first is not None and now >= self._due(buf, last_beat)
+            if (due or buf.count >= self.flush_events) and not stopping:
+                self._drain(buf, pending)  # write what is already queued in the same batch
             if stopping or buf.count >= self.flush_events or due or now - last_beat >= self.heartbeat_seconds:
                 buf = self._flush(buf, final=stopping)
                 last_beat = time.monotonic()
+
+    def _due(self, buf: _Buffer, last_write: float) -> float:
+        """When the buffer must be written: at once after an idle spell, else ``coalesce_seconds`` after the last
+        write, and never later than ``flush_seconds`` after its first event."""
+        assert buf.first is not None
+        return min(buf.first + self.flush_seconds, max(buf.first, last_write + self.coalesce_seconds))
 
     def _drain(self, buf: _Buffer, pending: collections.deque[tuple[Any, ...]]) -> None:
         """Add records that are already waiting, up to ``max_batch``; control items wait in ``pending``."""

@@ -5,6 +5,10 @@ other process can open it). Each request reads through its own cursor (``con.cur
 database instance, safe to use from its own thread, seeing committed data); every write goes through
 :meth:`StoreAccess.write`, serialised by one lock, and what it wrote is published to the live hub.
 When the store's ``StoreWriter`` thread exists it can take that lock's place: writes then become submissions.
+
+A read view made while a request's time budget runs (``scenewatch.web.budget``) checks the budget before every
+query and registers its cursor, so a request out of time has its running query interrupted; at shutdown
+:meth:`StoreAccess.interrupt_all` stops every read still running.
 """
 
 from __future__ import annotations
@@ -20,9 +24,42 @@ from scenewatch.columnar import announcements_of, nukes_of
 from scenewatch.records import Announcement, NukeEvent
 from scenewatch.store import Database, WriteResult
 from scenewatch.store.batch import PreparedBatch
+from scenewatch.web.budget import Budget, current_budget
 from scenewatch.web.live import MAX_ITEMS_PER_MESSAGE, LiveHub
 
 T = TypeVar("T")
+
+
+class BudgetedConnection:
+    """A read cursor that checks its request's budget before every query (else it is the cursor itself)."""
+
+    def __init__(self, con: Any, budget: Budget) -> None:
+        self._con = con
+        self._budget = budget
+        budget.attach(con)
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``DuckDBPyConnection.execute``, once the budget allows."""
+        self._budget.check()
+        return self._con.execute(*args, **kwargs)
+
+    def sql(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``DuckDBPyConnection.sql``, once the budget allows."""
+        self._budget.check()
+        return self._con.sql(*args, **kwargs)
+
+    def cursor(self) -> BudgetedConnection:
+        """A further cursor under the same budget."""
+        self._budget.check()
+        return BudgetedConnection(self._con.cursor(), self._budget)
+
+    def close(self) -> None:
+        """Close the cursor and stop tracking it."""
+        self._budget.detach(self._con)
+        self._con.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
 
 
 class CursorView(Database):
@@ -31,8 +68,11 @@ class CursorView(Database):
     def __init__(self, parent: Database, con: Any = None) -> None:  # no super().__init__: nothing opened or migrated
         self.path = parent.path
         self.read_only = True
-        self.con = con if con is not None else parent.con.cursor()
-        self.con.execute("SET TimeZone = 'UTC'")
+        raw = con if con is not None else parent.con.cursor()
+        raw.execute("SET TimeZone = 'UTC'")
+        self.raw = raw
+        budget = current_budget()
+        self.con = BudgetedConnection(raw, budget) if budget is not None else raw
 
     def close(self) -> None:
         """Close the cursor only; the parent connection stays open."""
@@ -116,6 +156,7 @@ class StoreAccess:
         self._cursor_lock = threading.Lock()
         self._root = writer.cursor() if writer is not None else db.con.cursor()
         self._changes = 0
+        self._views: set[CursorView] = set()
         if writer is not None and getattr(writer, "on_batch", None) is None:
             writer.on_batch = self.hub.publish
 
@@ -135,15 +176,35 @@ class StoreAccess:
     @contextmanager
     def reader(self) -> Iterator[Database]:
         """A read view for one request (its own cursor), closed afterwards."""
-        view = CursorView(self.db, self._cursor())
+        view = self.open_reader()
         try:
             yield view
         finally:
-            view.close()
+            self.close_reader(view)
 
-    def open_reader(self) -> Database:
-        """A read view whose closing is the caller's job (for streamed responses)."""
-        return CursorView(self.db, self._cursor())
+    def open_reader(self) -> CursorView:
+        """A read view whose closing is the caller's job (:meth:`close_reader`; for streamed responses)."""
+        view = CursorView(self.db, self._cursor())
+        with self._cursor_lock:
+            self._views.add(view)
+        return view
+
+    def close_reader(self, view: CursorView) -> None:
+        """Close a view from :meth:`open_reader`."""
+        with self._cursor_lock:
+            self._views.discard(view)
+        view.close()
+
+    def interrupt_all(self) -> int:
+        """Interrupt every read running now (at shutdown); returns how many views were open."""
+        with self._cursor_lock:
+            views = list(self._views)
+        for view in views:
+            try:
+                view.raw.interrupt()
+            except Exception:
+                pass
+        return len(views)
 
     def write(self, work: Callable[[Database], T]) -> T:
         """Run ``work`` with the writing Database, alone; batches it writes are published live."""

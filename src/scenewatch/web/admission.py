@@ -8,6 +8,7 @@ event loop, never in a worker thread: a thread blocked on admission would starve
 requests need.
 
 Cache hits never queue (the cache sits in front of this); streamed exports and the live websocket are not counted.
+A request whose time budget (``scenewatch.web.budget``, outside this) ran out while it waited is not run at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _STREAMED = (b"format=csv", b"format=ndjson", b"format=parquet")
+READ_POSTS = frozenset({"/api/leaks"})  # POSTs that only read (a request body too large for a query string)
 
 
 def default_max_queries() -> int:
@@ -36,6 +38,13 @@ def is_api_read(scope: Scope) -> bool:
     return not any(marker in query for marker in _STREAMED)
 
 
+def is_read(scope: Scope) -> bool:
+    """An API read: a GET of the JSON API or one of the read-only POSTs."""
+    if is_api_read(scope):
+        return True
+    return scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in READ_POSTS
+
+
 class Admission:
     """ASGI middleware letting ``max_queries`` API reads run at once (see the module docstring)."""
 
@@ -46,10 +55,13 @@ class Admission:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request once a slot is free (API reads), or at once (anything else)."""
-        if not is_api_read(scope):
+        if not is_read(scope):
             await self.app(scope, receive, send)
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_queries)
         async with self._slots:
+            budget = scope.get("scenewatch.budget")
+            if budget is not None and budget.expired:
+                return  # answered 503 already: do not start the work
             await self.app(scope, receive, send)

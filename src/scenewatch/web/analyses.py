@@ -9,21 +9,43 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from scenewatch.missing import is_missing
 from scenewatch.output import rows
-from scenewatch.web.params import Day, Reader, check_range
+from scenewatch.web import errors
+from scenewatch.web.errors import RequestProblemError
+from scenewatch.web.models import AnalysisTable
+from scenewatch.web.params import (
+    Day,
+    Reader,
+    RequiredDay,
+    check_range,
+    clip_spans,
+    clip_window,
+    data_span,
+    day_query,
+    window_days,
+)
 
-router = APIRouter(prefix="/api", tags=["analyses"])
+router = APIRouter(prefix="/api", tags=["analyses"], responses=errors.ANALYSIS)
 
-Span = Annotated[str, Query(pattern=r"^\s*\d{1,4}\s*[dwmDWM]?\s*$", description="e.g. 8w, 56d, 3m (30-day months)")]
-Event = Annotated[date, Query(description="Event day, YYYY-MM-DD")]
+Span = Annotated[str, Query(pattern=r"^\s*\d{1,4}\s*[dwmDWM]?\s*$",
+                            description="e.g. 8w, 56d, 3m (30-day months); clipped to the data's span")]  # fmt: skip
+Event = Annotated[RequiredDay, Query(description="Event day, YYYY-MM-DD (1990-01-01 … 2100-12-31), inside the data")]
+# The longest window (days, after clipping to the data) each change-point search takes: binary segmentation grows
+# about linearly with the window, PELT with minimum segments of a week about quadratically.
+MAX_WINDOW_DAYS = {
+    "binseg": int(os.environ.get("SCENEWATCH_MAX_BINSEG_DAYS") or 20 * 366),
+    "pelt": int(os.environ.get("SCENEWATCH_MAX_PELT_DAYS") or 3 * 366),
+}
+AsOf = day_query("Judge silence at this day [default: the day after the data]")
 By = Literal["category", "section", "group", "none"]
 
 
@@ -88,19 +110,12 @@ def guarded(work: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
 
 
 def _check_event(db: Any, event: date) -> None:
-    """An event must fall inside the data (the analyses fit on days before it and compare days after it)."""
-    first, last = _data_span(db)
+    """An event must fall inside the data (the analyses fit on days before it and compare days after it); else 409."""
+    first, last = data_span(db)
     if first is None:
         raise ValueError("the store has no counted releases yet")
     if not first < event <= last:
         raise ValueError(f"event: {event} is outside the data ({first} … {last}); pick a day after the first")
-
-
-def _data_span(db: Any) -> tuple[date | None, date | None]:
-    row = db.con.execute("SELECT min(pre_at), max(pre_at) FROM releases WHERE scene AND pre_at IS NOT NULL").fetchone()
-    if not row or row[0] is None:
-        return None, None
-    return row[0].date(), row[1].date()
 
 
 def _by(by: By) -> str | None:
@@ -109,7 +124,7 @@ def _by(by: By) -> str | None:
 
 if _compare is not None:
 
-    @router.get("/compare")
+    @router.get("/compare", response_model=AnalysisTable)
     def get_compare(
         db: Reader,
         event: Event,
@@ -125,24 +140,26 @@ if _compare is not None:
 
 if _impact is not None:
 
-    @router.get("/impact")
+    @router.get("/impact", response_model=AnalysisTable)
     def get_impact(
         db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
     ) -> dict[str, Any]:
         """Observed vs counterfactual (quasi-Poisson, weekday + trend) per category, with 95% intervals calibrated on
         placebo dates (``calibration`` says on which); an event with too little data before it is refused (422)."""
         _check_event(db, event)
+        before, after = clip_spans(db, event, before, after)
         return table(_impact.impact(db, event, before, after, _by(by), trend=trend))
 
-    @router.get("/impact/counterfactual")
+    @router.get("/impact/counterfactual", response_model=AnalysisTable)
     def get_counterfactual(
         db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
     ) -> dict[str, Any]:
         """Per day and category: observed, expected and its 95% prediction band."""
         _check_event(db, event)
+        before, after = clip_spans(db, event, before, after)
         return table(_impact.counterfactual(db, event, before, after, _by(by), trend=trend))
 
-    @router.get("/impact/placebo")
+    @router.get("/impact/placebo", response_model=AnalysisTable)
     def get_placebo(
         db: Reader,
         event: Event,
@@ -156,10 +173,11 @@ if _impact is not None:
     ) -> dict[str, Any]:
         """The same impact on earlier placebo dates: how often would it find an effect where none was?"""
         _check_event(db, event)
+        before, after = clip_spans(db, event, before, after)
         return table(_impact.placebo(db, event, before, after, _by(by), n=n, spacing_days=spacing_days, alpha=alpha,
                                      trend=trend))  # fmt: skip
 
-    @router.get("/impact/treatment-intensity")
+    @router.get("/impact/treatment-intensity", response_model=AnalysisTable)
     def get_treatment_intensity(
         db: Reader,
         event: Event,
@@ -169,12 +187,13 @@ if _impact is not None:
     ) -> dict[str, Any]:
         """Per category: share of pre-event releases by groups that vanished, next to the category's drop."""
         _check_event(db, event)
+        before, after = clip_spans(db, event, before, after)
         return table(_impact.treatment_intensity(db, event, before, after, min_releases=min_releases))
 
 
 if _recovery is not None:
 
-    @router.get("/recovery")
+    @router.get("/recovery", response_model=AnalysisTable)
     def get_recovery(
         db: Reader,
         event: Event,
@@ -188,13 +207,14 @@ if _recovery is not None:
     ) -> dict[str, Any]:
         """Per category: first date the 7-day volume is back at ``threshold`` of the counterfactual for good."""
         _check_event(db, event)
+        before, horizon = clip_spans(db, event, before, horizon)
         return table(_recovery.recovery(db, event, threshold, before, horizon, _by(by), trend=trend, sustain=sustain,
                                         relapse_days=relapse_days))  # fmt: skip
 
 
 if _changepoints is not None:
 
-    @router.get("/changepoints")
+    @router.get("/changepoints", response_model=AnalysisTable)
     def get_changepoints(
         db: Reader,
         category: Annotated[str | None, Query(max_length=200)] = None,
@@ -205,8 +225,22 @@ if _changepoints is not None:
         include_all: bool = True,
         algorithm: Literal["binseg", "pelt"] = "binseg",
     ) -> dict[str, Any]:
-        """Break points in the daily series per category (and for all releases)."""
+        """Break points in the daily series per category (and for all releases).
+
+        The window is clipped to the data's span; after that, binary segmentation takes at most
+        SCENEWATCH_MAX_BINSEG_DAYS days (default 20 years) and PELT SCENEWATCH_MAX_PELT_DAYS (3 years); a wider
+        window is a 422.
+        """
         check_range(since, until)
+        since, until, any_data = clip_window(db, since, until)
+        if not any_data or since is None or until is None:
+            return {"rows": [], "warnings": ["no counted releases in this window"]}
+        days, most = window_days(since, until), MAX_WINDOW_DAYS[algorithm]
+        if days > most:
+            raise RequestProblemError(
+                f"since/until: the window holds {days:,} days of data; algorithm={algorithm} searches at most "
+                f"{most:,} (narrow it, or use binseg)", ["query", "until"]
+            )
         frame = _changepoints.changepoints(db, category=category, since=since, until=until, beta=beta,
                                            min_size=min_size, include_all=include_all, algorithm=algorithm)  # fmt: skip
         return table(frame)
@@ -214,10 +248,10 @@ if _changepoints is not None:
 
 if _dormancy is not None:
 
-    @router.get("/dormancy", tags=["groups"])
+    @router.get("/dormancy", tags=["groups"], response_model=AnalysisTable)
     def get_dormancy(
         db: Reader,
-        as_of: Annotated[date | None, Query(description="Judge silence at this day [default: after the data]")] = None,
+        as_of: AsOf = None,
         min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
         relist_years: Annotated[int, Query(ge=0, le=100)] = 2,
         limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
@@ -229,22 +263,20 @@ if _dormancy is not None:
 
 if _affiliation is not None:
 
-    @router.get("/groups/{group}/vanished-with", tags=["groups"])
+    @router.get("/groups/{group}/vanished-with", tags=["groups"], response_model=AnalysisTable)
     def get_vanished_with(
         db: Reader,
-        group: str,
+        group: Annotated[str, Path(max_length=200)],
         window_days: Annotated[float, Query(gt=0, le=365)] = 3,
         as_of: Day = None,
         min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
         min_score: Annotated[float, Query(ge=0, le=1000)] = 2.0,
     ) -> dict[str, Any]:
         """Groups whose last release is within ``window_days`` of GROUP's and whose silence since is improbable."""
-        if len(group) > 200:
-            raise ValueError("group: at most 200 characters")
         return table(guarded(_affiliation.vanished_with, db, group, window_days, as_of=as_of, min_releases=min_releases,
                                                 min_score=min_score))  # fmt: skip
 
-    @router.get("/vanished-clusters", tags=["groups"])
+    @router.get("/vanished-clusters", tags=["groups"], response_model=AnalysisTable)
     def get_vanished_clusters(
         db: Reader,
         as_of: Day = None,
@@ -261,7 +293,7 @@ if _affiliation is not None:
 
 if _study is not None:
 
-    @router.get("/study", tags=["events"])
+    @router.get("/study", tags=["events"], response_model=AnalysisTable)
     def get_study(
         db: Reader,
         event: Annotated[list[str] | None, Query(description="Events (name or day) [default: all]")]
@@ -274,13 +306,13 @@ if _study is not None:
         """Every catalogued event inside the data: calibrated impact per category and language region, recovery,
         groups that stopped and vanished (events outside the data are listed, not analysed)."""
         if event is not None and (len(event) > 50 or any(len(e) > 200 for e in event)):
-            raise ValueError("event: at most 50 events of at most 200 characters each")
+            raise RequestProblemError("event: at most 50 events of at most 200 characters each", ["query", "event"])
         return table(_study.study(db, event, before=before, after=after, threshold=threshold, languages=languages))
 
 
 if _discover is not None:
 
-    @router.get("/discover", tags=["events"])
+    @router.get("/discover", tags=["events"], response_model=AnalysisTable)
     def get_discover(
         db: Reader,
         window_days: Annotated[int, Query(ge=1, le=60)] = 7,
@@ -295,6 +327,7 @@ if _discover is not None:
         return table(_discover.discover(db, window_days=window_days, min_releases=min_releases,
                                         min_active_days=min_active_days, p_stop=p_stop, alpha=alpha,
                                         limit=limit))  # fmt: skip
+
 
 def _day_after_data(db: Any) -> date:
     from datetime import timedelta

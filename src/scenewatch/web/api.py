@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import shutil
 import tempfile
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
+from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, WebSocket
+from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.websockets import WebSocketDisconnect
@@ -19,9 +20,32 @@ from scenewatch import analysis
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.output import rows
 from scenewatch.store import Database, release_key
+from scenewatch.web import errors
 from scenewatch.web.access import fetch
 from scenewatch.web.exports import MEDIA_TYPES, stream_query
-from scenewatch.web.params import Day, Reader, Text, access, check_range, require_token
+from scenewatch.web.models import (
+    EventRow,
+    GapRow,
+    GroupDetail,
+    GroupRow,
+    IngestSummary,
+    NukeRow,
+    ReleaseDetail,
+    ReleasePage,
+    StoredEvent,
+    VolumeRow,
+)
+from scenewatch.web.params import (
+    ONE_DAY,
+    Day,
+    Reader,
+    RequiredDay,
+    Text,
+    access,
+    check_range,
+    clip_window,
+    require_token,
+)
 from scenewatch.web.search import SearchError, parse_query
 from scenewatch.web.search_sql import COLUMNS, Sort, encode_cursor, export_where, search_page
 
@@ -29,22 +53,35 @@ router = APIRouter(prefix="/api")
 
 # -- search --------------------------------------------------------------------------------------------------------
 ExportFormat = Literal["json", "csv", "ndjson", "parquet"]
+MAX_PAGE = 1000
+_EXPORTS = {
+    200: {
+        "description": "A JSON page (format=json), or a streamed export of every match",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
-@router.get("/releases", tags=["releases"], response_model=dict[str, Any])  # JSON pages: serialised by pydantic
+@router.get("/releases", tags=["releases"], response_model=ReleasePage, responses={**_EXPORTS, **errors.READ})
 def search_releases(
     request: Request,
-    q: Annotated[str, Query(max_length=1000, description="Search text, e.g. `foo -bar @group SPARKS @nuked`")] = "",
+    q: Annotated[str, Query(max_length=1000, pattern=r"^[^\x00]*$", description="Search text, e.g. `foo -bar "
+                            "@group SPARKS @nuked` (see docs/web.md for the syntax; a broken query is a 422 naming "
+                            "the problem)")] = "",
     sort: Sort = "newest",
-    limit: Annotated[int | None, Query(ge=1, description="Page size (JSON: 1-1000, default 50; exports: all)")] = None,
-    cursor: Annotated[str | None, Query(max_length=300, description="next_cursor of the previous page")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10**9, description=f"Rows (JSON pages: at most {MAX_PAGE}, "
+                                       "default 50, more gives a full page and a next_cursor; exports: all)")] = None,
+    cursor: Annotated[str | None, Query(max_length=300, pattern=r"^[A-Za-z0-9_-]+$", description="The "
+                                        "next_cursor of the previous page of the same sort, unchanged")] = None,
     format: Annotated[ExportFormat, Query(description="json page, or a streamed csv/ndjson/parquet export")] = "json",
-) -> Any:
+) -> Any:  # fmt: skip
     """Search releases; JSON pages with an opaque cursor on (time, id), or a streamed export of every match."""
     if format == "json":
-        if limit is not None and limit > 1000:
-            raise HTTPException(422, "limit: at most 1000 per JSON page (use format=csv, ndjson or parquet to export)")
-        page = limit or 50
+        page = min(limit or 50, MAX_PAGE)
         with access(request).reader() as view:
             items = search_page(view, q, sort, cursor, page + 1)
         more = len(items) > page
@@ -60,20 +97,19 @@ def search_releases(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    view = access(request).open_reader()
+    store = access(request)
+    view = store.open_reader()
     suffix = {"csv": "csv", "ndjson": "ndjson", "parquet": "parquet"}[format]
     return StreamingResponse(
-        stream_query(view.con, sql, params, format, view.close),
+        stream_query(view.con, sql, params, format, lambda: store.close_reader(view)),
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="releases.{suffix}"'},
     )
 
 
-@router.get("/releases/{name}", tags=["releases"])
-def get_release(name: str, db: Reader) -> dict[str, Any]:
+@router.get("/releases/{name}", tags=["releases"], response_model=ReleaseDetail, responses=errors.errors(404, 422, 503))
+def get_release(name: Annotated[str, PathParam(max_length=500)], db: Reader) -> dict[str, Any]:
     """One release by name (case-insensitive): parsed fields, nuke history and sightings."""
-    if len(name) > 500:
-        raise HTTPException(422, "name: at most 500 characters")
     key = release_key(name)
     columns = COLUMNS.format(language="language", flags="flags")
     found = fetch(db, f"SELECT {columns}, parser_version FROM releases WHERE id = CAST(? AS UBIGINT)", [str(key)])
@@ -95,7 +131,7 @@ def get_release(name: str, db: Reader) -> dict[str, Any]:
 
 
 # -- analyses ------------------------------------------------------------------------------------------------------
-@router.get("/volume", tags=["analyses"])
+@router.get("/volume", tags=["analyses"], response_model=list[VolumeRow], responses=errors.READ)
 def get_volume(
     db: Reader,
     by: Literal["day", "week", "month"] = "day",
@@ -106,16 +142,22 @@ def get_volume(
     since: Day = None,
     until: Day = None,
 ) -> list[dict[str, Any]]:
-    """Releases per day, week (Monday-based) or month, optionally split and filtered — as `scenewatch volume`."""
+    """Releases per day, week (Monday-based) or month, optionally split and filtered — as `scenewatch volume`.
+
+    The window is clipped to the data's span: periods before the first or after the last release are not listed.
+    """
     check_range(since, until)
+    since, until, any_data = clip_window(db, since, until)
+    if not any_data:
+        return []
     frame = analysis.volume(db, by, split, category=category, group=group, section=section, since=since, until=until)
     return rows(frame)
 
 
-@router.get("/silent-groups", tags=["analyses"])
+@router.get("/silent-groups", tags=["analyses"], response_model=list[dict[str, Any]], responses=errors.ANALYSIS)
 def get_silent_groups(
     db: Reader,
-    event: Annotated[date, Query(description="Event day, YYYY-MM-DD")],
+    event: Annotated[RequiredDay, Query(description="Event day, YYYY-MM-DD (1990-01-01 … 2100-12-31)")],
     before_days: Annotated[int, Query(ge=1, le=3650)] = 28,
     after_days: Annotated[int, Query(ge=1, le=3650)] = 28,
     min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 10,
@@ -151,7 +193,7 @@ def _group_summary_sql(extra_where: str) -> str:
     FROM g, horizon"""
 
 
-@router.get("/groups", tags=["groups"])
+@router.get("/groups", tags=["groups"], response_model=list[GroupRow], responses=errors.READ)
 def get_groups(
     db: Reader,
     since: Day = None,
@@ -170,7 +212,7 @@ def get_groups(
         params.append(datetime.combine(since, datetime.min.time()))
     if until:
         extra += " AND pre_at < ?"
-        params.append(datetime.combine(until, datetime.min.time()) + _ONE_DAY)
+        params.append(datetime.combine(until, datetime.min.time()) + ONE_DAY)
     sql = f"SELECT * FROM ({_group_summary_sql(extra)}) WHERE releases >= ? ORDER BY {_GROUP_SORTS[sort]} LIMIT ?"
     found = fetch(db, sql, [*params, min_releases, limit])
     if with_dormancy and found:
@@ -182,11 +224,9 @@ def get_groups(
     return found
 
 
-@router.get("/groups/{group}", tags=["groups"])
-def get_group(group: str, db: Reader) -> dict[str, Any]:
+@router.get("/groups/{group}", tags=["groups"], response_model=GroupDetail, responses=errors.errors(404, 422, 503))
+def get_group(group: Annotated[str, PathParam(max_length=200)], db: Reader) -> dict[str, Any]:
     """One group: summary, weekly timeline, sections, categories and latest releases."""
-    if len(group) > 200:
-        raise HTTPException(422, "group: at most 200 characters")
     summary = fetch(db, _group_summary_sql("AND lower(grp) = lower(?)"), [group])
     if not summary:
         raise HTTPException(404, f"no releases by group {group!r}")
@@ -224,7 +264,7 @@ def get_group(group: str, db: Reader) -> dict[str, Any]:
     }
 
 
-@router.get("/nukes", tags=["nukes"])
+@router.get("/nukes", tags=["nukes"], response_model=list[NukeRow], responses=errors.READ)
 def get_nukes(
     db: Reader,
     action: Literal["nuke", "unnuke", "modnuke", "delpre", "undelpre"] | None = None,
@@ -251,14 +291,14 @@ def get_nukes(
         params.append(datetime.combine(since, datetime.min.time()))
     if until:
         clauses.append("n.nuked_at < ?")
-        params.append(datetime.combine(until, datetime.min.time()) + _ONE_DAY)
+        params.append(datetime.combine(until, datetime.min.time()) + ONE_DAY)
     sql = f"""SELECT n.name, n.action, n.reason, n.network, n.nuked_at, r.grp AS "group", r.category
               FROM nukes n LEFT JOIN releases r ON r.id = n.release_id
               WHERE {" AND ".join(clauses)} ORDER BY n.nuked_at DESC NULLS LAST LIMIT ?"""
     return fetch(db, sql, [*params, limit])
 
 
-@router.get("/gaps", tags=["gaps"])
+@router.get("/gaps", tags=["gaps"], response_model=list[GapRow], responses=errors.READ)
 def get_gaps(
     db: Reader,
     kind: Literal["all", "recorded", "detected"] = "all",
@@ -294,7 +334,7 @@ def get_gaps(
     return found
 
 
-@router.get("/events", tags=["events"])
+@router.get("/events", tags=["events"], response_model=list[EventRow], responses=errors.READ)
 def get_events(db: Reader) -> list[dict[str, Any]]:
     """Every event scenewatch knows, by day: the shipped catalogue and the ones registered in this store
     (``origin``: catalogue or database; a registered event replaces a catalogue one of the same name).
@@ -312,8 +352,8 @@ def get_events(db: Reader) -> list[dict[str, Any]]:
 class EventIn(BaseModel):
     """A real-world event to measure against."""
 
-    name: str = Field(min_length=1, max_length=200, examples=["SPARKS raid"])
-    day: date = Field(examples=["2020-08-25"])
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["SPARKS raid"])
+    day: RequiredDay = Field(examples=["2020-08-25"])
     description: str = Field("", max_length=5000)
     sources: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=50)
 
@@ -325,17 +365,21 @@ class EventIn(BaseModel):
         return value.strip()
 
 
-class IngestPath(BaseModel):
-    """A dump file or folder on the server's disk."""
+IngestFormat = Literal["auto", "csv", "ndjson", "sql", "nzedb"]
 
-    path: str = Field(min_length=1, max_length=4096)
-    format: Literal["csv", "ndjson", "sql", "nzedb"] | None = None
+
+class IngestPath(BaseModel):
+    """A dump file or folder inside one of the server's ingest roots (``serve --ingest-root``)."""
+
+    path: str = Field(min_length=1, max_length=4096, description="Absolute, or relative to the first ingest root")
+    format: IngestFormat | None = None
     force: bool = False
 
 
-@router.post("/events", tags=["events"], status_code=201, dependencies=[Depends(require_token)])
+@router.post("/events", tags=["events"], status_code=201, response_model=StoredEvent,
+             dependencies=[Depends(require_token)], responses=errors.WRITE)  # fmt: skip
 def post_event(event: EventIn, request: Request) -> dict[str, Any]:
-    """Register an event (bearer token required)."""
+    """Register an event (bearer token required); 409 if one of that name exists."""
 
     def work(db: Database) -> None:
         exists = db.scalar("SELECT count(*) FROM events WHERE lower(name) = lower(?)", [event.name])
@@ -353,7 +397,7 @@ def _ingest(request: Request, path: Path, fmt: str | None, force: bool) -> dict[
     from scenewatch.sources import SourceError
 
     def work(db: Database) -> Any:
-        return ingest_paths(db, [path], fmt=fmt, force=force)
+        return ingest_paths(db, [path], fmt=None if fmt in (None, "auto") else fmt, force=force)
 
     try:
         summary = access(request).write(work)
@@ -366,24 +410,49 @@ def _ingest(request: Request, path: Path, fmt: str | None, force: bool) -> dict[
     }  # fmt: skip
 
 
-@router.post("/ingest", tags=["ingest"], dependencies=[Depends(require_token)])
+def confined(roots: list[Path], text: str) -> Path:
+    """``text`` as a path inside one of ``roots`` (symlinks and ``..`` resolved), else 403; 404 if it is not there.
+
+    The 403 is the same whether the path exists or not, so the endpoint tells nothing about the rest of the disk.
+    """
+    outside = HTTPException(403, "path: outside the server's ingest roots (serve --ingest-root)")
+    if not roots or "\x00" in text:
+        raise outside
+    candidate = Path(text)
+    if not candidate.is_absolute():
+        candidate = roots[0] / candidate
+    try:
+        resolved = candidate.resolve(strict=False)
+    except (OSError, RuntimeError):  # a symlink loop
+        raise outside from None
+    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
+        raise outside
+    if not resolved.exists():
+        raise HTTPException(404, f"path: {text!r} does not exist inside the ingest roots")
+    return resolved
+
+
+@router.post("/ingest", tags=["ingest"], response_model=IngestSummary, dependencies=[Depends(require_token)],
+             responses=errors.errors(401, 403, 404, 409, 413, 422))  # fmt: skip
 def post_ingest(body: IngestPath, request: Request) -> dict[str, Any]:
-    """Ingest a dump file or folder from the server's disk (bearer token required)."""
-    path = Path(body.path)
-    if "\x00" in body.path or not path.exists():
-        raise HTTPException(422, f"path: {body.path!r} does not exist on the server")
+    """Ingest a dump file or folder inside the server's ingest roots (bearer token required).
+
+    Without ``serve --ingest-root`` every path is refused (403): upload the file instead.
+    """
+    path = confined(request.app.state.ingest_roots, body.path)
     return _ingest(request, path, body.format, body.force)
 
 
-@router.post("/ingest/upload", tags=["ingest"], dependencies=[Depends(require_token)])
+@router.post("/ingest/upload", tags=["ingest"], response_model=IngestSummary, dependencies=[Depends(require_token)],
+             responses=errors.errors(401, 409, 413, 422))  # fmt: skip
 def post_ingest_upload(
     request: Request,
-    file: Annotated[UploadFile, File(description="A dump (plain, .gz or .zst)")],
-    format: Annotated[Literal["csv", "ndjson", "sql", "nzedb"] | None, Form()] = None,
+    file: Annotated[UploadFile, File(description="A dump (plain, .gz or .zst), at most the server's upload limit")],
+    format: Annotated[IngestFormat, Form()] = "auto",
 ) -> dict[str, Any]:
-    """Ingest an uploaded dump file (bearer token required)."""
-    name = Path(file.filename or "upload").name
-    suffixes = "".join(s for s in Path(name).suffixes if s.isascii() and len(s) <= 8 and s[1:].isalnum())
+    """Ingest an uploaded dump file (bearer token required; 413 beyond the server's upload limit)."""
+    name = PurePath(file.filename or "upload").name
+    suffixes = "".join(s for s in PurePath(name).suffixes if s.isascii() and len(s) <= 8 and s[1:].isalnum())
     with tempfile.TemporaryDirectory(prefix="scenewatch-upload-") as folder:
         target = Path(folder) / f"upload{suffixes or '.ndjson'}"
         with target.open("wb") as fh:
@@ -435,7 +504,3 @@ async def _drain_client(websocket: WebSocket) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
             await websocket.receive_text()
-
-
-# -- helpers -------------------------------------------------------------------------------------------------------
-_ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)

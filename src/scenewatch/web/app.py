@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-import duckdb
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from scenewatch import __version__
 from scenewatch.store import Database
+from scenewatch.web import errors
 from scenewatch.web.access import StoreAccess
 from scenewatch.web.admission import Admission
+from scenewatch.web.budget import RequestBudget, default_seconds
 from scenewatch.web.cache import ResponseCache
+from scenewatch.web.limits import BodyLimit
 from scenewatch.web.live import LiveHub
-from scenewatch.web.params import UnauthorizedError
-from scenewatch.web.search import SearchError
 
-
-def _location(loc: Sequence[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+DEFAULT_MAX_UPLOAD_BYTES = 512 << 20
 
 
 def create_app(
@@ -33,80 +30,64 @@ def create_app(
     cors_origins: Sequence[str] = (),
     cache: bool = True,
     max_queries: int | None = None,
+    budget_seconds: float | None = None,
+    ingest_roots: Sequence[str | Path] = (),
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    query_secret: str | None = None,
+    status: Any = None,
 ) -> FastAPI:
     """The API and dashboard over ``db``, which this process owns (opened read-write once, or read-only).
 
-    ``token`` enables the write endpoints (bearer auth); without it they answer 401. ``hub.publish(batch)`` is the
-    hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
+    ``token`` enables the write endpoints (bearer auth); without it they answer 401. ``POST /api/ingest`` reads only
+    inside ``ingest_roots`` (none: uploads only), uploads are limited to ``max_upload_bytes``. ``hub.publish(batch)``
+    is the hook through which anything that writes (ingest endpoint, live listener) announces new releases and nukes.
     With a running ``StoreWriter`` (``writer``), writes are submitted to its thread and its flushes are published.
     CORS is off unless ``cors_origins`` are given. Read answers are cached until the next write (``cache=False``
     turns that off; see ``scenewatch.web.cache``). At most ``max_queries`` uncached API reads run at once, the
-    rest queue in arrival order (default: SCENEWATCH_MAX_QUERIES, else two per core; ``scenewatch.web.admission``).
+    rest queue in arrival order (default: SCENEWATCH_MAX_QUERIES, else two per core; ``scenewatch.web.admission``),
+    and each has ``budget_seconds`` (default SCENEWATCH_REQUEST_BUDGET, else 30; ``scenewatch.web.budget``).
+    ``query_secret`` opens the owner's query endpoint to other scenewatch commands (``scenewatch.web.queries``);
+    ``status()``, if given, adds its dict to ``GET /api/status`` (e.g. a live listener's sources).
     """
-    from scenewatch.web import analyses, api, more_analyses, pages, race_routes
+    from scenewatch.web import analyses, api, more_analyses, pages, queries, race_routes
 
     app = FastAPI(
         title="scenewatch",
         version=__version__,
         description=(
             "Scene release intelligence over the scenewatch store: search, analyses, live feed. Metadata only. "
-            "Read-only unless the server was started with a token; write endpoints need `Authorization: Bearer`."
+            "Read-only unless the server was started with a token; write endpoints need `Authorization: Bearer`.\n\n"
+            "Days are `YYYY-MM-DD` from 1990-01-01 to 2100-12-31; analyses clip their windows to the data. "
+            "Every error answers `{message, detail}`: 401 no or wrong token, 403 path outside the ingest roots, "
+            "404 no such release/group/event, 409 the store cannot answer this (e.g. an event outside the data), "
+            "413 upload too large, 422 a broken rule (named in `message`; also `until` before `since`, the search "
+            "syntax of `q`, an opaque `cursor`), 503 the request ran out of its time budget (`Retry-After`)."
         ),
     )
     app.state.access = StoreAccess(db, hub, writer)
     app.state.token = token or None
-    # The last added runs first: a cached answer is served without waiting for an admission slot.
+    app.state.budget_seconds = budget_seconds or default_seconds()
+    app.state.ingest_roots = [Path(root).resolve() for root in ingest_roots]
+    app.state.max_upload_bytes = max_upload_bytes
+    app.state.query_secret = query_secret
+    app.state.status = status
+    # The last added runs first: the budget covers the whole request, a cached answer is served without waiting
+    # for an admission slot.
     app.add_middleware(Admission, max_queries=max_queries)
     if cache:
         app.add_middleware(ResponseCache)
+    app.add_middleware(RequestBudget, seconds=app.state.budget_seconds)
+    app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])  # fmt: skip
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        message = "; ".join(f"{_location(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors)
-        return JSONResponse(status_code=422, content={"message": message, "detail": _plain_errors(errors)})
-
-    @app.exception_handler(SearchError)
-    async def _bad_search(request: Request, exc: SearchError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"message": f"q: {exc}", "detail": [{"loc": ["query", "q"],
-                            "msg": str(exc), "type": "search_syntax"}]})  # fmt: skip
-
-    @app.exception_handler(ValueError)
-    async def _bad_value(request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"message": str(exc), "detail": [{"msg": str(exc)}]})
-
-    @app.exception_handler(duckdb.ConversionException)
-    @app.exception_handler(duckdb.OutOfRangeException)
-    @app.exception_handler(duckdb.InvalidInputException)
-    async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return JSONResponse(status_code=422, content={"message": first, "detail": [{"msg": first}]})
-
-    @app.exception_handler(UnauthorizedError)
-    async def _unauthorized(request: Request, exc: UnauthorizedError) -> JSONResponse:
-        return JSONResponse(status_code=401, content={"message": exc.message, "detail": exc.message},
-                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-
-    @app.exception_handler(PermissionError)
-    async def _read_only(request: Request, exc: PermissionError) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"message": str(exc), "detail": str(exc)})
-
+    errors.install(app)
     app.include_router(api.router)
     app.include_router(analyses.router)
     app.include_router(more_analyses.router)
     app.include_router(race_routes.router)
+    app.include_router(queries.router)
     app.include_router(pages.router)
     return app
-
-
-def _plain_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    out = []
-    for e in errors:
-        item = {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-        out.append(item)
-    return out

@@ -10,14 +10,21 @@ from fastapi import APIRouter, Body, Query
 from scenewatch.analysis import concentration as concentration_analysis
 from scenewatch.analysis import leaks as leaks_analysis
 from scenewatch.analysis import nukes as nukes_analysis
+from scenewatch.web import errors
 from scenewatch.web.analyses import guarded, table
+from scenewatch.web.errors import RequestProblemError
+from scenewatch.web.models import AnalysisTable
 from scenewatch.web.params import Day, Reader, check_range
 
-router = APIRouter(prefix="/api", tags=["analyses"])
+router = APIRouter(prefix="/api", tags=["analyses"], responses=errors.ANALYSIS)
 MAX_RETAIL_BYTES = 5 << 20
+RETAIL_CSV = (
+    "CSV with a header row naming the columns title, year, kind and date (YYYY-MM-DD), and optionally country; "
+    "one row per retail release (format `retail-csv`)"
+)
 
 
-@router.get("/concentration")
+@router.get("/concentration", response_model=AnalysisTable)
 def get_concentration(
     db: Reader,
     period: Literal["week", "month", "year"] = "month",
@@ -34,7 +41,7 @@ def get_concentration(
     return table(frame)
 
 
-@router.get("/nukes/rates", tags=["nukes"])
+@router.get("/nukes/rates", tags=["nukes"], response_model=AnalysisTable)
 def get_nuke_rates(
     db: Reader,
     by: Literal["group", "section", "category"] = "group",
@@ -49,17 +56,18 @@ def get_nuke_rates(
     return table(frame)
 
 
-@router.get("/nukes/reasons", tags=["nukes"])
+@router.get("/nukes/reasons", tags=["nukes"], response_model=AnalysisTable)
 def get_nuke_reasons(db: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 30) -> dict[str, Any]:
     """The most frequent nuke reasons with their class."""
     return table(nukes_analysis.nuke_reasons(db, limit=limit))
 
 
-@router.post("/leaks")
+@router.post("/leaks", response_model=AnalysisTable, responses=errors.errors(409, 413, 422, 503))
 def post_leaks(
     db: Reader,
     retail_csv: Annotated[
-        str, Body(media_type="text/csv", max_length=MAX_RETAIL_BYTES, description="CSV: title,year,kind,date[,country]")
+        str, Body(media_type="text/csv", min_length=1, max_length=MAX_RETAIL_BYTES, description=RETAIL_CSV,
+                  json_schema_extra={"format": "retail-csv"})
     ],
     by: Literal["release", "group", "source", "category", "title"] = "group",
 ) -> dict[str, Any]:
@@ -68,6 +76,6 @@ def post_leaks(
         retail = leaks_analysis.read_retail(io.StringIO(retail_csv))
     except (ValueError, TypeError) as exc:  # pandas' parser and date errors are ValueErrors
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(f"retail CSV: {reason.split('>: ', 1)[-1]}") from None
+        raise RequestProblemError(f"retail CSV: {reason.split('>: ', 1)[-1]}", ["body"]) from None
     frame = leaks_analysis.leaks(db, retail)
     return table(frame if by == "release" else leaks_analysis.leak_summary(frame, by))

@@ -6,26 +6,42 @@ like :mod:`scenewatch.web.analyses`. ``event`` takes a day or an event name (cat
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
+from scenewatch.web import errors
 from scenewatch.web.analyses import Span, _check_event, table
-from scenewatch.web.params import Day, Reader, check_range
+from scenewatch.web.models import AnalysisTable
+from scenewatch.web.params import DAY_PATTERN, Day, Reader, check_range
 
-router = APIRouter(prefix="/api", tags=["race"])
+router = APIRouter(prefix="/api", tags=["race"], responses=errors.errors(404, 409, 422, 503))
 
-EventRef = Annotated[str, Query(min_length=1, max_length=100, description="Event day (YYYY-MM-DD) or event name")]
+# A day of the supported range, or a name (anything with a character other than a digit or a dash).
+EVENT_REF_PATTERN = f"(?:{DAY_PATTERN})|[^0-9-]"
+EventRef = Annotated[str, Query(min_length=1, max_length=100, pattern=EVENT_REF_PATTERN,
+                                description="Event day (YYYY-MM-DD, 1990-01-01 … 2100-12-31) or event name "
+                                "(catalogue or stored; an unknown name is a 404)",
+                                openapi_examples={"day": {"value": "2020-08-25"},
+                                                  "name": {"value": "sparks"}})]  # fmt: skip
 Category = Annotated[str | None, Query(max_length=40, description="One category, e.g. movie, tv")]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
 Within = Annotated[float, Query(gt=0, le=24 * 365, description="Hours after the first that still count as racing")]
 
 
 def _event(db: Any, value: str) -> date:
+    """The day an ``event`` parameter names (404 for an unknown name), checked to lie inside the data (409)."""
     from scenewatch.events import resolve_event
 
-    day = resolve_event(db, value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        day = date.fromisoformat(value)  # the pattern admitted only real days of the supported range
+    else:
+        try:
+            day = resolve_event(db, value)
+        except ValueError as exc:
+            raise HTTPException(404, f"event: {exc}".replace("event: --event: ", "event: ")) from None
     _check_event(db, day)
     return day
 
@@ -36,7 +52,7 @@ def _trim(frame: Any, limit: int) -> Any:
     return out
 
 
-@router.get("/race")
+@router.get("/race", response_model=AnalysisTable)
 def get_race(
     db: Reader, category: Category = None, since: Day = None, until: Day = None, within_hours: Within = 24.0,
     group: Annotated[str | None, Query(max_length=60)] = None, limit: Limit = 500,
@@ -50,7 +66,7 @@ def get_race(
     return table(_trim(frame, limit))
 
 
-@router.get("/race/leaderboard")
+@router.get("/race/leaderboard", response_model=AnalysisTable)
 def get_race_leaderboard(
     db: Reader, period: Literal["week", "month", "quarter", "year"] = "month", category: Category = None,
     since: Day = None, until: Day = None, within_hours: Within = 24.0, limit: Limit = 2000,
@@ -62,7 +78,7 @@ def get_race_leaderboard(
     return table(_trim(race_leaderboard(db, period, category, since, until, within_hours=within_hours), limit))
 
 
-@router.get("/race/shift")
+@router.get("/race/shift", response_model=AnalysisTable)
 def get_race_shift(
     db: Reader, event: EventRef, before: Span = "8w", after: Span = "8w", top: Annotated[int, Query(ge=1, le=50)] = 5,
     within_hours: Within = 24.0,
@@ -73,7 +89,7 @@ def get_race_shift(
     return table(race_shift(db, _event(db, event), before, after, top=top, within_hours=within_hours))
 
 
-@router.get("/dupes")
+@router.get("/dupes", response_model=AnalysisTable)
 def get_dupes(
     db: Reader, by: Literal["group", "section", "category"] = "group", category: Category = None, since: Day = None,
     until: Day = None, min_releases: Annotated[int, Query(ge=1, le=10**9)] = 20, limit: Limit = 500,
@@ -85,7 +101,7 @@ def get_dupes(
     return table(dupes(db, by, category=category, since=since, until=until, min_releases=min_releases, limit=limit))
 
 
-@router.get("/dupes/releases")
+@router.get("/dupes/releases", response_model=AnalysisTable)
 def get_dupe_releases(
     db: Reader, category: Category = None, group: Annotated[str | None, Query(max_length=60)] = None,
     since: Day = None, until: Day = None, limit: Limit = 100,
@@ -97,7 +113,7 @@ def get_dupe_releases(
     return table(dupe_releases(db, category=category, group=group, since=since, until=until, limit=limit))
 
 
-@router.get("/fixes")
+@router.get("/fixes", response_model=AnalysisTable)
 def get_fixes(
     db: Reader, by: Literal["fixer", "pair"] = "fixer", category: Category = None, since: Day = None,
     until: Day = None, min_fixes: Annotated[int, Query(ge=1, le=10**9)] = 1, limit: Limit = 500,
@@ -109,7 +125,7 @@ def get_fixes(
     return table(fixes(db, by, category=category, since=since, until=until, min_fixes=min_fixes, limit=limit))
 
 
-@router.get("/languages")
+@router.get("/languages", response_model=AnalysisTable)
 def get_languages(
     db: Reader, period: Literal["day", "week", "month"] = "month", by: Literal["language", "region"] = "language",
     category: Category = None, since: Day = None, until: Day = None,
@@ -121,7 +137,7 @@ def get_languages(
     return table(language_volume(db, period, by, category=category, since=since, until=until))
 
 
-@router.get("/languages/impact")
+@router.get("/languages/impact", response_model=AnalysisTable)
 def get_language_impact(
     db: Reader, event: EventRef, before: Span = "8w", after: Span = "8w",
     by: Literal["language", "region"] = "language", category: Category = None,
@@ -135,7 +151,7 @@ def get_language_impact(
                                  trend=trend))  # fmt: skip
 
 
-@router.get("/events/catalogue", tags=["events"])
+@router.get("/events/catalogue", tags=["events"], response_model=AnalysisTable)
 def get_event_catalogue(db: Reader) -> dict[str, Any]:
     """The shipped catalogue of enforcement events plus the stored ones (``origin``), by day."""
     from scenewatch.events import events
