@@ -90,7 +90,7 @@ def test_archive_pull_resumes_after_kills_and_adds_nothing_the_second_time(
     assert releases > 10_000
     said = " ".join(again.stdout.split())
     assert "12 files listed: 0 downloaded (0 resumed), 0 already downloaded, 12 already ingested" in said
-    assert "read 0 inserted 0" in said
+    assert "read 0 = inserted 0 + seen again 0 + duplicates 0 + nuke rows 0 + rejected 0" in said
     assert len([r for r in server.requests if r[0].startswith("/raw/")]) == raw_before  # not one byte fetched
     with Database(db, read_only=True) as store:
         complete = store.scalar("SELECT count(*) FROM ingest_progress WHERE complete")

@@ -103,6 +103,8 @@ def _ingest(case: Case) -> None:
     numbers = _numbers(case.store.ingest_output)
     assert "754 of 754 files" in case.store.ingest_output
     assert numbers["read"] == 2_359_087  # every line of the 754 dumps
+    buckets = ("inserted", "seen again", "duplicates", "nuke rows", "rejected")
+    assert sum(numbers[bucket] for bucket in buckets) == numbers["read"]  # every line read lands in one bucket
     releases = _direct(case.store, "SELECT count(*) FROM releases")
     assert re.search(rf"{releases:,} releases in store", case.store.ingest_output)
     # Again into a copy: every file is known, nothing is added.

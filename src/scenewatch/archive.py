@@ -214,7 +214,8 @@ def pull(
 
 
 def _add(total: IngestSummary, part: IngestSummary) -> None:
-    for name in ("files", "files_skipped", "read", "inserted", "present", "rejected", "nukes", "sightings"):
+    for name in ("files", "files_skipped", "read", *part.buckets(), "nukes", "sightings"):
         setattr(total, name, getattr(total, name) + getattr(part, name))
     total.seconds += part.seconds
     total.skipped_origins += part.skipped_origins
+    total.failed += part.failed

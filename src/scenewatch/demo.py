@@ -11,7 +11,7 @@ from rich.console import Console
 from scenewatch.analysis import silent_groups
 from scenewatch.ingest import ingest_paths
 from scenewatch.output import OutputFormat, emit
-from scenewatch.progress import ingest_progress
+from scenewatch.progress import ingest_progress, summary_lines
 from scenewatch.report import write_report
 from scenewatch.report.html import event_window_table
 from scenewatch.store import Database
@@ -40,10 +40,8 @@ def run_demo(
     with Database(db_path) as db:
         with ingest_progress(progress_console) as on_tick:
             result = ingest_paths(db, [dump], on_tick=on_tick)
-        console.print(
-            f"   read {result.read:,}  inserted {result.inserted:,}  already present {result.present:,}  "
-            f"rejected {result.rejected:,}  ({result.rows_per_second:,.0f} rows/s)"
-        )
+        for line in summary_lines(result, db.count_releases()):
+            console.print(f"   {line}", markup=False, highlight=False)
 
         console.print(f"[bold]3. releases per category per week around {DEMO_EVENT}[/]")
         window = event_window_table(db, DEMO_EVENT, weeks=3)

@@ -26,7 +26,8 @@ from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, announcement_table, nuke_ta
 from scenewatch.names import parse_columns
 from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.reparse import parser_version
-from scenewatch.sources import DumpSource, Source, SourceBatch, expand_paths
+from scenewatch.sources import DumpSource, InputError, Source, SourceBatch, detect_format, expand_paths, load_rules
+from scenewatch.sources.formats import FORMATS
 from scenewatch.store import Database, Progress, WriteResult
 from scenewatch.store import batch as store_batch
 from scenewatch.store.batch import PreparedBatch
@@ -41,23 +42,45 @@ _TRANSACTION_RECORDS = 200_000
 
 @dataclass(slots=True)
 class IngestSummary:
-    """What an ingest read and changed."""
+    """What an ingest read and changed.
+
+    Every record read lands in exactly one of five buckets (:meth:`buckets`), so they sum to ``read``: it created a
+    release (``inserted``), added a sighting (another feed or time) to a release already known, stored before or
+    earlier in the same input (``seen_again``), repeated a sighting already stored (``duplicates``: same release,
+    feed and time, in the input or in the store), was a nuke event of its own (``nuke_rows``), or was ``rejected``.
+    ``nukes`` and ``sightings`` say what was stored (a nuke carried by an announcement counts there, not as a row).
+    """
 
     files: int = 0
     files_skipped: int = 0
     read: int = 0
     inserted: int = 0
-    present: int = 0
+    seen_again: int = 0
+    duplicates: int = 0
+    nuke_rows: int = 0
     rejected: int = 0
     nukes: int = 0
     sightings: int = 0
     seconds: float = 0.0
     skipped_origins: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one line for each input that could not be read to its end
+
+    @property
+    def present(self) -> int:
+        """Announcements of releases already known (seen again or duplicates)."""
+        return self.seen_again + self.duplicates
 
     @property
     def rows_per_second(self) -> float:
         """Records read per second of wall time."""
         return self.read / self.seconds if self.seconds else 0.0
+
+    def buckets(self) -> dict[str, int]:
+        """Where every record read went, in the order people read them; the values sum to ``read``."""
+        return {
+            "inserted": self.inserted, "seen_again": self.seen_again, "duplicates": self.duplicates,
+            "nuke_rows": self.nuke_rows, "rejected": self.rejected,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +258,11 @@ class _Writer:
         )
         summary = self.summary
         summary.read += pending.announced + len(pending.rejects) + pending.standalone_nukes
+        # Each announcement is one sighting: a new one either created its release or was a release seen again.
         summary.inserted += result.releases_inserted
-        summary.present += result.releases_present
+        summary.seen_again += result.sightings_inserted - result.releases_inserted
+        summary.duplicates += pending.announced - result.sightings_inserted
+        summary.nuke_rows += pending.standalone_nukes
         summary.nukes += result.nukes_inserted
         summary.sightings += result.sightings_inserted
         summary.rejected += len(pending.rejects)
@@ -292,6 +318,34 @@ def read_ahead(batches: Iterator[SourceBatch], depth: int = 2) -> Iterator[Sourc
         thread.join()
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One step of reading the inputs in turn: a batch, an input's end, or an input that ended early."""
+
+    source: Source
+    fingerprint: str
+    batch: SourceBatch | None = None
+    done: int = 0
+    error: InputError | None = None
+
+
+def _read_all(sources: Iterable[tuple[Source, str, int]], batch_size: int) -> Iterator[_Read]:
+    """Every input's batches in turn, each input's end marked; an input that cannot be read to its end is marked so.
+
+    One generator for all inputs, so that the read-ahead thread reads the next small file while this one is written.
+    """
+    for source, fingerprint, skip in sources:
+        last = skip
+        try:
+            for batch in source.batches(skip=skip, batch_size=batch_size):
+                last = batch.records_done
+                yield _Read(source, fingerprint, batch)
+        except InputError as exc:
+            yield _Read(source, fingerprint, done=last, error=exc)
+            continue
+        yield _Read(source, fingerprint, done=last)
+
+
 def ingest_sources(
     db: Database,
     sources: Iterable[tuple[Source, str, int]],
@@ -305,20 +359,27 @@ def ingest_sources(
 ) -> None:
     """Stream sources (each with its content fingerprint and records to skip) into the store.
 
-    With a pool, up to ``ahead`` batches are parsed and prepared while the main process reads and writes.
+    With a pool, up to ``ahead`` batches are parsed and prepared while the main process reads and writes. An input
+    that cannot be read to its end (:class:`InputError`: a truncated ``.gz``) keeps what was read of it, is noted in
+    ``summary.failed`` and left incomplete (a later run tries it again); the other inputs are ingested as usual.
     """
     writer = _Writer(db, summary, batch_size, on_reject, pool, ahead)
     try:
-        for source, fingerprint, skip in sources:
-            last = skip
-            for batch in read_ahead(source.batches(skip=skip, batch_size=batch_size)):
-                last = batch.records_done
-                if writer.add(batch, Progress(source.origin, fingerprint, last, complete=False)) and on_write:
-                    on_write(source.origin, last)
+        for step in read_ahead(_read_all(sources, batch_size)):
+            origin = step.source.origin
+            if step.batch is not None:
+                done = step.batch.records_done
+                if writer.add(step.batch, Progress(origin, step.fingerprint, done, complete=False)) and on_write:
+                    on_write(origin, done)
+                continue
+            if step.error is not None:
+                kept = f"kept the {step.done:,} records before it, skipped the rest" if step.done else "skipped"
+                summary.failed.append(f"{step.error} ({kept})")
             # An empty batch carries the "complete" mark, written with the next transaction.
-            writer.add(SourceBatch(records_done=last), Progress(source.origin, fingerprint, last, complete=True))
+            progress = Progress(origin, step.fingerprint, step.done, complete=step.error is None)
+            writer.add(SourceBatch(records_done=step.done), progress)
             if on_write:
-                on_write(source.origin, last)
+                on_write(origin, step.done)
         writer.flush()
         writer.finish()
     except BaseException:
@@ -329,9 +390,58 @@ def ingest_sources(
     db.commit_prepared()
 
 
+@dataclass(slots=True)
+class IngestInputs:
+    """The inputs of an ingest, opened before anything is written (see :func:`open_inputs`)."""
+
+    sources: list[DumpSource]
+    exports: list[Path]  # `scenewatch export --parquet` folders
+    failed: list[str]  # inputs that cannot be read at all (one line each), skipped
+
+    @property
+    def count(self) -> int:
+        """How many inputs were named (files in folders counted one by one)."""
+        return len(self.sources) + len(self.exports) + len(self.failed)
+
+
+def open_inputs(
+    paths: list[Path],
+    *,
+    fmt: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    rules_file: Path | None = None,
+    timezone: str | None = None,
+) -> IngestInputs:
+    """Find and open every input, so that a bad one fails before a database is opened or anything written.
+
+    A missing path, an unknown ``--format``, a bad rule or time zone raises SourceError. An input that cannot be
+    read (binary data, corrupt compression) is noted and skipped, unless no input can be read at all (then its
+    error is raised, as for a single bad file).
+    """
+    exports = [path for path in paths if is_parquet_export(path)]
+    files = expand_paths([path for path in paths if path not in exports])
+    rules = {}  # the rules of each format, loaded once rather than for each of a folder's files
+    sources: list[DumpSource] = []
+    failed: list[InputError] = []
+    for path in files:
+        try:
+            path = path.resolve()
+            detected = fmt or detect_format(path)
+            if detected not in rules and detected in FORMATS:
+                rules[detected] = load_rules(detected, rules_file, timezone)
+            sources.append(
+                DumpSource(path, fmt=detected, mapping=mapping, rules=rules.get(detected))
+            )
+        except InputError as exc:
+            failed.append(exc)
+    if failed and not sources and not exports:
+        raise failed[0]
+    return IngestInputs(sources, exports, [f"{exc} (skipped)" for exc in failed])
+
+
 def ingest_paths(
     db: Database,
-    paths: list[Path],
+    paths: list[Path] | IngestInputs,
     *,
     fmt: str | None = None,
     mapping: Mapping[str, str] | None = None,
@@ -342,23 +452,28 @@ def ingest_paths(
     on_reject: Callable[[Reject], None] | None = None,
     on_tick: Callable[[IngestTick], None] | None = None,
 ) -> IngestSummary:
-    """Ingest files and folders of dumps; finished files are skipped unless ``force``."""
+    """Ingest files and folders of dumps (or inputs :func:`open_inputs` opened); finished files are skipped unless
+    ``force``. Inputs that could not be read are listed in the summary's ``failed``; the others land."""
     started = time.perf_counter()
-    exports = [path for path in paths if is_parquet_export(path)]  # `scenewatch export --parquet` folders
-    files = expand_paths([path for path in paths if path not in exports])
-    # Open every input first: an unknown format or bad rule fails before anything is written.
-    sources = [
-        DumpSource(path.resolve(), fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone) for path in files
-    ]
-    summary = IngestSummary(files=len(files) + len(exports))
-    for export in exports:
+    if not isinstance(paths, IngestInputs):
+        paths = open_inputs(paths, fmt=fmt, mapping=mapping, rules_file=rules_file, timezone=timezone)
+    inputs = paths
+    sources = inputs.sources
+    summary = IngestSummary(files=inputs.count, failed=list(inputs.failed))
+    for export in inputs.exports:
         import_parquet(db, export).add_to(summary)
     index_of = {source.origin: i for i, source in enumerate(sources)}
+    done_before = {
+        origin: Progress(origin, *rest)
+        for origin, *rest in db.con.execute(
+            "SELECT origin, fingerprint, records_done, complete FROM ingest_progress"
+        ).fetchall()
+    }  # read here, once: the plan runs in the read-ahead thread, and the connection is the writer's
 
     def plan() -> Iterable[tuple[Source, str, int]]:
         for source in sources:
             fingerprint = source.fingerprint()
-            previous = db.progress(source.origin)
+            previous = done_before.get(source.origin)
             skip = 0
             if previous is not None and previous.fingerprint == fingerprint and not force:
                 if previous.complete:
@@ -371,10 +486,10 @@ def ingest_paths(
     def on_write(origin: str, done: int) -> None:
         if on_tick:
             summary.seconds = time.perf_counter() - started
-            on_tick(IngestTick(origin, index_of[origin] + 1, len(files), done, summary))
+            on_tick(IngestTick(origin, index_of[origin] + 1, len(sources), done, summary))
 
     # Parsing in a second process pays off only for inputs of several batches.
-    large = sum(p.stat().st_size for p in files) > 64 * batch_size * 10
+    large = sum(source.path.stat().st_size for source in sources) > 64 * batch_size * 10
     workers = parse_workers() if large else 0
     pool = parser_pool(workers)
     threads = db.scalar("SELECT current_setting('threads')")
@@ -395,4 +510,7 @@ def ingest_paths(
             pool.shutdown(cancel_futures=True)
             db.con.execute(f"SET threads = {int(threads)}").fetchall()
     summary.seconds = time.perf_counter() - started
+    if on_tick and sources:  # the last figure shown is the final count
+        last = sources[-1].origin
+        on_tick(IngestTick(last, len(sources), len(sources), 0, summary))
     return summary

@@ -1,4 +1,4 @@
-"""A Rich progress bar for ingests: records, files and rows per second."""
+"""What an ingest shows people: a Rich progress bar (records, files, rows per second) and the closing summary."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scenewatch.archive import PullTick
-from scenewatch.ingest import IngestTick
+from scenewatch.ingest import IngestSummary, IngestTick
 
 
 @contextmanager
@@ -83,3 +83,18 @@ def pull_progress(console: Console, *, disable: bool = False) -> Iterator[Callab
     finally:
         if started:
             progress.stop()
+
+
+_BUCKET_LABELS = {"inserted": "inserted", "seen_again": "seen again", "duplicates": "duplicates",
+                  "nuke_rows": "nuke rows", "rejected": "rejected"}  # fmt: skip
+
+
+def summary_lines(summary: IngestSummary, releases_in_store: int) -> list[str]:
+    """The closing summary: where every record read went (the figures sum to ``read``), then what was stored."""
+    buckets = " + ".join(f"{_BUCKET_LABELS[key]} {count:,}" for key, count in summary.buckets().items())
+    files = summary.files - summary.files_skipped - len(summary.failed)
+    return [
+        f"read {summary.read:,} = {buckets}",
+        f"{files} of {summary.files} files, {summary.seconds:.1f} s, {summary.rows_per_second:,.0f} rows/s; "
+        f"{summary.nukes:,} nuke events stored; {releases_in_store:,} releases in store",
+    ]

@@ -39,7 +39,7 @@ def pull_command(
 ) -> None:
     """List, download (resuming) and ingest the files the URLs name, with one progress bar; print a summary."""
     from scenewatch.archive import list_remote, pull, select
-    from scenewatch.progress import pull_progress
+    from scenewatch.progress import pull_progress, summary_lines
     from scenewatch.sources.download import Downloader
 
     folder = _download_dir(db, download_dir)
@@ -70,11 +70,13 @@ def pull_command(
         f"fetched into {folder}",
         highlight=False,
     )
-    out.print(
-        f"read {read.read:,}  inserted {read.inserted:,}  already present {read.present:,}  rejected {read.rejected:,}"
-        f"  nuke events {read.nukes:,}  ({summary.seconds:.1f} s; {total:,} releases in store)",
-        highlight=False,
-    )
+    for failure in read.failed:
+        sys.stderr.write(f"error: {failure}\n")
+    out.print(summary_lines(read, total)[0], markup=False, highlight=False)  # where every record read went
+    out.print(f"{read.nukes:,} nuke events stored; {summary.seconds:.1f} s; {total:,} releases in store",
+              highlight=False)  # fmt: skip
+    if read.failed:
+        raise typer.Exit(1)
 
 
 @archive_app.command("list")

@@ -80,7 +80,7 @@ def open_db(path: str | Path | None, *, read_only: bool = False) -> Database:
                          "race, dupes…) also run on backends")  # fmt: skip
     from scenewatch.store.remote import open_shared
 
-    return open_shared(Path(path) if path else default_db_path(), read_only=read_only)
+    return open_shared(path or default_db_path(), read_only=read_only)  # a string as given: `foo://x` stays a URL
 
 
 def open_backend(db: str, parquet: Path | None) -> Any:

@@ -19,7 +19,7 @@ from scenewatch.cli.common import (
     serving_reads,
     show,
 )
-from scenewatch.progress import ingest_progress
+from scenewatch.progress import ingest_progress, summary_lines
 from scenewatch.records import Reject
 from scenewatch.sources import parse_mapping
 
@@ -57,8 +57,10 @@ def ingest(
     """Load bulk dumps (CSV, NDJSON, SQL, nZEDb) idempotently; safe to interrupt and run again.
 
     While a long ingest runs, the read commands (volume, gaps, info …) answer through it.
+
+    A damaged input (a truncated .gz) is reported and skipped, the rest ingested; exit code 1.
     """
-    from scenewatch.ingest import ingest_paths
+    from scenewatch.ingest import ingest_paths, open_inputs
 
     urls = [p for p in paths if p.lower().startswith(("http://", "https://"))]
     if urls:
@@ -72,6 +74,8 @@ def ingest(
     local = [Path(p) for p in paths if p not in urls]
 
     column_map = parse_mapping(mapping)
+    # Every input is found and opened first: a missing file fails before a database file is created.
+    inputs = open_inputs(local, fmt=fmt, mapping=column_map, rules_file=rules, timezone=tz)
     shown = 0
     reject_file = rejects.open("w", encoding="utf-8") if rejects else None
 
@@ -86,9 +90,8 @@ def ingest(
     with open_db(db) as database, serving_reads(database, "ingest", after=READS_AFTER_SECONDS):
         with ingest_progress(err, disable=quiet) as on_tick:
             summary = ingest_paths(
-                database, local, fmt=fmt, mapping=column_map, rules_file=rules, timezone=tz, force=force,
-                batch_size=batch_size, on_reject=on_reject, on_tick=on_tick,
-            )  # fmt: skip
+                database, inputs, force=force, batch_size=batch_size, on_reject=on_reject, on_tick=on_tick
+            )
         total = database.count_releases()
     if reject_file:
         reject_file.close()
@@ -96,12 +99,12 @@ def ingest(
         err.print(f"… {summary.rejected - 10:,} more rejected lines" + (f" (all in {rejects})" if rejects else ""))
     for origin in summary.skipped_origins[:5]:
         err.print(f"skipped {origin}: already ingested (use --force to read it again)", markup=False)
-    out.print(
-        f"read {summary.read:,}  inserted {summary.inserted:,}  already present {summary.present:,}  "
-        f"rejected {summary.rejected:,}  nuke events {summary.nukes:,}  "
-        f"({summary.files - summary.files_skipped} of {summary.files} files, "
-        f"{summary.seconds:.1f} s, {summary.rows_per_second:,.0f} rows/s; {total:,} releases in store)"
-    )
+    for failure in summary.failed:
+        sys.stderr.write(f"error: {failure}\n")
+    for line in summary_lines(summary, total):
+        out.print(line, markup=False, highlight=False)
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def reparse(

@@ -1,6 +1,6 @@
 """Sources turn outside bytes into typed records; they never write to the store."""
 
-from scenewatch.sources.base import Source, SourceBatch, SourceError
+from scenewatch.sources.base import InputError, Source, SourceBatch, SourceError
 from scenewatch.sources.columns import DEFAULT_ALIASES, parse_mapping
 from scenewatch.sources.dump import DumpSource, detect_format, expand_paths
 from scenewatch.sources.formats import FORMATS
@@ -12,6 +12,7 @@ __all__ = [
     "DumpSource",
     "FeedRule",
     "IngestRules",
+    "InputError",
     "Source",
     "SourceBatch",
     "SourceError",

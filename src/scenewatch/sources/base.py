@@ -15,6 +15,14 @@ class SourceError(Exception):
     """An input cannot be read at all (missing file, unknown format); the message is one line."""
 
 
+class InputError(SourceError):
+    """One input cannot be read (further): corrupt or truncated compression, binary data, no permission.
+
+    The other inputs of the same ingest still can be: the ingest reports this one, keeps what it read of it and
+    goes on with the rest (a plain SourceError, such as a bad ``--map`` or a missing file, stops the ingest).
+    """
+
+
 @dataclass(slots=True)
 class SourceBatch:
     """A slice of one input: what it announced, what it could not read, and how far it got.

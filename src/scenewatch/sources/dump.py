@@ -10,7 +10,7 @@ from typing import Any
 
 from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.sources import ndjson_columnar
-from scenewatch.sources.base import SourceBatch, SourceError
+from scenewatch.sources.base import InputError, SourceBatch, SourceError
 from scenewatch.sources.columns import ColumnMap, RowMapper
 from scenewatch.sources.formats import COMPRESSION_SUFFIXES, EXTENSIONS, FORMATS, SNIFF_ORDER
 from scenewatch.sources.lines import LineError, head, read_lines
@@ -26,7 +26,7 @@ def detect_format(path: Path) -> str:
     if not sample.strip():
         return _format_from_extension(path) or "ndjson"
     if b"\x00" in sample[:4096] or _mostly_binary(sample[:4096]):
-        raise SourceError(f"{path}: unknown format (binary data, not a text dump); use --format")
+        raise InputError(f"{path}: unknown format (binary data, not a text dump); use --format")
     text = sample.decode("utf-8", errors="replace")
     for name in SNIFF_ORDER[:-1]:
         if FORMATS[name].sniff(text):
@@ -36,7 +36,7 @@ def detect_format(path: Path) -> str:
         return by_extension
     if FORMATS["csv"].sniff(text):
         return "csv"
-    raise SourceError(f"{path}: unknown format (not CSV, NDJSON, SQL or nZEDb); use --format")
+    raise InputError(f"{path}: unknown format (not CSV, NDJSON, SQL or nZEDb); use --format")
 
 
 def _mostly_binary(sample: bytes) -> bool:
@@ -152,19 +152,25 @@ class DumpSource:
         batch = SourceBatch(records_done=skip)
         done = 0
         size = 0
-        for number, row in self._module.records(lines, self.origin):
-            done += 1
-            if done <= skip:
-                continue
-            size += 1
-            self._add(batch, number, row)
-            if size >= batch_size:
-                batch.records_done = done
-                yield batch
-                batch = SourceBatch(records_done=done)
-                size = 0
+        failure: InputError | None = None
+        try:
+            for number, row in self._module.records(lines, self.origin):
+                done += 1
+                if done <= skip:
+                    continue
+                size += 1
+                self._add(batch, number, row)
+                if size >= batch_size:
+                    batch.records_done = done
+                    yield batch
+                    batch = SourceBatch(records_done=done)
+                    size = 0
+        except InputError as exc:  # the file ends early: what was read before lands, then the error is reported
+            failure = exc
         batch.records_done = max(done, skip)
         yield batch
+        if failure is not None:
+            raise failure
 
     def row_batch(self, lines: Iterable[tuple[int, str | LineError]]) -> SourceBatch:
         """Map every record of these lines the row-by-row way (the columnar readers' fallback)."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import gzip
 import io
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
 
-from scenewatch.sources.base import SourceError
+from scenewatch.sources.base import InputError, SourceError
 
 MAX_LINE_BYTES = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -30,14 +30,71 @@ def open_binary(path: Path) -> BinaryIO:
     except IsADirectoryError:
         raise SourceError(f"{path}: is a directory") from None
     except PermissionError:
-        raise SourceError(f"{path}: permission denied") from None
+        raise InputError(f"{path}: permission denied") from None
     magic = raw.read(4)
     raw.seek(0)
     if magic.startswith(_GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return _Decompressed(raw, lambda: zlib.decompressobj(wbits=31))  # type: ignore[return-value]
     if magic == _ZSTD_MAGIC:
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+        return _Decompressed(raw, lambda: zstandard.ZstdDecompressor().decompressobj())  # type: ignore[return-value]
     return raw
+
+
+class _Decompressed(io.RawIOBase):
+    """The decompressed bytes of a gzip or zstd file (several members or frames one after the other).
+
+    Why not ``gzip.GzipFile`` and zstandard's ``stream_reader``: at a truncated end the first loses the bytes it
+    had decompressed in the same read, and the second ends quietly, as if the file were complete. Here every byte
+    before the damage is handed out, then the next read raises (truncated: EOFError; corrupt: the codec's error).
+    """
+
+    def __init__(self, raw: BinaryIO, new: Callable[[], Any]) -> None:
+        self._raw = raw
+        self._new = new
+        self._codec = new()
+        self._ready = memoryview(b"")
+        self._error: Exception | None = None
+        self._ended = False
+
+    def readable(self) -> bool:
+        """It is."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` with the next decompressed bytes (0 at the end)."""
+        while not self._ready:
+            if self._error is not None:
+                raise self._error
+            if self._ended:
+                return 0
+            self._fill()
+        count = min(len(buffer), len(self._ready))
+        buffer[:count] = self._ready[:count]
+        self._ready = self._ready[count:]
+        return count
+
+    def _fill(self) -> None:
+        chunk = self._raw.read(1 << 18)
+        if not chunk:
+            self._ended = True
+            if not self._codec.eof:
+                self._error = EOFError("compressed file ended before the end-of-stream marker was reached")
+            return
+        try:
+            out = self._codec.decompress(chunk)
+            while self._codec.eof and self._codec.unused_data:  # the next member or frame
+                rest = self._codec.unused_data
+                self._codec = self._new()
+                out += self._codec.decompress(rest)
+        except (zlib.error, zstandard.ZstdError) as exc:
+            self._error = OSError(f"corrupt compressed data: {exc}")
+            out = b""
+        self._ready = memoryview(out)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._raw.close()
+        super().close()
 
 
 def head(path: Path, size: int = 65536) -> bytes:
@@ -46,7 +103,7 @@ def head(path: Path, size: int = 65536) -> bytes:
         try:
             return stream.read(size)
         except (OSError, EOFError, zstandard.ZstdError) as exc:
-            raise SourceError(f"{path}: cannot decompress: {exc}") from None
+            raise InputError(f"{path}: cannot decompress: {exc}") from None
 
 
 def read_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str | LineError]]:
@@ -63,13 +120,16 @@ def read_raw_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tupl
             for line in chunk:
                 number += 1
                 yield number, line
+        lines.raise_error()
 
 
 class RawLines:
     """A file's lines as raw bytes (line endings kept), many at a time; a line that is too long is a LineError.
 
     Taking lines by the thousand costs a fifth of a generator's per-line overhead; memory stays bounded by
-    ``max_bytes`` a line, as the row path's.
+    ``max_bytes`` a line, as the row path's. When the file cannot be decompressed further (a truncated ``.gz``),
+    the lines read before are handed out first, then ``take`` returns nothing, as at the end of the file, and
+    :meth:`raise_error` raises the :class:`InputError`: a reader yields what it read, then raises.
     """
 
     def __init__(self, path: Path, max_bytes: int = MAX_LINE_BYTES) -> None:
@@ -77,6 +137,7 @@ class RawLines:
         self.max_bytes = max_bytes
         self.lines = 0
         self.too_long = 0  # LineErrors handed out so far
+        self.error: InputError | None = None  # why the file could not be read to its end
         self._raw = open_binary(path)
         raw = self._raw
         self._stream = io.BufferedReader(raw, buffer_size=1 << 20) if not isinstance(raw, io.BufferedReader) else raw
@@ -84,6 +145,8 @@ class RawLines:
     def take(self, count: int) -> list[bytes | LineError]:
         """The next ``count`` lines, fewer at the end of the file."""
         out: list[bytes | LineError] = []
+        if self.error is not None:
+            return out
         append = out.append
         readline = self._stream.readline
         limit = self.max_bytes + 1
@@ -97,9 +160,16 @@ class RawLines:
                 else:
                     append(line)
         except (OSError, EOFError, zstandard.ZstdError) as exc:
-            raise SourceError(f"{self.path}: cannot decompress after line {self.lines + len(out)}: {exc}") from None
+            read = self.lines + len(out)
+            where = f" after line {read:,}" if read else ""
+            self.error = InputError(f"{self.path}: cannot decompress{where}: {exc}")
         self.lines += len(out)
         return out
+
+    def raise_error(self) -> None:
+        """Raise the InputError that ended the file early, if one did."""
+        if self.error is not None:
+            raise self.error
 
     def _skip_long(self, line: bytes) -> LineError:
         skipped = len(line)

@@ -71,6 +71,7 @@ def batches(source: DumpSource, skip: int, batch_size: int) -> Iterator[SourceBa
             done += records
             yield reader.batch(first, lines, b"".join(parts), plain, max(done, skip))
             if records < batch_size:
+                raw.raise_error()
                 return
 
 

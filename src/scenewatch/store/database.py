@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -69,10 +70,21 @@ BULK_WORKING_MEMORY = "256MB"
 _KNOWN_IDS_FROM = 5000
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def refuse_url(path: str | Path) -> None:
+    """Raise StoreError for a URL given as a store file (``foo://bar`` would create the folder ``foo:``)."""
+    scheme = _SCHEME.match(str(path))
+    if scheme:
+        raise StoreError(
+            f"{path}: unknown scheme {scheme.group(1)!r} (a database is a file path; the analysis commands "
+            "also take duckdb://, chdb://, clickhouse:// and spark://)"
+        )
+
+
 def _memory_bytes(value: str) -> int:
     """Parse a size such as ``1GB`` or ``512MiB`` (SCENEWATCH_MEMORY_LIMIT) into bytes."""
-    import re
-
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE)
     if not match:
         raise StoreError(f"SCENEWATCH_MEMORY_LIMIT: {value!r} is not a size such as 1GB or 512MiB")
@@ -117,6 +129,7 @@ class Database:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        refuse_url(self.path)
         if self.path != ":memory:":
             target = Path(self.path)
             if read_only and not target.exists():

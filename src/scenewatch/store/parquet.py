@@ -49,10 +49,10 @@ class ImportResult:
     added: dict[str, int]
 
     def add_to(self, summary: Any) -> None:
-        """Add these counts to an ``IngestSummary`` (read, inserted, present, sightings, nukes)."""
+        """Add these counts to an ``IngestSummary``: a release row read is new (inserted) or stored (a duplicate)."""
         summary.read += self.read.get("releases", 0)
         summary.inserted += self.added.get("releases", 0)
-        summary.present += self.read.get("releases", 0) - self.added.get("releases", 0)
+        summary.duplicates += self.read.get("releases", 0) - self.added.get("releases", 0)
         summary.sightings += self.added.get("sightings", 0)
         summary.nukes += self.added.get("nukes", 0)
 

@@ -28,7 +28,7 @@ from uuid import UUID
 import duckdb
 import pyarrow as pa
 
-from scenewatch.store.database import Database, StoreError
+from scenewatch.store.database import Database, StoreError, refuse_url
 from scenewatch.store.owner import Owner
 
 QUERY_PATH = "/internal/query"
@@ -243,6 +243,7 @@ def open_shared(path: str | Path, *, read_only: bool = False, wait: float = 10.0
     """
     from scenewatch.store.owner import current_owner, lock_holder
 
+    refuse_url(path)  # before Path() folds ``foo://bar`` into ``foo:/bar``
     target = Path(path)
     deadline = monotonic() + wait
     while True:

@@ -403,10 +403,11 @@ def _ingest(request: Request, path: Path, fmt: str | None, force: bool) -> dict[
         summary = access(request).write(work)
     except SourceError as exc:
         raise HTTPException(422, f"cannot ingest: {exc}") from None
+    # The buckets sum to "read"; "nukes" and "sightings" are what was stored, "failed" the inputs not read to the end.
     return {
-        "files": summary.files, "files_skipped": summary.files_skipped, "read": summary.read,
-        "inserted": summary.inserted, "present": summary.present, "rejected": summary.rejected,
-        "nukes": summary.nukes, "seconds": round(summary.seconds, 3),
+        "files": summary.files, "files_skipped": summary.files_skipped, "read": summary.read, **summary.buckets(),
+        "nukes": summary.nukes, "sightings": summary.sightings, "failed": summary.failed,
+        "seconds": round(summary.seconds, 3),
     }  # fmt: skip
 
 

@@ -209,13 +209,17 @@ class AnalysisTable(BaseModel):
 
 
 class IngestSummary(BaseModel):
-    """What an ingest read and stored."""
+    """What an ingest read and stored: the five buckets from ``inserted`` to ``rejected`` sum to ``read``."""
 
     files: int
     files_skipped: int
     read: int
-    inserted: int
-    present: int
+    inserted: int = Field(description="Records that created a release")
+    seen_again: int = Field(description="Another sighting (feed or time) of a release already known")
+    duplicates: int = Field(description="A sighting already stored or already earlier in the input")
+    nuke_rows: int = Field(description="Nuke events given as rows of their own")
     rejected: int
-    nukes: int
+    nukes: int = Field(description="Nuke events stored")
+    sightings: int = Field(description="Sightings stored")
+    failed: list[str] = Field(description="Inputs that could not be read to their end, one line each")
     seconds: float
