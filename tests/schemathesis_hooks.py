@@ -9,7 +9,9 @@ judges what the schema can judge:
 - ``cursor`` is the ``next_cursor`` of a page of the same ``sort`` (an opaque token: generated here as the server
   would make it, for a random position, which keyset pagination accepts);
 - the body of ``POST /api/leaks`` is a retail CSV (format ``retail-csv``: a header naming title, year, kind, date
-  and optionally country, then rows).
+  and optionally country, then rows);
+- the file of ``POST /api/ingest/upload`` with ``format=auto`` is a text dump (judged by the server's own
+  ``scenewatch.sources.detect_format``: random bytes are "binary data, not a text dump", a 422).
 
 Nothing else is filtered or rewritten: every other generated value goes to the server as drawn, invalid ones
 (negative mode) included.
@@ -61,6 +63,29 @@ def filter_case(context: Any, case: Any) -> bool:
         try:
             parse_query(query["q"])
         except SearchError:
+            return False
+    if case.path == "/api/ingest/upload" and isinstance(case.body, dict):
+        return _detectable_dump(case.body)
+    return True
+
+
+def _detectable_dump(body: dict[str, Any]) -> bool:
+    """Whether the server can tell the uploaded file's format (``format=auto``), as it names the file it keeps."""
+    import tempfile
+    from pathlib import Path
+
+    from scenewatch.sources import SourceError, detect_format
+
+    data = body.get("file")
+    if body.get("format", "auto") != "auto" or data is None:
+        return True
+    raw = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.ndjson"
+        path.write_bytes(raw)
+        try:
+            detect_format(path)
+        except SourceError:
             return False
     return True
 

@@ -54,7 +54,9 @@ def test_reads_answer_through_the_owner_with_a_direct_reads_output(store: Path, 
         owners = list(store.parent.glob(store.name + "*owner*"))
         assert owners, sorted(p.name for p in store.parent.iterdir())
         through = {tuple(args): _run(*args, "--db", str(store)) for args in READS}
-        refused = _run("ingest", str(tmp_path / "nothing.ndjson"), "--db", str(store), "-q")
+        dump = tmp_path / "one.ndjson"  # a real input: inputs are opened (and a missing one refused) before the store
+        dump.write_text('{"name": "While.Held.2024.1080p.WEB.h264-GRP", "pre_at": 1700000000}\n')
+        refused = _run("ingest", str(dump), "--db", str(store), "-q")
     finally:
         took = server.stop()
     assert took < 5.0
