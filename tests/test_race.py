@@ -299,7 +299,9 @@ def test_api_routes_over_http(tmp_path: Path) -> None:
             urllib.request.urlopen(server.url + "/api/race/shift?event=nonsense", timeout=60)
             raise AssertionError("an unknown event must be refused")
         except urllib.error.HTTPError as exc:
-            assert exc.code == 422
+            # The documented contract (web/errors.py): an unknown name is a 404, and it says which.
+            assert exc.code == 404
+            assert "nonsense" in json.loads(exc.read())["detail"][0]["msg"]
     finally:
         server.stop()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from helpers import run_cli
 from real_data import RealStore
 from typer.testing import CliRunner
 
+from scenewatch import __version__
 from scenewatch.cli import app
 from scenewatch.store import Database
 
@@ -595,7 +597,16 @@ def _api_history(client: httpx.Client) -> None:
     assert top["matched_event"] == "SPARKS raid"
     rows = _rows(client, "/api/study?event=sparks&languages=false")
     assert {r["event_name"] for r in rows} == {"SPARKS raid"}
-    assert client.get("/api/impact?event=2019-01-02").status_code == 422  # no usable before-period: refused
+    refused = client.get("/api/impact?event=2019-01-02")  # no usable before-period: the store cannot answer
+    assert refused.status_code == 409 and "usable day" in refused.json()["message"], refused.text
+
+
+@api("/api/status")
+def _api_status(client: httpx.Client) -> None:
+    status = client.get("/api/status").json()
+    assert status["version"] == __version__ and status["pid"] == os.getpid()
+    assert status["database"].endswith(".duckdb") and status["read_only"] is True
+    assert status["writes"] is False and status["uptime_seconds"] >= 0
 
 
 @api("/api/changepoints")

@@ -161,4 +161,4 @@ def test_study_table_and_endpoints(real_db: Database) -> None:
     studied = client.get("/api/study", params={"event": "sparks", "languages": "false"}).json()
     assert {r["event_name"] for r in studied["rows"]} == {"SPARKS raid"}
     refused = client.get("/api/impact", params={"event": "2019-01-02"})
-    assert refused.status_code == 422 and "usable day" in refused.json()["message"]
+    assert refused.status_code == 409 and "usable day" in refused.json()["message"]

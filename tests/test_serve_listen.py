@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,11 +52,21 @@ def test_serve_and_listen_in_one_process(loop: LoopThread, tmp_path: Path) -> No
         wait_until(lambda: "Before.Start.S01E01.720p.HDTV.x264-GRP" in _names(port), timeout=30, what="first row")
         api.add("While.Serving.2024.1080p.WEB.h264-GRP", "X264")
         wait_until(lambda: "While.Serving.2024.1080p.WEB.h264-GRP" in _names(port), timeout=30, what="live row")
-        # The database belongs to this process: another process cannot open it meanwhile.
-        blocked = subprocess.run(
-            [sys.executable, "-m", "scenewatch", "volume", "--db", str(db_path)], capture_output=True, text=True
+        # The database belongs to this process; a read from another process is answered through it (the owner
+        # file beside the database), and a write is refused with the name of the holder and the way round it.
+        read = subprocess.run(
+            [sys.executable, "-m", "scenewatch", "info", "--db", str(db_path), "--json"], capture_output=True, text=True
         )
-        assert blocked.returncode == 2 and blocked.stderr.startswith("error: ")
+        assert read.returncode == 0, read.stderr
+        assert json.loads(read.stdout)[0]["releases"] == 2
+        dump = tmp_path / "one.ndjson"
+        dump.write_text(json.dumps({"name": "Refused.While.Owned.2024.1080p.WEB.h264-GRP", "pre_at": 1.7e9}) + "\n")
+        write = subprocess.run(
+            [sys.executable, "-m", "scenewatch", "ingest", str(dump), "--db", str(db_path)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert write.returncode == 2 and write.stderr.startswith("error: "), write.stderr
+        assert str(server.pid) in write.stderr, write.stderr
     finally:
         os.kill(server.pid, signal.SIGINT)
         _, stderr = server.communicate(timeout=30)
