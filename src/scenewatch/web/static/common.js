@@ -102,9 +102,18 @@ const SW = {
   formatColumn(values, kind) {
     if (kind === "number") {
       const decimals = SW._decimals(values);
-      if (decimals !== null) return values.map((v) => (SW.missing(v) ? SW.MISSING : SW._fixed(v, decimals, true)));
+      if (decimals !== null) return values.map((v) => SW._aligned(v, decimals));
+    }
+    if ((kind === "days" || kind === "hours") && SW._decimals(values) === 0) {  // whole days stay whole: "115"
+      return values.map((v) => SW._aligned(v, 0));
     }
     return values.map((v) => SW.format(v, kind));
+  },
+
+  _aligned(value, decimals) {
+    if (SW.missing(value)) return SW.MISSING;
+    if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
+    return SW._fixed(value, decimals, true);
   },
 
   _decimals(values) {
@@ -128,7 +137,7 @@ const SW = {
   _number(value, kind) {
     if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
     if (kind === "percent" || kind === "signed_percent") return SW._percent(value, kind === "signed_percent");
-    if (kind === "pvalue") return value < 0.001 ? "<0.001" : SW._fixed(value, value < 0.1 ? 3 : 2, false);
+    if (kind === "pvalue") return value < 0.001 ? "<0.001" : SW._fixed(value, value < 0.01 ? 3 : 2, false);
     if (kind === "count" || kind === "signed_count") {
       let text = SW._fixed(value, 0, true);  // round() gives an int: no negative zero
       if (text === "-0") text = "0";

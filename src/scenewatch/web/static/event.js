@@ -147,10 +147,15 @@ async function drawEvent() {
   history.replaceState(null, "", url);
   try {
     const since = SW.addDays(eventDay, -7 * before), until = SW.addDays(eventDay, 7 * after - 1);
-    const [model0, vanished] = await Promise.all([
+    const [model0, vanished, gaps] = await Promise.all([
       serverModel(eventDay, before, after),
       SW.api("/api/silent-groups", { event: eventDay, before_days: 28, after_days: 28 }),
+      optional("/api/gaps"),
     ]);
+    // Feed gaps inside the window are shaded (the model leaves those days out); those outside are not drawn.
+    const bands = (gaps || []).filter((g) => g.end.slice(0, 10) >= since && g.start.slice(0, 10) <= until)
+      .map((g) => ({ type: "rect", xref: "x", yref: "paper", x0: g.start, x1: g.end, y0: 0, y1: 1,
+                     fillcolor: "#888", opacity: 0.25, line: { width: 0 } }));
     const model = model0 || await naiveModel(eventDay, since, until);
     document.getElementById("method").textContent = `Window ${since} … ${until}. ` + model.method +
       (model.warnings.length ? " Warnings: " + model.warnings.join("; ") : "");
@@ -160,8 +165,8 @@ async function drawEvent() {
                              { "data-category": s.name });
       const layout = SW.layout("releases per day", {
         xaxis: { type: "date", range: [since, until] },
-        shapes: [{ type: "line", xref: "x", yref: "paper", x0: eventDay, x1: eventDay, y0: 0, y1: 1,
-                   line: { color: "#c0392b", dash: "dash" } }],
+        shapes: [...bands, { type: "line", xref: "x", yref: "paper", x0: eventDay, x1: eventDay, y0: 0, y1: 1,
+                             line: { color: "#c0392b", dash: "dash" } }],
       });
       return SW.plot(plot, bandTraces(s.days, s.observed, s.expected, s.lower, s.upper,
                                       SW.colors[i % SW.colors.length]), layout);
