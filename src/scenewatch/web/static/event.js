@@ -51,7 +51,9 @@ async function serverModel(eventDay, before, after) {
   if (!cf || !cf.rows || !cf.rows.length) return null;
   const [impact, recovery] = await Promise.all([
     optional("/api/impact", span),
-    optional("/api/recovery", { event: eventDay, before: `${before}w`, horizon: `${after}w`, by: "category" }),
+    // Recovery with the parameters of the report and `scenewatch events recovery` (horizon 26 weeks, the API's
+    // defaults), so the same dates appear everywhere; the chart's window only sets what is drawn.
+    optional("/api/recovery", { event: eventDay, before: `${before}w`, horizon: "26w", by: "category" }),
   ]);
   const names = [...new Set(cf.rows.map((r) => r.category))];
   const series = names.map((name) => {
@@ -205,11 +207,14 @@ async function initEvent() {
     select.replaceChildren(SW.el("option", { value: "" }, "— pick an event —"),
       ...events.map((e) => SW.el("option", e.in_data ? { value: e.day } : { value: e.day, disabled: "" },
         `${e.day} ${e.name}${e.in_data ? "" : " (outside the data)"}`)));
-    // Default: the latest sourced event the data spans (the catalogue, or a registered one citing a public source),
-    // else the latest registered one.
+    // Default: the latest sourced event (the catalogue, or a registered one citing a public source) with the whole
+    // analysis window (weeks before and after) inside the data; else the latest sourced one the data spans at all;
+    // else the latest registered one. An event a few days before the data ends has no "after" to measure.
     const inside = events.filter((e) => e.in_data);
     const sourced = inside.filter((e) => e.origin === "catalogue" || (e.sources || []).length > 0);
-    const pick = (sourced.length ? sourced : inside).at(-1);
+    const weeks = (id) => Number(document.getElementById(id).value) || 8;
+    const whole = sourced.filter((e) => e.days_before >= 7 * weeks("weeks-before") && e.days_after >= 7 * weeks("weeks-after"));
+    const pick = (whole.length ? whole : sourced.length ? sourced : inside).at(-1);
     const wanted = new URLSearchParams(window.location.search).get("day");
     setDay(wanted || (pick ? pick.day : ""));
   } catch (err) {
