@@ -38,7 +38,19 @@
     const name = plot.id || plot.parentElement.dataset.chart || plot.parentElement.dataset.impactCategory ||
       plot.closest("figure")?.dataset.category || "?";
     const data = plot.data || [];
-    const present = (values) => [...(values || [])].filter((v) => v !== null && v !== undefined && !Number.isNaN(v)).length;
+    // A trace's values: a list, a typed array, or Plotly's base64 encoding ({dtype, bdata}, as plotly.py 6 writes).
+    const typed = { f8: Float64Array, f4: Float32Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
+                    u4: Uint32Array, u2: Uint16Array, u1: Uint8Array };
+    const decoded = (values) => {
+      if (!values) return [];
+      if (Array.isArray(values) || ArrayBuffer.isView(values)) return [...values];
+      if (typeof values.bdata === "string" && typed[values.dtype]) {
+        const bytes = Uint8Array.from(atob(values.bdata), (c) => c.charCodeAt(0));
+        return [...new typed[values.dtype](bytes.buffer)];
+      }
+      return [];
+    };
+    const present = (values) => decoded(values).filter((v) => v !== null && v !== undefined && !Number.isNaN(v)).length;
     const points = data.reduce((s, t) => s + (t.y ? present(t.y) : present(t.x)), 0);
     if (!points) problems.push(`a chart without data (${name})`);
     const layout = plot.layout || {};
