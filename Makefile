@@ -10,7 +10,7 @@ LATEST := .venv-latest
 EXTRAS := test,web,live,scale,bench
 UV_VERSION := 0.13.9
 
-.PHONY: demo test test-latest lint bench system-deps clean docs lock
+.PHONY: demo test test-latest lint bench system-deps clean docs lock screenshots
 
 # The lock holds the build tools too, so the compiled parser is built by the locked Cython (no build isolation).
 $(BIN)/.installed: pyproject.toml setup.py requirements.lock $(wildcard src/scenewatch/names/*.py src/scenewatch/names/*.pxd)
@@ -26,6 +26,11 @@ demo: $(BIN)/.installed
 
 system-deps:
 	bash scripts/system-deps.sh
+
+# docs/dashboard.png (the event page) and docs/report.png for the README: on the real slice when its dumps are in
+# ../shared/data (or REAL_STORE=PATH names a store of it), else on the demo's simulated store.
+screenshots: $(BIN)/.installed
+	$(BIN)/python scripts/screenshots.py $(if $(REAL_STORE),--store $(REAL_STORE))
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests benchmarks scripts

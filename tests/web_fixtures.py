@@ -68,9 +68,11 @@ class LiveServer:
 
 
 def start_server(
-    db_path: Path, token: str | None = TOKEN, *, writer_factory: Any = None, **app_options: Any
+    db_path: Path, token: str | None = TOKEN, *, writer_factory: Any = None, read_only: bool = False,
+    **app_options: Any,
 ) -> LiveServer:
-    """Open the store read-write in this process and serve it with uvicorn on 127.0.0.1, port 0, in a thread.
+    """Open the store in this process (read-write unless ``read_only``) and serve it with uvicorn on 127.0.0.1,
+    port 0, in a thread.
 
     ``writer_factory(db)`` may return a started StoreWriter that then owns the writes (the live-ingest set-up);
     ``app_options`` go to ``create_app`` (``cache``, ``max_queries``).
@@ -80,7 +82,7 @@ def start_server(
     from scenewatch.store import Database
     from scenewatch.web import create_app
 
-    db = Database(db_path)
+    db = Database(db_path, read_only=read_only)
     writer = writer_factory(db) if writer_factory else None
     app = create_app(db, token=token, writer=writer, **app_options)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio", lifespan="off")

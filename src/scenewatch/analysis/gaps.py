@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scenewatch.analysis._common import on_store, ts
+from scenewatch.missing import is_missing
 from scenewatch.store import Database
 
 _COLUMNS = ["start", "end", "hours", "expected", "observed", "expected_missing", "kind", "source", "reason"]
@@ -172,6 +173,13 @@ def gap_warnings(db: Database, start: date, end: date) -> list[str]:
     found = gaps_between(db, start, end)
     return [
         f"window {start}..{end} touches a feed gap {r.start:%Y-%m-%d %H:%M}–{r.end:%Y-%m-%d %H:%M} UTC "
-        f"({r.kind}, ~{r.expected_missing:,.0f} announcements missing)"
+        f"({r.kind}{_missing_note(r.expected_missing)})"
         for r in found.itertuples()
     ]
+
+
+def _missing_note(expected_missing: object) -> str:
+    """", ~N announcements missing" when the gap was estimated (a recorded gap has no estimate: nothing said)."""
+    if is_missing(expected_missing):
+        return ""
+    return f", ~{expected_missing:,.0f} announcements missing"

@@ -28,6 +28,9 @@ def layout(figure: go.Figure, *, y_title: str, height: int = 340, x_range: tuple
         template="plotly_white", height=height, colorway=PALETTE, margin={"l": 64, "r": 16, "t": 28, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, font={"size": 12},
         yaxis_title=y_title, hovermode="x unified",
+        # Outside ticks push the date labels below the y-axis's "0" (without them "Jan 2019" touches it, as the
+        # dashboard's charts already do it).
+        xaxis={"ticks": "outside", "ticklen": 6, "tickcolor": "#bbb"},
     )  # fmt: skip
     if x_range is not None:
         start, end = x_range

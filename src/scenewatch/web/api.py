@@ -338,13 +338,18 @@ def get_gaps(
 def get_events(db: Reader) -> list[dict[str, Any]]:
     """Every event scenewatch knows, by day: the shipped catalogue and the ones registered in this store
     (``origin``: catalogue or database; a registered event replaces a catalogue one of the same name).
-    ``in_data`` says whether the store holds releases on both sides of the event's day (only those can be analysed)."""
+    ``in_data`` says whether the store holds releases on both sides of the event's day (only those can be analysed);
+    ``days_before``/``days_after`` how many days of data lie before and from the day (so a page can tell whether an
+    analysis window fits)."""
     from scenewatch.analysis.volume import data_span
     from scenewatch.events import events
 
     frame = events(db)
     first, last = data_span(db)
     frame["in_data"] = [bool(first and last and first < day <= last) for day in frame["day"]]
+    inside = frame["in_data"].tolist()
+    frame["days_before"] = [(day - first).days if ok else None for day, ok in zip(frame["day"], inside, strict=True)]
+    frame["days_after"] = [(last - day).days + 1 if ok else None for day, ok in zip(frame["day"], inside, strict=True)]
     return rows(frame)
 
 

@@ -54,6 +54,8 @@ def create_app(
     app = FastAPI(
         title="scenewatch",
         version=__version__,
+        docs_url=None,  # /docs and /redoc are served by the dashboard router from local files (no CDN)
+        redoc_url=None,
         description=(
             "Scene release intelligence over the scenewatch store: search, analyses, live feed. Metadata only. "
             "Read-only unless the server was started with a token; write endpoints need `Authorization: Bearer`.\n\n"

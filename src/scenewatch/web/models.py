@@ -197,6 +197,10 @@ class EventRow(StoredEvent):
     precision: str | None = Field(description="How exact the day is, e.g. day or month")
     origin: Literal["catalogue", "database"]
     in_data: bool = Field(description="Whether the store holds releases on both sides of the day (analysable)")
+    days_before: int | None = Field(None, description="Days of data before the day (null when not in the data)")
+    days_after: int | None = Field(
+        None, description="Days of data from the day on, the day included (null when not in the data)"
+    )
 
 
 class AnalysisTable(BaseModel):

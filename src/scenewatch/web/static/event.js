@@ -28,8 +28,7 @@ function recoveryDay(days, counts, lower, eventDay) {
 
 function bandTraces(x, observed, expected, lower, upper, color) {
   return [
-    { x, y: upper, type: "scatter", mode: "lines", line: { width: 0 }, name: "95% band upper", showlegend: false,
-      hoverinfo: "skip" },
+    { x, y: upper, type: "scatter", mode: "lines", line: { width: 0 }, name: "95% band upper", hoverinfo: "skip" },
     { x, y: lower, type: "scatter", mode: "lines", line: { width: 0 }, fill: "tonexty",
       fillcolor: "rgba(31,95,168,0.18)", name: "95% band" },
     { x, y: expected, type: "scatter", mode: "lines", line: { dash: "dash", color: "#1f5fa8" }, name: "counterfactual" },
@@ -52,7 +51,9 @@ async function serverModel(eventDay, before, after) {
   if (!cf || !cf.rows || !cf.rows.length) return null;
   const [impact, recovery] = await Promise.all([
     optional("/api/impact", span),
-    optional("/api/recovery", { event: eventDay, before: `${before}w`, horizon: `${after}w`, by: "category" }),
+    // Recovery with the parameters of the report and `scenewatch events recovery` (horizon 26 weeks, the API's
+    // defaults), so the same dates appear everywhere; the chart's window only sets what is drawn.
+    optional("/api/recovery", { event: eventDay, before: `${before}w`, horizon: "26w", by: "category" }),
   ]);
   const names = [...new Set(cf.rows.map((r) => r.category))];
   const series = names.map((name) => {
@@ -68,7 +69,7 @@ async function serverModel(eventDay, before, after) {
   }
   const total = (s) => s.observed.reduce((a, b) => a + b, 0);
   series.sort((a, b) => (a.name === "all" ? -1 : b.name === "all" ? 1 : total(b) - total(a)));
-  return { series: series.slice(0, 9), drops, recoveries, warnings: cf.warnings || [],
+  return { series, drops, recoveries, warnings: cf.warnings || [],
            method: "Counterfactual: quasi-Poisson model (weekday + trend) fitted on the days before the event; band: " +
                    "95% prediction interval (scenewatch.analysis.impact). Drop and recovery from the same analysis." };
 }
@@ -80,7 +81,7 @@ async function naiveModel(eventDay, since, until) {
   categories.sort((a, b) => totals.get(b) - totals.get(a));
   const days = [...new Set(rows.map((r) => r.period))].sort();
   const raw = [["all", days.map((d) => rows.filter((r) => r.period === d).reduce((s, r) => s + r.count, 0))]];
-  for (const cat of categories.slice(0, 8)) {
+  for (const cat of categories) {
     const byDay = new Map(rows.filter((r) => r.category === cat).map((r) => [r.period, r.count]));
     raw.push([cat, days.map((d) => byDay.get(d) || 0)]);
   }
@@ -98,82 +99,128 @@ async function naiveModel(eventDay, since, until) {
                    "residuals (naive baseline: the impact analysis is not available on this server)." };
 }
 
-function pct(v) {
-  return v === null || v === undefined ? "n/a" : `${(v * 100).toFixed(1)}%`;
+function change(d) {
+  // "-48% (95%: -56% … -39%)", formatted as the terminal and the report do.
+  if (!d || SW.missing(d.relative_change)) return "change n/a";
+  const ci = SW.missing(d.ci_low) ? "" : ` (95%: ${SW.text("ci_low", d.ci_low)} … ${SW.text("ci_high", d.ci_high)})`;
+  return `${SW.text("relative_change", d.relative_change)}${ci} against the counterfactual`;
+}
+
+function recoveryText(value) {
+  return /^\d{4}-\d\d-\d\d/.test(value || "") ? SW.text("recovery_date", value) : (value || "n/a");
+}
+
+function setDay(day) {
+  document.getElementById("event-day").value = day || "";
+  const select = document.getElementById("event-select");
+  select.value = [...select.options].some((o) => o.value === day && !o.disabled) ? day : "";
+}
+
+function hostOf(url) {
+  try { return new URL(url).hostname || url; } catch (err) { return url; }
+}
+
+function describeEvent(eventDay) {
+  const box = document.getElementById("event-about");
+  const known = (window.knownEvents || []).filter((e) => e.day === eventDay);
+  box.replaceChildren(...known.map((e) => SW.el("p", { class: "about" }, SW.el("b", {}, e.name), ` (${e.day}, ` +
+    (e.origin === "catalogue" ? "shipped catalogue" : "registered in this store") + "): " + (e.description || ""),
+    ...(e.sources || []).map((url) => [" ", SW.el("a", { href: url, rel: "noreferrer" }, hostOf(url))]).flat())));
 }
 
 async function drawEvent() {
-  const select = document.getElementById("event-select");
-  const eventDay = document.getElementById("event-day").value || select.value;
+  const eventDay = document.getElementById("event-day").value;
   const before = Number(document.getElementById("weeks-before").value) || 8;
   const after = Number(document.getElementById("weeks-after").value) || 8;
   const charts = document.getElementById("charts");
   charts.replaceChildren();
   delete charts.dataset.ready;
-  if (!eventDay) { SW.error(charts, "register an event (POST /api/events) or pick a day"); return; }
+  delete document.body.dataset.ready;
+  setDay(eventDay);
+  describeEvent(eventDay);
+  if (!eventDay) {
+    SW.error(charts, `No known event falls inside this store's data (${(window.knownEvents || []).length} in the ` +
+      "catalogue and this store): pick a day above, or register one with `scenewatch events add`.");
+    SW.ready();
+    return;
+  }
+  const url = new URL(window.location);
+  url.searchParams.set("day", eventDay);
+  history.replaceState(null, "", url);
   try {
     const since = SW.addDays(eventDay, -7 * before), until = SW.addDays(eventDay, 7 * after - 1);
-    const [model0, vanished] = await Promise.all([
+    const [model0, vanished, gaps] = await Promise.all([
       serverModel(eventDay, before, after),
       SW.api("/api/silent-groups", { event: eventDay, before_days: 28, after_days: 28 }),
+      optional("/api/gaps"),
     ]);
+    // Feed gaps inside the window are shaded (the model leaves those days out); those outside are not drawn.
+    const bands = (gaps || []).filter((g) => g.end.slice(0, 10) >= since && g.start.slice(0, 10) <= until)
+      .map((g) => ({ type: "rect", xref: "x", yref: "paper", x0: g.start, x1: g.end, y0: 0, y1: 1,
+                     fillcolor: "#888", opacity: 0.25, line: { width: 0 } }));
     const model = model0 || await naiveModel(eventDay, since, until);
-    document.getElementById("method").textContent = model.method +
+    document.getElementById("method").textContent = `Window ${since} … ${until}. ` + model.method +
       (model.warnings.length ? " Warnings: " + model.warnings.join("; ") : "");
-    model.series.forEach((s, i) => {
+    const drawn = model.series.map((s, i) => {
       const d = model.drops[s.name] || {};
-      const ci = d.ci_low !== undefined && d.ci_low !== null ? ` [${pct(d.ci_low)}, ${pct(d.ci_high)}]` : "";
-      const box = SW.el("div", { class: "chart", "data-category": s.name });
-      charts.append(box);
-      const layout = SW.layout({
-        title: { text: `${s.name}: ${pct(d.relative_change)}${ci} vs counterfactual · recovery ${model.recoveries[s.name] || "n/a"}`,
-                 font: { size: 12 } },
-        showlegend: i === 0,
-        shapes: [{ type: "line", xref: "x", yref: "paper", x0: eventDay, x1: eventDay, y0: 0, y1: 1,
-                   line: { color: "#c0392b", dash: "dash" } }],
+      const plot = SW.figure(charts, s.name, `${change(d)} · recovery: ${recoveryText(model.recoveries[s.name])}`,
+                             { "data-category": s.name });
+      const layout = SW.layout("releases per day", {
+        xaxis: { type: "date", range: [since, until] },
+        shapes: [...bands, { type: "line", xref: "x", yref: "paper", x0: eventDay, x1: eventDay, y0: 0, y1: 1,
+                             line: { color: "#c0392b", dash: "dash" } }],
       });
-      Plotly.newPlot(box, bandTraces(s.days, s.observed, s.expected, s.lower, s.upper, SW.colors[i % SW.colors.length]),
-                     layout, { displaylogo: false, responsive: true });
+      return SW.plot(plot, bandTraces(s.days, s.observed, s.expected, s.lower, s.upper,
+                                      SW.colors[i % SW.colors.length]), layout);
     });
     const all = model.drops.all || {};
     document.getElementById("summary").replaceChildren(
-      SW.card("event day", eventDay),
-      SW.card("change vs counterfactual (all)", pct(all.relative_change)),
-      SW.card("missing releases (all)", all.cumulative_missing !== undefined ? Math.round(all.cumulative_missing) : "n/a"),
-      SW.card("recovery (all)", model.recoveries.all || "n/a"),
-      SW.card("groups vanished", vanished.length),
+      SW.stat("event", eventDay, "event day", "the day the event began (UTC)"),
+      SW.stat("relative_change", all.relative_change, "change, all categories"),
+      SW.stat("cumulative_missing", all.cumulative_missing, "missing releases, all categories"),
+      SW.card("recovery, all categories", recoveryText(model.recoveries.all),
+              SW.describe("recovery_date").description + " (not yet: still below the threshold at the end)"),
+      SW.stat("vanished_groups", vanished.length, "groups vanished",
+              "groups with releases in the 4 weeks before that released nothing in the 4 weeks after"),
     );
     SW.table(document.getElementById("vanished"), [
-      { key: "group", label: "group", render: (r) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, r.group) },
-      { key: "releases_before", label: "releases before", numeric: true },
-      { key: "last_pre", label: "last pre" },
-      { key: "main_category", label: "main category" },
-      { key: "share_of_window", label: "share", render: (r) => (r.share_of_window * 100).toFixed(2) + "%" },
-    ], vanished);
+      { key: "group", render: (r, text) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, text) },
+      { key: "releases_before" },
+      { key: "last_pre" },
+      { key: "main_category" },
+      { key: "share_of_window" },
+    ], vanished, { limit: 25 });
+    await Promise.all(drawn);
     charts.dataset.ready = model0 ? "server" : "naive";
   } catch (err) {
     SW.error(charts, err);
   }
+  SW.ready();
 }
 
 async function initEvent() {
   const select = document.getElementById("event-select");
   try {
     const events = await SW.api("/api/events");
+    window.knownEvents = events;
     // Events before or after the data are listed (so the catalogue is whole) but cannot be analysed here.
-    select.replaceChildren(...events.map((e) => SW.el("option", e.in_data ? { value: e.day } : { value: e.day, disabled: "" },
-      `${e.day} ${e.name}${e.in_data ? "" : " (outside the data)"}`)));
-    // Default: the latest sourced event the data spans (the catalogue, or a registered one citing a public source),
-    // else the latest registered one.
+    select.replaceChildren(SW.el("option", { value: "" }, "— pick an event —"),
+      ...events.map((e) => SW.el("option", e.in_data ? { value: e.day } : { value: e.day, disabled: "" },
+        `${e.day} ${e.name}${e.in_data ? "" : " (outside the data)"}`)));
+    // Default: the latest sourced event (the catalogue, or a registered one citing a public source) with the whole
+    // analysis window (weeks before and after) inside the data; else the latest sourced one the data spans at all;
+    // else the latest registered one. An event a few days before the data ends has no "after" to measure.
     const inside = events.filter((e) => e.in_data);
     const sourced = inside.filter((e) => e.origin === "catalogue" || (e.sources || []).length > 0);
-    const pick = (sourced.length ? sourced : inside).at(-1);
-    if (pick) select.value = pick.day;
+    const weeks = (id) => Number(document.getElementById(id).value) || 8;
+    const whole = sourced.filter((e) => e.days_before >= 7 * weeks("weeks-before") && e.days_after >= 7 * weeks("weeks-after"));
+    const pick = (whole.length ? whole : sourced.length ? sourced : inside).at(-1);
     const wanted = new URLSearchParams(window.location.search).get("day");
-    if (wanted) document.getElementById("event-day").value = wanted;
+    setDay(wanted || (pick ? pick.day : ""));
   } catch (err) {
     SW.error("charts", err);
   }
+  select.addEventListener("change", () => { if (select.value) { setDay(select.value); drawEvent(); } });
   document.getElementById("apply").addEventListener("click", drawEvent);
   drawEvent();
 }

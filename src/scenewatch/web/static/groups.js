@@ -3,23 +3,23 @@
 
 let allGroups = [];
 const groupColumns = [
-  { key: "group", label: "group", render: (r) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, r.group) },
-  { key: "releases", label: "releases", numeric: true },
-  { key: "first_pre", label: "first pre" },
-  { key: "last_pre", label: "last pre" },
-  { key: "main_category", label: "main category" },
-  { key: "sections", label: "sections", numeric: true },
-  { key: "days_silent", label: "days silent", numeric: true },
-  { key: "dormancy", label: "silence ÷ mean gap", numeric: true },
-  { key: "dormancy_score", label: "dormancy score", numeric: true },
-  { key: "vanished_cluster", label: "vanished cluster", numeric: true },
+  { key: "group", render: (r, text) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, text) },
+  { key: "releases" },
+  { key: "first_pre" },
+  { key: "last_pre" },
+  { key: "main_category" },
+  { key: "sections" },
+  { key: "days_silent" },
+  { key: "dormancy" },
+  { key: "dormancy_score" },
+  { key: "vanished_cluster" },
 ];
 
 function showGroups() {
   const needle = document.getElementById("filter").value.toLowerCase();
   const shown = allGroups.filter((g) => g.group.toLowerCase().includes(needle));
-  document.getElementById("count").textContent = `${shown.length} groups`;
-  SW.table(document.getElementById("groups"), groupColumns, shown);
+  document.getElementById("count").textContent = `${SW.text("groups", shown.length)} groups`;
+  SW.table(document.getElementById("groups"), groupColumns, shown, { limit: 200 });
 }
 
 async function loadGroups() {
@@ -30,6 +30,7 @@ async function loadGroups() {
   } catch (err) {
     SW.error("count", err);
   }
+  SW.ready();
 }
 
 document.getElementById("filter").addEventListener("input", showGroups);

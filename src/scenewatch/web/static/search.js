@@ -3,24 +3,44 @@
 
 let nextCursor = null, socket = null;
 const resultColumns = [
-  { key: "pre_at", label: "pre" },
-  { key: "name", render: (r) => SW.el("a", { href: "#", onclick: (ev) => { ev.preventDefault(); showDetail(r.name); } }, r.name) },
+  { key: "pre_at" },
+  { key: "name", render: (r, text) => SW.el("a", { href: "#", onclick: (ev) => { ev.preventDefault(); showDetail(r.name); } }, text) },
   { key: "section" },
-  { key: "group", render: (r) => r.group ? SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, r.group) : "" },
+  { key: "group", render: (r, text) => r.group ? SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, text) : text },
   { key: "category" },
-  { key: "size_mb", label: "MB", numeric: true },
+  { key: "size_mb" },
 ];
 let resultRows = [];
+
+// One release: its parsed fields as a two-column table, then its nuke history and sightings as tables.
+function detailValue(key, value) {
+  const column = SW.describe(key, [value]);
+  if (typeof value === "number" && !column.known) return String(value);  // years, seasons, ids: no separators
+  return SW.format(value, column.kind);
+}
 
 async function showDetail(name) {
   const box = document.getElementById("detail");
   try {
     const release = await SW.api("/api/releases/" + encodeURIComponent(name));
-    box.textContent = JSON.stringify(release, null, 2);
+    const fields = Object.entries(release).filter(([, v]) => !Array.isArray(v) || typeof v[0] !== "object");
+    const table = SW.el("table", { class: "data fields" }, SW.el("tbody", {}, ...fields.map(([k, v]) =>
+      SW.el("tr", {}, SW.el("th", {}, SW.describe(k).label), SW.el("td", {}, detailValue(k, v))))));
+    const parts = [SW.el("h2", {}, release.name), table];
+    for (const key of ["nukes", "sightings"]) {
+      const rows = release[key] || [];
+      parts.push(SW.el("h3", {}, `${key} (${rows.length})`));
+      if (!rows.length) continue;
+      const sub = SW.el("table", { class: "data", id: "detail-" + key }, SW.el("thead"), SW.el("tbody"));
+      parts.push(sub);
+      SW.table(sub, Object.keys(rows[0]).map((k) => ({ key: k })), rows);
+    }
+    box.replaceChildren(...parts);
   } catch (err) {
-    box.textContent = String(err.message || err);
+    box.replaceChildren(SW.el("p", { class: "error" }, String(err.message || err)));
   }
   box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
 }
 
 function exportLinks(q, sort) {
@@ -46,7 +66,7 @@ async function runSearch(append) {
     resultRows = resultRows.concat(page.items);
     nextCursor = page.next_cursor;
     SW.table(document.getElementById("results"), resultColumns, resultRows);
-    status.textContent = `${resultRows.length} releases shown` + (nextCursor ? " (more available)" : "");
+    status.textContent = `${SW.text("count", resultRows.length)} releases shown` + (nextCursor ? " (more available)" : "");
     status.classList.remove("error");
     document.getElementById("more").hidden = !nextCursor;
     document.getElementById("results").dataset.ready = "1";
@@ -55,6 +75,7 @@ async function runSearch(append) {
     status.classList.add("error");
   }
   connectLive();
+  SW.ready();
 }
 
 function connectLive() {
@@ -71,8 +92,9 @@ function connectLive() {
     if (message.type === "error") { state.textContent = "(" + message.message + ")"; return; }
     if (message.type !== "batch") return;
     const list = document.getElementById("live-list");
+    document.getElementById("live-box").hidden = false;  // the box takes space only once something streams
     for (const r of message.releases.slice(-50)) {
-      list.prepend(SW.el("li", { class: "new" }, `${SW.fmt(r.pre_at)}  ${r.name}  [${r.section || ""}]`));
+      list.prepend(SW.el("li", { class: "new" }, `${SW.format(r.pre_at, "datetime")}  ${r.name}  [${r.section || SW.MISSING}]`));
     }
     for (const n of message.nukes.slice(-50)) {
       list.prepend(SW.el("li", { class: "new" }, `${n.action.toUpperCase()} ${n.name} ${n.reason || ""}`));
