@@ -155,7 +155,7 @@ def test_study_table_and_endpoints(real_db: Database) -> None:
     sparks = frame[(frame["event_name"] == "SPARKS raid") & (frame["series"] == "all")].iloc[0]
     assert sparks["status"] == "analysed" and sparks["ci_high"] < 0 and sparks["vanished_groups"] > 50
     assert (frame.loc[frame["day"] < date(2018, 12, 1), "status"] == "before the data").all()
-    client = TestClient(create_app(real_db))
+    client = TestClient(create_app(real_db, budget_seconds=600))
     found = client.get("/api/discover", params={"limit": 3}).json()
     assert found["rows"][0]["matched_event"] == "SPARKS raid"
     studied = client.get("/api/study", params={"event": "sparks", "languages": "false"}).json()
