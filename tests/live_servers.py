@@ -144,6 +144,13 @@ class Ngircd:
                 self.proc.wait(5)
         self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL the server (no goodbye to its clients: the kernel closes their connections)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
     def restart(self, down_for: float = 0.5) -> None:
         self.stop()
         time.sleep(down_for)
