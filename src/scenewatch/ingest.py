@@ -110,15 +110,13 @@ def write_batch(
 
 
 def prepare_announcements(table: pa.Table, con: Any = None) -> PreparedBatch:
-    """Parse the names of announcements given as columns and prepare them for the store.
+    """Prepare announcements given as columns for the store, parsing each release's name once.
 
     This is a parse worker's job (``con`` None: the worker's own in-memory DuckDB); the result crosses back to the
     writing process as Arrow tables.
     """
-    names = table.column("name").to_pylist()
-    parsed = parse_columns(names, table.column("section").to_pylist())
-    staging = store_batch.with_parsed(table, parsed, _PARSER_VERSION, names)
-    return store_batch.prepare(con if con is not None else store_batch.worker_connection(), staging)
+    con = con if con is not None else store_batch.worker_connection()
+    return store_batch.prepare_parsing(con, table, parse_columns, _PARSER_VERSION)
 
 
 def parse_workers() -> int:
