@@ -192,9 +192,16 @@ def _prepare(
         once[first[counts == 1]] = True
     staged = incoming.append_column("id", ids.column("id")).append_column("sighting_id", ids.column("sighting_id"))
     staged = staged.append_column("once", pa.array(once))
+    # The input order breaks ties (a sighting in two files, two names of one release at the same moment): DuckDB's
+    # DISTINCT ON and arg_min pick any row among equals when it runs on several threads.
+    staged = staged.append_column("seq", pa.array(np.arange(count, dtype=np.int64)))
+    distinct = _distinct(ids.column("sighting_id")) == count
+    if not distinct:
+        first_sighting = np.zeros(count, dtype=bool)
+        first_sighting[np.unique(ids.column("sighting_id").to_numpy(), return_index=True)[1]] = True
+        staged = staged.append_column("first_sighting", pa.array(first_sighting))
     con.register("staged", staged)
     try:
-        distinct = _distinct(ids.column("sighting_id")) == count
         sightings = con.sql(_SIGHTINGS if distinct else _DISTINCT_SIGHTINGS).to_arrow_table()
         query = once_sql + (" UNION ALL " + merged_sql if repeated else "")
         releases = con.sql(_STAGED + query).to_arrow_table()
@@ -212,12 +219,12 @@ SELECT
 FROM incoming
 """
 
-# In the column order of the sightings table. DISTINCT ON keeps the first row of each sighting.
+# In the column order of the sightings table.
 _SIGHTINGS = """
 SELECT sighting_id AS id, id AS release_id, feed, CAST(seen_at AS TIMESTAMP) AS seen_at, time_trusted, section, origin
 FROM staged
 """
-_DISTINCT_SIGHTINGS = _SIGHTINGS.replace("SELECT", "SELECT DISTINCT ON (sighting_id)", 1)
+_DISTINCT_SIGHTINGS = _SIGHTINGS + "WHERE first_sighting"  # the first row of each sighting
 
 _STAGED = """
 WITH s AS (
@@ -239,22 +246,30 @@ FROM s WHERE once
 _RELEASES_MERGED = """
 SELECT
     id,
-    arg_min(name, coalesce(seen_at, TIMESTAMP '9999-01-01')) AS name,
+    arg_min(name, (coalesce(seen_at, TIMESTAMP '9999-01-01'), seq)) AS name,
     min(pre_at) AS pre_at,
     min(seen_at) AS first_seen_at,
-    arg_min(section, coalesce(seen_at, TIMESTAMP '9999-01-01')) FILTER (WHERE section IS NOT NULL) AS section,
+    arg_min(section, (coalesce(seen_at, TIMESTAMP '9999-01-01'), seq)) FILTER (WHERE section IS NOT NULL) AS section,
     bool_or(scene) AS scene,
     max(size_mb) AS size_mb,
     max(files) AS files,
-    any_value(title) AS title, any_value(year) AS year, any_value(season) AS season,
-    any_value(episode) AS episode, any_value(TRY_CAST(air_date AS DATE)) AS air_date,
-    any_value(resolution) AS resolution, any_value(source) AS source,
-    any_value(video_codec) AS video_codec, any_value(audio_codec) AS audio_codec,
-    any_value(language) AS language, any_value("group") AS grp,
-    coalesce(any_value(category) FILTER (WHERE category IS NOT NULL), 'other') AS category,
-    any_value(flags) AS flags, any_value(service) AS service, any_value(platform) AS platform,
-    any_value(version) AS version,
-    any_value(parser_version) AS parser_version
+    arg_min(title, seq) FILTER (WHERE title IS NOT NULL) AS title,
+    arg_min(year, seq) FILTER (WHERE year IS NOT NULL) AS year,
+    arg_min(season, seq) FILTER (WHERE season IS NOT NULL) AS season,
+    arg_min(episode, seq) FILTER (WHERE episode IS NOT NULL) AS episode,
+    arg_min(TRY_CAST(air_date AS DATE), seq) FILTER (WHERE TRY_CAST(air_date AS DATE) IS NOT NULL) AS air_date,
+    arg_min(resolution, seq) FILTER (WHERE resolution IS NOT NULL) AS resolution,
+    arg_min(source, seq) FILTER (WHERE source IS NOT NULL) AS source,
+    arg_min(video_codec, seq) FILTER (WHERE video_codec IS NOT NULL) AS video_codec,
+    arg_min(audio_codec, seq) FILTER (WHERE audio_codec IS NOT NULL) AS audio_codec,
+    arg_min(language, seq) FILTER (WHERE language IS NOT NULL) AS language,
+    arg_min("group", seq) FILTER (WHERE "group" IS NOT NULL) AS grp,
+    coalesce(arg_min(category, seq) FILTER (WHERE category IS NOT NULL), 'other') AS category,
+    arg_min(flags, seq) FILTER (WHERE flags IS NOT NULL) AS flags,
+    arg_min(service, seq) FILTER (WHERE service IS NOT NULL) AS service,
+    arg_min(platform, seq) FILTER (WHERE platform IS NOT NULL) AS platform,
+    arg_min(version, seq) FILTER (WHERE version IS NOT NULL) AS version,
+    arg_min(parser_version, seq) FILTER (WHERE parser_version IS NOT NULL) AS parser_version
 FROM s WHERE NOT once
 GROUP BY id
 """
@@ -269,14 +284,14 @@ FROM s WHERE once
 _UNPARSED_MERGED = """
 SELECT
     id,
-    arg_min(name, coalesce(seen_at, TIMESTAMP '9999-01-01')) AS name,
+    arg_min(name, (coalesce(seen_at, TIMESTAMP '9999-01-01'), seq)) AS name,
     min(pre_at) AS pre_at,
     min(seen_at) AS first_seen_at,
-    arg_min(section, coalesce(seen_at, TIMESTAMP '9999-01-01')) FILTER (WHERE section IS NOT NULL) AS section,
+    arg_min(section, (coalesce(seen_at, TIMESTAMP '9999-01-01'), seq)) FILTER (WHERE section IS NOT NULL) AS section,
     bool_or(scene) AS scene,
     max(size_mb) AS size_mb,
     max(files) AS files,
-    arg_min(announced_group, coalesce(seen_at, TIMESTAMP '9999-01-01')) FILTER (WHERE announced_group <> '')
+    arg_min(announced_group, (coalesce(seen_at, TIMESTAMP '9999-01-01'), seq)) FILTER (WHERE announced_group <> '')
         AS announced_group
 FROM s WHERE NOT once
 GROUP BY id
