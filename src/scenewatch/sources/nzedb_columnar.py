@@ -10,21 +10,33 @@ rejects are the row path's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scenewatch.sources.base import SourceBatch
 from scenewatch.sources.columns import ColumnMap
 from scenewatch.sources.formats import nzedb
 from scenewatch.sources.line_batches import LineBatch, line_batches, text_lines
 from scenewatch.sources.lines import RawLines, decode_line
 from scenewatch.sources.table_mapper import TableMapper
 
-if TYPE_CHECKING:
-    from scenewatch.sources.base import SourceBatch
-    from scenewatch.sources.dump import DumpSource
+
+class DumpSource(Protocol):
+    """What this reader needs of the dump it reads (:class:`scenewatch.sources.dump.DumpSource`, which imports this
+    module: a protocol keeps the two free of an import circle)."""
+
+    path: Path
+    origin: str
+    rules: Any
+    mapping: Mapping[str, str]
+
+    def row_mapper(self, columns: Any) -> Any:
+        """The row path's mapper for a column map."""
+        ...
 
 _SEPARATOR = "\t\t"
 _CODES = pa.array([code for code in nzedb.NUKED_CODES if code != "0"])
