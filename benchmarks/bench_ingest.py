@@ -2,6 +2,7 @@
 
     python benchmarks/bench_ingest.py                 # 1 million rows
     python benchmarks/bench_ingest.py --rows 30000000 # the 30-million-row target (streams; ~2 GiB RSS cap)
+    python benchmarks/bench_ingest.py --real ../shared/data/predb-nzedb/dumps  # real nZEDb dumps (bench_ingest_real)
 
 Prints rows/s, peak RSS and database size for scenewatch's ingest (parsing and storing every field)
 next to the baseline, DuckDB loading the same raw file with no parsing, deduplication or checks.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,9 +62,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="Keep the work files in this folder.")
+    parser.add_argument("--real", type=Path, help="A folder of real nZEDb dumps: benchmark those instead.")
+    parser.add_argument("--copies", type=int, default=4, help="--real: replicas of the slice in the large store.")
+    parser.add_argument("--no-million", action="store_true", help="--real: skip 1M new rows into the large store.")
+    parser.add_argument("--row-path", action="store_true", help="--real: also time the row path (empty store).")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="scenewatch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.real is not None:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from bench_ingest_real import main_real
+
+        try:
+            main_real(args.real, work, copies=args.copies, million=not args.no_million, row_path=args.row_path)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work)
+        return
     dump = work / "dump.ndjson"
     if not dump.exists():
         print(f"simulating about {args.rows:,} rows → {dump}")

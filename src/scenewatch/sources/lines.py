@@ -97,6 +97,24 @@ class _Decompressed(io.RawIOBase):
         super().close()
 
 
+def content_size(path: Path) -> int:
+    """About how many bytes a file holds once decompressed (for sizing work, never for reading).
+
+    A gzip file says it in its last four bytes (of its last member, modulo 4 GiB): taken when larger than the file.
+    Other compressed files count as five times their size, plain files as they are.
+    """
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as stream:
+            magic = stream.read(4)
+            if magic.startswith(_GZIP_MAGIC) and size >= 18:
+                stream.seek(size - 4)
+                return max(size, int.from_bytes(stream.read(4), "little"))
+    except OSError:
+        return size
+    return size * 5 if magic == _ZSTD_MAGIC else size
+
+
 def head(path: Path, size: int = 65536) -> bytes:
     """The first decompressed bytes of a file, for format sniffing."""
     with open_binary(path) as stream:

@@ -44,14 +44,18 @@ class IngestRules:
         """The rule for a feed (the neutral rule for feeds not listed)."""
         return self.feeds.get(name or "", _NEUTRAL)
 
-    def to_utc(self, local: datetime) -> datetime:
-        """Convert a naive local timestamp to aware UTC with the zone in force at that date."""
+    def zone_on(self, day: date) -> ZoneInfo:
+        """The zone of naive timestamps on a (local) day."""
         zone_name = self.timezone
         for until, name in self._history:  # type: ignore[attr-defined]
-            if local.date() < until:
+            if day < until:
                 zone_name = name
                 break
-        return local.replace(tzinfo=self._zones[zone_name]).astimezone(UTC)  # type: ignore[attr-defined]
+        return self._zones[zone_name]  # type: ignore[attr-defined,no-any-return]
+
+    def to_utc(self, local: datetime) -> datetime:
+        """Convert a naive local timestamp to aware UTC with the zone in force at that date."""
+        return local.replace(tzinfo=self.zone_on(local.date())).astimezone(UTC)
 
     def with_timezone(self, zone: str) -> IngestRules:
         """The same rules with every naive time read in ``zone``."""

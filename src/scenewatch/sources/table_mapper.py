@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,7 @@ from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, UTC_MICROS, announcement_ta
 from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.sources.base import SourceBatch
 from scenewatch.sources.columns import ACTION_WORDS, DEFAULT_ALIASES, ColumnMap, RowMapper
+from scenewatch.sources.local_times import naive_iso_micros
 from scenewatch.sources.rules import IngestRules
 
 # Plain unix times, in seconds or milliseconds, well inside the plausible range of columns.parse_time (times near
@@ -29,7 +31,11 @@ _MILLISECONDS = (_SECONDS[0] * 1000, _SECONDS[1] * 1000)
 _PLAIN_NAME = r"^[!-~](?:[^\r\n\t\x00]*[!-~])?$"
 _PLAIN_TEXT = r"(?s)^[!-~](?:.*[!-~])?$"
 _DIGITS = r"^[0-9]{1,15}$"
-_DECIMAL = r"^[0-9]{1,15}(?:\.[0-9]{1,15})?$"
+# A size as parse_size_mb reads it, without spaces: a number, then a unit whose first letter picks the factor.
+_SIZED = r"^(?P<number>[0-9]{1,15}(?:\.[0-9]{1,15})?)(?P<unit>[kKmMgGtT][iI]?[bB]?)?$"
+_SIZE_UNITS = pa.array(["k", "m", "g", "t"])
+_SIZE_FACTORS = pa.array([1 / 1024, 1.0, 1024.0, 1024.0 * 1024])
+_FILE_COUNT = r"^[0-9]{1,15}[fF]?$"  # as parse_files reads it, without spaces
 _NO_TIME = ("", "\\N", "0000-00-00 00:00:00")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Targets whose values RowMapper turns into text (str()): a float column there may hold what the input wrote as an
@@ -90,8 +96,18 @@ class TableMapper:
                 return False
         return True
 
-    def map(self, table: pa.Table, lines: Sequence[int], origin: str) -> SourceBatch:
-        """Map the rows of ``table`` (input lines ``lines``) from ``origin``; ``mappable`` must have said yes."""
+    def map(
+        self,
+        table: pa.Table,
+        lines: Sequence[int],
+        origin: str,
+        extra: Sequence[tuple[int, Mapping[str, Any] | str]] = (),
+    ) -> SourceBatch:
+        """Map the rows of ``table`` (input lines ``lines``) from ``origin``; ``mappable`` must have said yes.
+
+        ``extra`` are the batch's records that are not in ``table``, as ``(line, raw row)``, or ``(line, reason)``
+        for a record the reader rejected: mapped row by row and put in their place among the others.
+        """
         count = table.num_rows
         slow = np.zeros(count, dtype=bool)
         for target in ("action", "nuke", "status"):
@@ -135,31 +151,39 @@ class TableMapper:
             schema=ANNOUNCEMENT_SCHEMA,
         )
         batch = SourceBatch()
-        nukes: list[tuple[int, NukeEvent]] = events[1]
+        at_line = np.asarray(lines, dtype=np.int64)
+        nukes = [(int(at_line[index]), nuke) for index, nuke in events[1]]
         slow &= ~events[0]
         slow_rows = np.flatnonzero(slow)
+        raw: list[tuple[int, Mapping[str, Any] | str]] = list(zip(at_line[slow_rows].tolist(),
+                                                                   table.take(slow_rows).to_pylist(), strict=True))
+        if extra:
+            raw = sorted([*raw, *extra], key=lambda item: item[0])
         announced: list[Announcement] = []
         announced_at: list[int] = []
-        for index, row in zip(slow_rows.tolist(), table.take(slow_rows).to_pylist(), strict=True):
+        for line, row in raw:
+            if isinstance(row, str):  # a line the reader could not make a row of: the reason
+                batch.rejects.append(Reject(origin, line, row))
+                continue
             try:
                 record = self.mapper.map(row)
             except ValueError as exc:
-                batch.rejects.append(Reject(origin, lines[index], str(exc)))
+                batch.rejects.append(Reject(origin, line, str(exc)))
                 continue
             if isinstance(record, NukeEvent):
-                nukes.append((index, record))
+                nukes.append((line, record))
             else:
                 announced.append(record)
-                announced_at.append(index)
+                announced_at.append(line)
                 if record.nuke is not None:
-                    nukes.append((index, record.nuke))
+                    nukes.append((line, record.nuke))
                     batch.carried_nukes += 1
         nukes.sort(key=lambda item: item[0])  # back into input order (the sort is stable)
         batch.nukes = [nuke for _, nuke in nukes]
         keep = ~(slow | events[0])
         batch.table = fast if keep.all() else fast.filter(pa.array(keep))
         if announced:  # back into input order
-            at = np.concatenate([np.flatnonzero(keep), np.asarray(announced_at, dtype=np.int64)])
+            at = np.concatenate([at_line[keep], np.asarray(announced_at, dtype=np.int64)])
             batch.table = pa.concat_tables([batch.table, announcement_table(announced, origin)]).take(np.argsort(at))
         return batch
 
@@ -210,7 +234,12 @@ class TableMapper:
             digits = _mask(pc.match_substring_regex(column, _DIGITS))
             numbers = pc.if_else(pa.array(digits), column, None).cast(pa.int64())
             micros, plain = self._times(numbers, count)
-            return micros, (plain & digits) | missing | ~valid
+            plain &= digits
+            if not (plain | missing | ~valid).all():  # naive ISO times, read in the rules' zone
+                local, iso = naive_iso_micros(column, self.rules)
+                micros = np.where(iso, local, micros)
+                plain |= iso
+            return micros, plain | missing | ~valid
         if pa.types.is_int64(column.type):
             value = column.fill_null(0).to_numpy()
             seconds = (value >= _SECONDS[0]) & (value <= _SECONDS[1])
@@ -287,7 +316,7 @@ def _text(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
 
 
 def _size(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
-    """columns.parse_size_mb for numbers and plain decimal strings (megabytes)."""
+    """columns.parse_size_mb for numbers and plain decimal strings, with a unit or without (megabytes)."""
     if column is None or pa.types.is_null(column.type):
         return pa.nulls(count, pa.float64()), np.ones(count, dtype=bool)
     if pa.types.is_int64(column.type) or pa.types.is_float64(column.type):
@@ -296,8 +325,12 @@ def _size(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
     if not pa.types.is_string(column.type):
         return pa.nulls(count, pa.float64()), ~valid
     empty = _mask(pc.is_in(column, pa.array(["", "\\N"])))
-    decimal = _mask(pc.match_substring_regex(column, _DECIMAL))
-    values = pc.if_else(pa.array(decimal), column, None).cast(pa.float64())
+    parts = pc.extract_regex(column, _SIZED)
+    decimal = _mask(parts.is_valid())
+    number = pc.if_else(pa.array(decimal), pc.struct_field(parts, "number"), None).cast(pa.float64())
+    unit = pc.utf8_slice_codeunits(pc.ascii_lower(pc.struct_field(parts, "unit")), 0, 1)
+    factor = pc.fill_null(_SIZE_FACTORS.take(pc.index_in(unit, _SIZE_UNITS)), 1.0)
+    values = pc.multiply(number, factor)
     return values, decimal | empty | ~valid
 
 
@@ -308,8 +341,8 @@ def _files(column: pa.Array | None, count: int) -> tuple[pa.Array, np.ndarray]:
     valid = _mask(column.is_valid())
     if pa.types.is_string(column.type):
         empty = _mask(pc.equal(column, ""))
-        digits = _mask(pc.match_substring_regex(column, _DIGITS))
-        numbers = pc.if_else(pa.array(digits), column, None).cast(pa.int64())
+        digits = _mask(pc.match_substring_regex(column, _FILE_COUNT))
+        numbers = pc.if_else(pa.array(digits), pc.ascii_rtrim(column, characters="fF"), None).cast(pa.int64())
         values, plain = _files(numbers, count)
         return values, (plain & digits) | empty | ~valid
     if not pa.types.is_int64(column.type):
