@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scenewatch.records import Announcement, NukeEvent, Reject
-from scenewatch.sources import ndjson_columnar, nzedb_columnar
+from scenewatch.sources import csv_columnar, ndjson_columnar, nzedb_columnar
 from scenewatch.sources.base import InputError, SourceBatch, SourceError
 from scenewatch.sources.columns import ColumnMap, RowMapper
 from scenewatch.sources.formats import COMPRESSION_SUFFIXES, EXTENSIONS, FORMATS, SNIFF_ORDER
@@ -197,6 +197,6 @@ class DumpSource:
 
 
 # Formats that can also be read a batch at a time as columns (same records, same rejects, faster).
-_COLUMNAR = {"ndjson": ndjson_columnar.batches, "nzedb": nzedb_columnar.batches}
+_COLUMNAR = {"ndjson": ndjson_columnar.batches, "nzedb": nzedb_columnar.batches, "csv": csv_columnar.batches}
 
 __all__ = ["Announcement", "DumpSource", "detect_format", "expand_paths", "fingerprint"]
