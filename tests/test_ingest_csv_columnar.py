@@ -199,6 +199,7 @@ HEADERS: list[tuple[bytes, list[str | bytes]]] = [
     (b"name, pre_at, section", ["A-GRP, 1597831200, TV", "B-GRP,1597831200,TV", '"C-GRP", 1597831200, " TV"']),
     (b"name, pre_at, feed, nuke", ["A-GRP, 1597831200, late, ", "B-GRP, 1597831200,  srr,  1", "C-GRP,1,x,"]),
     (b"\xef\xbb\xbfname,pre_at", ["A-GRP,1597831200", "\ufeffB-GRP,1597831200"]),
+    (b'"na""me",name,pre_at', ['"A""GRP",x,1597831200', 'B,"C""D",1597831200', '"E"x,y,1', 'F,"G"""H",1']),
     (b"name", ["A-GRP", '"B,GRP"', '"C""GRP"', '"D"x', "E,F", ' "G"']),
     (b"name,pre_at,name", ["A-GRP,1597831200,B-GRP", "C-GRP,1597831200,", ",1597831200,D-GRP"]),
     (b"Name,pre_at,NAME,section", ["A-GRP,1597831200,B-GRP,TV", "C-GRP,1597831200,,TV"]),
