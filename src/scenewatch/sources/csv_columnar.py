@@ -27,7 +27,7 @@ from scenewatch.sources.columns import ColumnMap
 from scenewatch.sources.formats import csv_format
 from scenewatch.sources.line_batches import LineBatch, line_batches, text_lines
 from scenewatch.sources.lines import LineError, RawLines, decode_line
-from scenewatch.sources.table_mapper import TableMapper
+from scenewatch.sources.table_mapper import TableMapper, without_none_like
 
 
 class DumpSource(Protocol):
@@ -50,14 +50,6 @@ class DumpSource(Protocol):
 
 # The regular expression repeats the field pattern once per column: wider headers are read row by row.
 _MAX_COLUMNS = 256
-# Values RowMapper reads exactly as a missing one (no nuke, no status, an ordinary announcement): made none here so
-# that such a row is not sent through RowMapper for them (columns.RowMapper.map and columns._nuke_action).
-_NOTHING = {
-    "nuke": pa.array(["", "0", "false", "\\N"]),
-    "status": pa.array(["", "0", "\\N"]),
-    "action": pa.array(["", "pre", "insert", "update", "add", "new"]),
-}
-
 
 def batches(source: DumpSource, skip: int, batch_size: int) -> Iterator[SourceBatch]:
     """Yield the batches of ``source`` after its first ``skip`` records (see the module's docstring)."""
@@ -112,9 +104,6 @@ class _Reader:
         self.pattern = plain_line_pattern(self.dialect, len(self.header))
         last = {name: i for i, name in enumerate(self.header)}
         self.read = {str(last[name]): name for name in sorted(set(self.columns.columns.values()))}
-        targets = list(self.columns.columns.values())
-        self.nothing = {self.columns.columns[t]: values for t, values in _NOTHING.items()
-                        if t in self.columns.columns and targets.count(self.columns.columns[t]) == 1}  # fmt: skip
         self.options = (
             pv.ParseOptions(delimiter=self.dialect.delimiter, quote_char=self.dialect.quotechar or '"',
                             double_quote=bool(self.dialect.doublequote), escape_char=False,
@@ -172,9 +161,7 @@ class _Reader:
             columns = {self.read[key]: table.column(key).combine_chunks() for key in self.read}
         else:
             columns = {name: pa.array([], pa.string()) for name in self.read.values()}
-        for name, values in self.nothing.items():
-            columns[name] = pc.if_else(pc.is_in(columns[name], values), pa.scalar(None, pa.string()), columns[name])
-        return pa.table(columns)
+        return without_none_like(pa.table(columns), self.columns)
 
     def _rows(self, batch: LineBatch) -> SourceBatch:
         """The row path's batch of these lines (read after the header again, so that the tokenizer knows it)."""
