@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scenewatch.records import Announcement, NukeEvent, Reject
-from scenewatch.sources import ndjson_columnar, nzedb_columnar
+from scenewatch.sources import csv_columnar, ndjson_columnar, nzedb_columnar, sql_columnar
 from scenewatch.sources.base import InputError, SourceBatch, SourceError
 from scenewatch.sources.columns import ColumnMap, RowMapper
 from scenewatch.sources.formats import COMPRESSION_SUFFIXES, EXTENSIONS, FORMATS, SNIFF_ORDER
@@ -174,8 +174,12 @@ class DumpSource:
 
     def row_batch(self, lines: Iterable[tuple[int, str | LineError]]) -> SourceBatch:
         """Map every record of these lines the row-by-row way (the columnar readers' fallback)."""
+        return self.record_batch(self._module.records(iter(lines), self.origin))
+
+    def record_batch(self, records: Iterable[tuple[int, dict[str, Any] | LineError]]) -> SourceBatch:
+        """Map these (line number, raw row or reason) records the row-by-row way."""
         batch = SourceBatch()
-        for number, row in self._module.records(iter(lines), self.origin):
+        for number, row in records:
             self._add(batch, number, row)
         return batch
 
@@ -197,6 +201,7 @@ class DumpSource:
 
 
 # Formats that can also be read a batch at a time as columns (same records, same rejects, faster).
-_COLUMNAR = {"ndjson": ndjson_columnar.batches, "nzedb": nzedb_columnar.batches}
+_COLUMNAR = {"ndjson": ndjson_columnar.batches, "nzedb": nzedb_columnar.batches, "csv": csv_columnar.batches,
+            "sql": sql_columnar.batches}
 
 __all__ = ["Announcement", "DumpSource", "detect_format", "expand_paths", "fingerprint"]

@@ -57,6 +57,35 @@ def resolve_columns(names: Sequence[str], explicit: Mapping[str, str] | None) ->
     return ColumnMap.resolve(names, explicit)
 
 
+# Values RowMapper reads exactly as a missing one (no nuke, no status, an ordinary announcement; see
+# columns.RowMapper.map and columns._nuke_action): a reader may make them none, so that such rows are mapped here.
+_NONE_LIKE = {
+    "nuke": pa.array(["", "0", "false", "\\N"]),
+    "status": pa.array(["", "0", "\\N"]),
+    "action": pa.array(["", "pre", "insert", "update", "add", "new"]),
+}
+
+
+def without_none_like(table: pa.Table, columns: ColumnMap) -> pa.Table:
+    """``table`` with the nuke, status and action values that mean nothing made none (a 0 too, for nuke and status),
+    in the columns that feed no other target."""
+    targets = list(columns.columns.values())
+    for target, values in _NONE_LIKE.items():
+        name = columns.columns.get(target)
+        if name is None or targets.count(name) != 1:
+            continue
+        column = table.column(name)
+        if pa.types.is_string(column.type):
+            nothing = pc.is_in(column, values)
+        elif target != "action" and (pa.types.is_int64(column.type) or pa.types.is_float64(column.type)):
+            nothing = pc.equal(column, 0)
+        else:
+            continue
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.if_else(nothing, pa.scalar(None, column.type), column))
+    return table
+
+
 class TableMapper:
     """Map tables of raw rows into announcement columns, nuke events and rejects (see the module's docstring)."""
 

@@ -11,6 +11,7 @@ from scenewatch.sources.lines import LineError
 
 NAME = "csv"
 DELIMITERS = ",;\t|"
+Dialect = type[csv.Dialect] | csv.Dialect
 
 
 def sniff(head: str) -> bool:
@@ -19,33 +20,41 @@ def sniff(head: str) -> bool:
     return any(d in first for d in DELIMITERS)
 
 
+def read_header(line: str) -> tuple[list[str], Dialect]:
+    """The column names of a header line and the dialect sniffed from it."""
+    try:
+        dialect: Dialect = csv.Sniffer().sniff(line, delimiters=DELIMITERS)
+    except csv.Error:
+        dialect = csv.excel
+    return [h.strip().lstrip("\ufeff") for h in next(csv.reader([line], dialect))], dialect
+
+
+def read_record(number: int, line: str | LineError, header: list[str], dialect: Dialect) -> RawRecord | None:
+    """The row of one data line keyed by the header's names, or why it is rejected; None for a blank line."""
+    if isinstance(line, LineError):
+        return number, line
+    if not line.strip():
+        return None
+    try:
+        values = next(csv.reader([line], dialect, strict=True))
+    except csv.Error as exc:
+        return number, LineError(f"malformed CSV: {exc}")
+    if len(values) != len(header):
+        return number, LineError(f"expected {len(header)} columns, got {len(values)}")
+    return number, dict(zip(header, values, strict=True))
+
+
 def records(lines: Iterator[tuple[int, str | LineError]], origin: str) -> Iterator[RawRecord]:
     """Yield one dict per data line keyed by the header's column names."""
     header: list[str] | None = None
-    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    dialect: Dialect = csv.excel
     for number, line in lines:
-        if isinstance(line, LineError):
-            if header is None:
-                raise SourceError(f"{origin}:{number}: header unreadable: {line}")
-            yield number, line
-            continue
         if header is None:
-            if not line.strip():
-                continue
-            try:
-                dialect = csv.Sniffer().sniff(line, delimiters=DELIMITERS)
-            except csv.Error:
-                dialect = csv.excel
-            header = [h.strip().lstrip("\ufeff") for h in next(csv.reader([line], dialect))]
+            if isinstance(line, LineError):
+                raise SourceError(f"{origin}:{number}: header unreadable: {line}")
+            if line.strip():
+                header, dialect = read_header(line)
             continue
-        if not line.strip():
-            continue
-        try:
-            values = next(csv.reader([line], dialect, strict=True))
-        except csv.Error as exc:
-            yield number, LineError(f"malformed CSV: {exc}")
-            continue
-        if len(values) != len(header):
-            yield number, LineError(f"expected {len(header)} columns, got {len(values)}")
-            continue
-        yield number, dict(zip(header, values, strict=True))
+        record = read_record(number, line, header, dialect)
+        if record is not None:
+            yield record
