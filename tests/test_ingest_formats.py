@@ -174,3 +174,28 @@ def test_folder_skips_non_data_files_and_sorts(tmp_path: Path) -> None:
 def test_unknown_format_flag(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="unknown format"):
         DumpSource(_csv(tmp_path / "d.csv"), fmt="xml")
+
+
+@pytest.mark.parametrize("columnar", ["1", "0"])
+def test_csv_doubled_quotes_are_one_quote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar: str) -> None:
+    # RFC 4180: a quote inside a quoted field is doubled; a header alone never shows the Sniffer that convention.
+    monkeypatch.setenv("SCENEWATCH_COLUMNAR", columnar)
+    path = tmp_path / "q.csv"
+    path.write_text('name,pre_at\n"The ""Best"" Show.S01E01.720p.WEB.h264-GRP",1597831200\n"Plain-GRP",1597831200\n')
+    with Database(tmp_path / "s.duckdb") as db:
+        ingest_paths(db, [path])
+        names = sorted(n for (n,) in db.con.execute("SELECT name FROM releases").fetchall())
+    assert names == ['Plain-GRP', 'The "Best" Show.S01E01.720p.WEB.h264-GRP']
+
+
+@pytest.mark.parametrize("columnar", ["1", "0"])
+def test_csv_nuke_flags_in_any_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar: str) -> None:
+    # exporters write booleans as False/FALSE/no/NULL: none of them is a nuke; True, 1 and yes are
+    monkeypatch.setenv("SCENEWATCH_COLUMNAR", columnar)
+    flags = ["False", " FALSE ", "no", "NULL", "0", "", "True", "1", "yes"]
+    path = tmp_path / "n.csv"
+    path.write_text("name,pre_at,nuked\n" + "".join(f"Rel.{i}-GRP,{1597831200 + i},{f}\n" for i, f in enumerate(flags)))
+    with Database(tmp_path / "s.duckdb") as db:
+        ingest_paths(db, [path])
+        nuked = dict(db.con.execute("SELECT name, nuked FROM releases").fetchall())
+    assert [nuked[f"Rel.{i}-GRP"] for i in range(len(flags))] == [False] * 6 + [True] * 3

@@ -41,6 +41,8 @@ STATUS_ACTIONS: dict[int, NukeAction | None] = {
 # Words that make a row a nuke-type event (the columnar mapper reads the same table).
 ACTION_WORDS = {a.value: a for a in NukeAction} | {"nuked": NukeAction.NUKE, "unnuked": NukeAction.UNNUKE}
 _ANNOUNCE_WORDS = {"", "pre", "insert", "update", "add", "new"}
+# A nuke flag that says "not nuked", in any letter case and spacing (exports write False, FALSE, no, NULL...).
+_NO_FLAG_WORDS = {"", "0", "false", "no", "\\n", "null", "none"}
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]i?b?)?\s*$", re.IGNORECASE)
 _SIZE_UNIT_MB = {"": 1.0, "k": 1 / 1024, "m": 1.0, "g": 1024.0, "t": 1024.0 * 1024}
 _FILES = re.compile(r"^\s*([0-9]+)\s*f?\s*$", re.IGNORECASE)
@@ -148,6 +150,15 @@ def parse_files(value: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def no_flag(value: Any) -> bool:
+    """Whether a nuke flag is absent or says "not nuked": none, NaN, 0, False, or a word such as ``False``/``no``."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, int | float):
+        return value == 0 or value != value  # NaN is an absence too
+    return isinstance(value, str) and value.strip().lower() in _NO_FLAG_WORDS
+
+
 def _nuke_action(nuke: Any, status: Any) -> tuple[NukeAction | None, str | None, str | None]:
     """Read a row's nuke state: a flag, an action word, a predb.ovh object, or a status code."""
     reason = network = None
@@ -159,7 +170,7 @@ def _nuke_action(nuke: Any, status: Any) -> tuple[NukeAction | None, str | None,
         network = nuke.get("net") or nuke.get("network")
     elif isinstance(nuke, str) and nuke.strip().lower() in ACTION_WORDS:
         action = ACTION_WORDS[nuke.strip().lower()]
-    elif nuke not in (None, "", "0", 0, False, "false", "\\N"):
+    elif not no_flag(nuke):
         action = NukeAction.NUKE
     if action is None and status not in (None, "", "\\N"):
         try:
@@ -216,7 +227,7 @@ class RowMapper:
         rule = self.rules.feed(feed)
         nuke_value, status = get(self._nuke), get(self._status)
         nuke = None
-        if nuke_value not in (None, "", "0", 0, False) or status not in (None, "", 0, "0"):
+        if not no_flag(nuke_value) or status not in (None, "", 0, "0"):
             action, reason, network = _nuke_action(nuke_value, status)
             if action is not None:
                 nuke = NukeEvent(

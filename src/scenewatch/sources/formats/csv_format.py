@@ -23,10 +23,29 @@ def sniff(head: str) -> bool:
 def read_header(line: str) -> tuple[list[str], Dialect]:
     """The column names of a header line and the dialect sniffed from it."""
     try:
-        dialect: Dialect = csv.Sniffer().sniff(line, delimiters=DELIMITERS)
+        sniffed = csv.Sniffer().sniff(line, delimiters=DELIMITERS)
     except csv.Error:
-        dialect = csv.excel
+        sniffed = csv.excel
+    dialect = rfc4180(sniffed)
     return [h.strip().lstrip("\ufeff") for h in next(csv.reader([line], dialect))], dialect
+
+
+def rfc4180(sniffed: Dialect) -> Dialect:
+    """The sniffed delimiter, quote and spacing with RFC 4180's doubled quotes.
+
+    A header holds no quoted quote, so the Sniffer reports ``doublequote=False`` for nearly every header, and a
+    field written as ``"A ""B"" C"`` would then keep its doubled quote: exporters (spreadsheets, pandas,
+    PostgreSQL, MySQL's CSV mode) double a quote inside a quoted field, so that is what is assumed.
+    """
+    return type(
+        "SniffedDialect",
+        (csv.excel,),
+        {
+            "delimiter": sniffed.delimiter,
+            "quotechar": sniffed.quotechar or '"',
+            "skipinitialspace": sniffed.skipinitialspace,
+        },
+    )
 
 
 def read_record(number: int, line: str | LineError, header: list[str], dialect: Dialect) -> RawRecord | None:
