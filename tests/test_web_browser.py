@@ -22,6 +22,7 @@ import pytest
 pytest.importorskip("uvicorn")
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
+from scenewatch.report.summary import VANISHED_BEFORE_DAYS, VANISHED_MIN_RELEASES  # noqa: E402
 from tests.page_checks import page_problems  # noqa: E402
 from tests.web_fixtures import OUTAGE_DAY, RAID_DAY, TOKEN, LiveServer, build_store, start_server  # noqa: E402
 
@@ -233,6 +234,12 @@ def test_event_page_defaults_to_the_latest_event_in_the_data(tabs, server) -> No
     assert page.locator("#vanished tbody tr").count() > 5
     if store == "sim":
         assert page.locator("#vanished tbody", has_text="SPARKS").count() == 1
+    # "groups vanished" is the report's figure: the same definition, the same count.
+    card = page.locator("#summary .card", has_text="groups vanished").locator(".value").inner_text()
+    report_rule = {"event": RAID_DAY.isoformat(), "before_days": VANISHED_BEFORE_DAYS,
+                   "min_releases": VANISHED_MIN_RELEASES}  # fmt: skip
+    gone = httpx.get(live.url + "/api/silent-groups", params=report_rule, timeout=300).json()
+    assert card.replace(",", "") == str(len(gone)), (card, len(gone))
     # Picking another event redraws for it and keeps the inputs in step.
     if store == "sim":
         page.select_option("#event-select", OUTAGE_DAY.isoformat())

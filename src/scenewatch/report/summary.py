@@ -24,6 +24,7 @@ from scenewatch.report.section import Section
 from scenewatch.store import Database
 
 VANISHED_BEFORE_DAYS = 56  # a group counts as active if it released in the eight weeks before the event
+VANISHED_MIN_RELEASES = 10  # ... at least this many times (the dashboard's event page asks the API the same)
 
 
 def event_name(db: Database, event: date) -> str | None:
@@ -88,11 +89,12 @@ def _drops(effects: pd.DataFrame) -> str:
 
 def _vanished(db: Database, event: date) -> str:
     try:
-        gone = silent_groups(db, event, before_days=VANISHED_BEFORE_DAYS, after_days=None, min_releases=10)
+        gone = silent_groups(db, event, before_days=VANISHED_BEFORE_DAYS, after_days=None,
+                             min_releases=VANISHED_MIN_RELEASES)
     except ValueError as exc:
         return f"<h3>Groups that vanished</h3><p class='empty'>{html.escape(str(exc))}</p>"
-    intro = (f"{len(gone):,} groups with at least 10 releases in the eight weeks before the event released nothing "
-             "after it, to the last day in the store (re-listings of old titles do not count).")
+    intro = (f"{len(gone):,} groups with at least {VANISHED_MIN_RELEASES} releases in the eight weeks before the event "
+             "released nothing after it, to the last day in the store (re-listings of old titles do not count).")
     shown = gone[["group", "releases_before", "last_pre", "main_category"]]
     return f"<h3>Groups that vanished</h3><p>{intro}</p>" + table_html(
         shown, max_rows=10, empty="No group active before the event stopped at it."

@@ -159,10 +159,12 @@ def get_silent_groups(
     db: Reader,
     event: Annotated[RequiredDay, Query(description="Event day, YYYY-MM-DD (1990-01-01 … 2100-12-31)")],
     before_days: Annotated[int, Query(ge=1, le=3650)] = 28,
-    after_days: Annotated[int, Query(ge=1, le=3650)] = 28,
+    after_days: Annotated[
+        int | None, Query(ge=1, le=3650, description="Days of silence after the event (omit: to the last day held)")
+    ] = None,
     min_releases: Annotated[int, Query(ge=1, le=1_000_000)] = 10,
 ) -> list[dict[str, Any]]:
-    """Groups active before the event and silent after it."""
+    """Groups active before the event and silent after it (by default, as the CLI's --silent-after: to the end)."""
     frame = analysis.silent_groups(
         db, event, before_days=before_days, after_days=after_days, min_releases=min_releases
     )

@@ -151,7 +151,8 @@ async function drawEvent() {
     const since = SW.addDays(eventDay, -7 * before), until = SW.addDays(eventDay, 7 * after - 1);
     const [model0, vanished, gaps] = await Promise.all([
       serverModel(eventDay, before, after),
-      SW.api("/api/silent-groups", { event: eventDay, before_days: 28, after_days: 28 }),
+      // the report's "groups that vanished" (report/summary.py): 10+ releases in the 8 weeks before, none after
+      SW.api("/api/silent-groups", { event: eventDay, before_days: 56, min_releases: 10 }),
       optional("/api/gaps"),
     ]);
     // Feed gaps inside the window are shaded (the model leaves those days out); those outside are not drawn.
@@ -181,7 +182,8 @@ async function drawEvent() {
       SW.card("recovery, all categories", recoveryText(model.recoveries.all),
               SW.describe("recovery_date").description + " (not yet: still below the threshold at the end)"),
       SW.stat("vanished_groups", vanished.length, "groups vanished",
-              "groups with releases in the 4 weeks before that released nothing in the 4 weeks after"),
+              "groups with at least 10 releases in the 8 weeks before that released nothing after it, to the " +
+              "last day in the store (re-listings of old titles do not count)"),
     );
     SW.table(document.getElementById("vanished"), [
       { key: "group", render: (r, text) => SW.el("a", { href: "/groups/" + encodeURIComponent(r.group) }, text) },
