@@ -542,6 +542,10 @@ def _api_groups(client: httpx.Client) -> None:
     assert {"SPARKS", "ROVERS"} <= {r["group"] for r in rows}
     sparks = client.get("/api/groups/SPARKS").json()
     assert sparks["releases"] == next(r["releases"] for r in rows if r["group"] == "SPARKS")
+    # SPARKS' last release in this feed is before the raid; a 2012 film listed in December 2020 is a re-listing
+    assert sparks["last_pre"] < "2020-08-25" <= sparks["last_listed"]
+    assert sparks["days_silent"] > 150
+    assert next(r for r in rows if r["group"] == "SPARKS")["last_pre"] == sparks["last_pre"]
 
 
 @api("/api/nukes", "/api/nukes/rates", "/api/nukes/reasons")

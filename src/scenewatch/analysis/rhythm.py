@@ -34,6 +34,14 @@ from scenewatch.store import Database
 
 NAME_YEAR = f"coalesce(year, TRY_CAST(nullif(regexp_extract(name, '{YEAR_PATTERN}', 1), '') AS INTEGER))"
 RELIST_FILTER = f"({NAME_YEAR} IS NULL OR {NAME_YEAR} >= year(pre_at) - ?)"
+RELIST_YEARS = 2  # a name's year more than this before its pre time's year: a late re-listing of an old title
+
+
+def not_relisted_sql(years: int = RELIST_YEARS) -> str:
+    """RELIST_FILTER with its years written in (for a query whose placeholders are all taken)."""
+    return RELIST_FILTER.replace("?", str(int(years)))
+
+
 _DAY = np.timedelta64(1, "D")
 
 

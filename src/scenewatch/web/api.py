@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.websockets import WebSocketDisconnect
 
 from scenewatch import analysis
+from scenewatch.analysis.rhythm import not_relisted_sql
 from scenewatch.analysis.volume import COUNTED
 from scenewatch.output import rows
 from scenewatch.store import Database, release_key
@@ -183,11 +184,14 @@ _GROUP_SORTS = {
 def _group_summary_sql(extra_where: str) -> str:
     return f"""
     WITH g AS (
-        SELECT grp, count(*) AS releases, min(pre_at) AS first_pre, max(pre_at) AS last_pre,
-               mode(category) AS main_category, count(DISTINCT section) AS sections
+        -- the last pre and the silence since leave out late re-listings of old titles (as every group analysis
+        -- does): a 2012 film listed in December 2020 is no sign that SPARKS still released then
+        SELECT grp, count(*) AS releases, min(pre_at) AS first_pre,
+               coalesce(max(pre_at) FILTER (WHERE {not_relisted_sql()}), max(pre_at)) AS last_pre,
+               max(pre_at) AS last_listed, mode(category) AS main_category, count(DISTINCT section) AS sections
         FROM releases WHERE {COUNTED} AND grp IS NOT NULL {extra_where} GROUP BY grp
     ), horizon AS (SELECT max(pre_at) AS end_at FROM releases WHERE {COUNTED})
-    SELECT grp AS "group", releases, first_pre, last_pre, main_category, sections,
+    SELECT grp AS "group", releases, first_pre, last_pre, last_listed, main_category, sections,
            round(date_diff('second', last_pre, end_at) / 86400.0, 2) AS days_silent,
            CASE WHEN releases > 1 THEN round((date_diff('second', last_pre, end_at) / 86400.0)
                 / greatest(date_diff('second', first_pre, last_pre) / 86400.0 / (releases - 1), 1.0 / 24), 2)

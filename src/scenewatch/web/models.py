@@ -106,7 +106,8 @@ class GroupRow(BaseModel):
     group: str
     releases: int
     first_pre: UtcTime | None
-    last_pre: UtcTime | None
+    last_pre: UtcTime | None = Field(description="Last pre that is not a late re-listing of an old title")
+    last_listed: UtcTime | None = Field(None, description="Last pre of any release, re-listings included")
     main_category: str | None
     sections: int
     days_silent: float | None
@@ -147,7 +148,8 @@ class GroupDetail(BaseModel):
     group: str
     releases: int
     first_pre: UtcTime | None
-    last_pre: UtcTime | None
+    last_pre: UtcTime | None = Field(description="Last pre that is not a late re-listing of an old title")
+    last_listed: UtcTime | None = Field(None, description="Last pre of any release, re-listings included")
     main_category: str | None
     sections: int
     days_silent: float | None

@@ -8,7 +8,9 @@ async function loadGroup() {
   try {
     const g = await SW.api("/api/groups/" + encodeURIComponent(name));
     document.getElementById("summary").replaceChildren(
-      SW.stat("releases", g.releases), SW.stat("first_pre", g.first_pre), SW.stat("last_pre", g.last_pre),
+      SW.stat("releases", g.releases), SW.stat("first_pre", g.first_pre), SW.stat("last_pre", g.last_pre, "last release",
+        "last pre time (UTC), late re-listings of old titles left out" +
+        (g.last_listed && g.last_listed !== g.last_pre ? "; last listing " + SW.text("last_listed", g.last_listed) : "")),
       SW.stat("main_category", g.main_category), SW.stat("days_silent", g.days_silent),
       SW.stat("dormancy", g.dormancy), SW.stat("nukes", g.nukes));
     const x = g.timeline.map((r) => r.period), y = g.timeline.map((r) => r.count);
