@@ -28,6 +28,9 @@ pytest.importorskip("uvicorn")
 
 SEED = 22
 MAX_EXAMPLES = 10
+# This server has no --ingest-root, so POST /api/ingest refuses every path with a 403 by design (docs/web.md);
+# when no generated case happens to be refused earlier (a malformed body's 422), schemathesis warns about it.
+KNOWN_WARNINGS = {"Authentication failed: 1 operation returned only 401/403 responses"}
 
 
 @pytest.mark.slow
@@ -52,7 +55,8 @@ def test_schemathesis_all_checks_pass_on_every_operation(
     print(summary)
     assert run.returncode == 0, run.stdout[-12000:] + run.stderr[-3000:]
     assert re.search(r"Tested: (\d+)", run.stdout) and int(re.search(r"Tested: (\d+)", run.stdout)[1]) >= 30
-    assert "No issues found" in run.stdout
+    warnings = set(re.findall(r"⚠️ +(.+)", summary))
+    assert "No issues found" in run.stdout or (warnings and warnings <= KNOWN_WARNINGS), summary
 
 
 def test_every_error_answer_is_documented(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
