@@ -43,3 +43,20 @@ def test_small_batches_are_committed_together_and_resume_alike(tmp_path: Path) -
         assert summary.inserted == 1234 and db.progress(str(path.resolve())).complete
         again = ingest_paths(db, [path], batch_size=100, force=True)
         assert again.read == 1234 and again.inserted == 0 and again.sightings == 0
+
+
+def test_the_progress_of_several_inputs_is_noted_at_once_the_last_of_each_winning(tmp_path: Path) -> None:
+    from scenewatch.store import Progress
+
+    with Database(tmp_path / "p.duckdb") as db:
+        db.write_prepared(None, None, [Progress("a", "fa", 5, False), Progress("b", "fb", 7, True)])
+        # One write: an input given twice (its last progress is what a statement each would leave), one new, one
+        # already stored.
+        db.write_prepared(
+            None, None, [Progress("a", "fa", 9, False), Progress("c", "fc", 1, False), Progress("a", "fa2", 12, True)]
+        )
+        assert db.progress("a") == Progress("a", "fa2", 12, True)
+        assert db.progress("b") == Progress("b", "fb", 7, True)
+        assert db.progress("c") == Progress("c", "fc", 1, False)
+        times = "SELECT count(*), count(DISTINCT updated_at) FILTER (WHERE origin <> 'b') FROM ingest_progress"
+        assert db.con.execute(times).fetchone() == (3, 1)  # one write, one time (its transaction's)

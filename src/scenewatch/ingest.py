@@ -227,7 +227,12 @@ class _Writer:
             prepared = prepare_announcements(pending.table(), self.db.con) if pending.announced else None
             self._write(pending, prepared)
             return
-        future = self.pool.submit(prepare_announcements, pending.table()) if pending.announced else None
+        # The origins stay here: the worker's sightings say which row each came from (store.batch.with_origins).
+        future = (
+            self.pool.submit(prepare_announcements, store_batch.without_origins(pending.table()))
+            if pending.announced
+            else None
+        )
         self.in_flight.append((pending, future))
         # Write whatever is ready; wait for the oldest only when far enough ahead.
         while self.in_flight:
@@ -243,7 +248,10 @@ class _Writer:
 
     def _write_head(self) -> None:
         pending, future = self.in_flight.popleft()
-        self._write(pending, future.result() if future is not None else None)
+        prepared = future.result() if future is not None else None
+        if prepared is not None:
+            prepared = store_batch.with_origins(prepared, pending.table().column("origin"))
+        self._write(pending, prepared)
 
     def _write(self, pending: _Pending, prepared: PreparedBatch | None) -> None:
         if prepared is not None:

@@ -7,6 +7,7 @@ merges, roll-ups, the commit) is the single writer's job: :meth:`scenewatch.stor
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Sequence
@@ -39,6 +40,9 @@ PARSED_COLUMNS: dict[str, pa.DataType] = {
     "version": pa.string(),
 }
 
+
+# The column a batch prepared without origins gives each sighting's row of the announcements in (with_origins).
+ORIGIN_ROW = "origin_row"
 
 # The name parser as the store calls it (names.parse_columns): names and sections in, columns of PARSED_COLUMNS out.
 ParseColumns = Callable[[Sequence[str], Sequence[str | None]], dict[str, Any]]
@@ -155,6 +159,25 @@ def prepare_parsing(
     return PreparedBatch(announcements.num_rows, sightings, releases)
 
 
+def without_origins(announcements: pa.Table) -> pa.Table:
+    """The announcements a parse worker needs: all but ``origin``, which :func:`with_origins` puts back.
+
+    Why: the origin (a file's path, on every row) was a third of the bytes pickled to a worker and back.
+    """
+    return announcements.drop_columns(["origin"])
+
+
+def with_origins(prepared: PreparedBatch, origins: pa.ChunkedArray | pa.Array) -> PreparedBatch:
+    """A batch prepared from :func:`without_origins` announcements, with each sighting's origin (``origins``: the
+    announcements' own column) in place of its row."""
+    sightings = prepared.sightings
+    if ORIGIN_ROW not in sightings.column_names:
+        return prepared
+    at = sightings.column_names.index(ORIGIN_ROW)
+    origin = origins.take(sightings.column(at))
+    return dataclasses.replace(prepared, sightings=sightings.set_column(at, "origin", origin))
+
+
 # A name that str.strip() leaves as it is and whose lower() is ASCII's: printable ASCII at both ends.
 _PLAIN_ASCII_NAME = r"(?s)^[!-~](?:.*[!-~])?$"
 
@@ -202,7 +225,8 @@ def _prepare(
         staged = staged.append_column("first_sighting", pa.array(first_sighting))
     con.register("staged", staged)
     try:
-        sightings = con.sql(_SIGHTINGS if distinct else _DISTINCT_SIGHTINGS).to_arrow_table()
+        sql = _SIGHTINGS if "origin" in incoming.column_names else _SIGHTING_ROWS
+        sightings = con.sql(sql if distinct else sql + _FIRST_SIGHTING).to_arrow_table()
         query = once_sql + (" UNION ALL " + merged_sql if repeated else "")
         releases = con.sql(_STAGED + query).to_arrow_table()
     finally:
@@ -219,12 +243,13 @@ SELECT
 FROM incoming
 """
 
-# In the column order of the sightings table.
-_SIGHTINGS = """
-SELECT sighting_id AS id, id AS release_id, feed, CAST(seen_at AS TIMESTAMP) AS seen_at, time_trusted, section, origin
-FROM staged
-"""
-_DISTINCT_SIGHTINGS = _SIGHTINGS + "WHERE first_sighting"  # the first row of each sighting
+# In the column order of the sightings table; without_origins' batches give each sighting's row instead of its origin.
+_SIGHTING_COLUMNS = (
+    "sighting_id AS id, id AS release_id, feed, CAST(seen_at AS TIMESTAMP) AS seen_at, time_trusted, section"
+)
+_SIGHTINGS = f"SELECT {_SIGHTING_COLUMNS}, origin FROM staged\n"
+_SIGHTING_ROWS = f"SELECT {_SIGHTING_COLUMNS}, seq AS {ORIGIN_ROW} FROM staged\n"
+_FIRST_SIGHTING = "WHERE first_sighting"  # the first row of each sighting
 
 _STAGED = """
 WITH s AS (
