@@ -2,12 +2,14 @@
 
     python benchmarks/bench_calibration.py --real /tmp/nzedb.duckdb          # real slice + simulated worlds
     python benchmarks/bench_calibration.py --worlds 2 --keep /tmp/cal        # fewer worlds, keep them for reruns
+    python benchmarks/bench_calibration.py --scale 1 --keep /tmp/cal         # worlds four times larger
 
 Real data (``--real``, a store of the nZEDb slice): placebo dates are every day whose 8+8-week window fits in the
 data and lies more than 8 weeks from a catalogued event, a recorded gap or a detected outage of a day or more;
 dates before 2020 are the ones the method was chosen on ("tune"), later ones were looked at to report
-("validation"). Printed: the share significant at 5% with the model's own interval (before calibration) and with
-the calibrated one.
+("validation"). Printed: the share significant at 5% with the model's own interval (before calibration), with the
+placebo-t interval of one width per series ("plain") and with the shipped one, scaled by each window's pre-period
+volatility ("after").
 
 Simulated worlds: two years each with one planted raid; seeds 101–103 were used while choosing the method, 201–204
 only for this report. For every world and category with enough volume: the planted relative change over the 8
@@ -27,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scenewatch.analysis import calibration
 from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import false_positive_rate, impact
 from scenewatch.analysis.volume import data_span
@@ -70,25 +73,37 @@ def real(path: Path) -> None:
             started, cpu = time.perf_counter(), time.process_time()
             after = false_positive_rate(db, days, by=by)
             before = false_positive_rate(db, days, by=by, model_only=True)
-            for frame in (after, before):
+            shipped, calibration.LOCAL = calibration.LOCAL, False
+            try:
+                plain = false_positive_rate(db, days, by=by)
+            finally:
+                calibration.LOCAL = shipped
+            for frame in (after, before, plain):
                 frame["split"] = np.where(pd.to_datetime(frame["day"]) < pd.Timestamp("2020-01-01"), "tune",
                                           "validation")  # fmt: skip
             table = pd.DataFrame({
                 "before": before.groupby(["category", "split"])["significant"].mean(),
+                "plain": plain.groupby(["category", "split"])["significant"].mean(),
                 "after": after.groupby(["category", "split"])["significant"].mean(),
                 "dates": after.groupby(["category", "split"])["significant"].size(),
             }).unstack("split")  # fmt: skip
             print(f"\nreal slice, placebo dates at nominal 5% ({'per category' if by else 'all releases'}; "
                   f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU)")  # fmt: skip
             print(table.round(3).to_string())
+            if by:
+                pooled = {name: frame[frame["category"] != "all"].groupby("split")["significant"].mean()
+                          for name, frame in (("before", before), ("plain", plain), ("after", after))}  # fmt: skip
+                print("pooled over the categories:", ", ".join(
+                    f"{name} {v['tune']:.1%} tune / {v['validation']:.1%} validation" for name, v in pooled.items()))
 
 
-def _world(work: Path, seed: int, raid: date) -> tuple[Path, SimulationConfig]:
-    config = SimulationConfig(start=date(2019, 1, 1), end=date(2020, 12, 31), scale=0.25, seed=seed,
+def _world(work: Path, seed: int, raid: date, scale: float) -> tuple[Path, SimulationConfig]:
+    config = SimulationConfig(start=date(2019, 1, 1), end=date(2020, 12, 31), scale=scale, seed=seed,
                               events=(PlantedEvent(day=raid, kind="raid"),))  # fmt: skip
-    db = work / f"world-{seed}.duckdb"
+    name = f"world-{seed}" if scale == 0.25 else f"world-{seed}-x{scale:g}"
+    db = work / f"{name}.duckdb"
     if not db.exists():
-        summary = write(config, work / f"world-{seed}.ndjson.gz")
+        summary = write(config, work / f"{name}.ndjson.gz")
         with Database(db) as store:
             ingest_paths(store, [summary.path])
     return db, config
@@ -120,12 +135,12 @@ def planted(config: SimulationConfig, start: date, end: date, mix: pd.DataFrame)
     return out
 
 
-def simulated(work: Path, seeds: tuple[int, ...], label: str) -> pd.DataFrame:
+def simulated(work: Path, seeds: tuple[int, ...], label: str, scale: float = 0.25) -> pd.DataFrame:
     """Estimate vs planted drop for each world of ``seeds``."""
     rows = []
     for k, seed in enumerate(seeds):
         raid = RAID_DAYS[k % len(RAID_DAYS)]
-        path, config = _world(work, seed, raid)
+        path, config = _world(work, seed, raid, scale)
         with Database(path, read_only=True) as db:
             truth = planted(config, raid, raid + WINDOW - timedelta(days=1), confusion(db))
             frame = impact(db, raid)
@@ -148,14 +163,17 @@ def main() -> None:
     parser.add_argument("--real", type=Path, help="A store of the real nZEDb slice.")
     parser.add_argument("--worlds", type=int, default=len(REPORT_SEEDS), help="Reported worlds to simulate.")
     parser.add_argument("--keep", type=Path, help="Folder for the simulated worlds (reused when present).")
+    parser.add_argument("--scale", type=float, default=0.25,
+                        help="Size of the worlds (0.25: about a quarter of the real slice's volume).")
     args = parser.parse_args()
     if args.real:
         real(args.real)
     work = args.keep or Path(tempfile.mkdtemp(prefix="scenewatch-bench-cal-"))
     work.mkdir(parents=True, exist_ok=True)
     started, cpu = time.perf_counter(), time.process_time()
-    frame = pd.concat([simulated(work, TUNE_SEEDS, "tune"),
-                       simulated(work, REPORT_SEEDS[: args.worlds], "report")], ignore_index=True)  # fmt: skip
+    frame = pd.concat([simulated(work, TUNE_SEEDS, "tune", args.scale),
+                       simulated(work, REPORT_SEEDS[: args.worlds], "report", args.scale)],
+                      ignore_index=True)  # fmt: skip
     print(f"\nsimulated raids ({time.perf_counter() - started:.0f} s wall, {time.process_time() - cpu:.0f} s CPU)")
     pd.set_option("display.width", 200)
     print(frame.round(3).to_string(index=False))
@@ -166,6 +184,10 @@ def main() -> None:
     )  # fmt: skip
     print()
     print(summary.round(3).to_string())
+    by_category = frame.groupby("category")["error_points"].agg(
+        estimates="size", mean_error_points="mean", max_abs_error_points=lambda v: float(np.max(np.abs(v))))
+    print()
+    print(by_category.round(2).to_string())
 
 
 if __name__ == "__main__":

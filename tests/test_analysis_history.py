@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from scenewatch.analysis.affiliation import vanished_clusters
 from scenewatch.analysis.batchfit import design, fit_windows
-from scenewatch.analysis.calibration import calibrate
+from scenewatch.analysis.calibration import calibrate, effect, event_fit
 from scenewatch.analysis.discover import discover, tail_probability
 from scenewatch.analysis.dormancy import dormancy
 from scenewatch.analysis.impact import impact
@@ -65,13 +65,56 @@ def test_calibration_holds_where_the_model_interval_does_not() -> None:
         fits = fit_windows(series.to_numpy(float), used, np.asarray(days.day_of_week), anchors, 56, 56)
         observed, expected, sd_log = fits.post_sums()
         log_ratio = np.log(observed / expected)
+        volatility = fits.pre_volatility()
         model += list(np.abs(log_ratio / sd_log) > 1.96)
         for k, anchor in enumerate(anchors):
             cal = calibrate(series, used, days[anchor].date(), 56, 56, key=("drift", seed))
-            calibrated.append(cal.p_value(float(log_ratio[k])) < 0.05)
+            calibrated.append(cal.p_value(float(log_ratio[k]), float(volatility[k])) < 0.05)
     assert len(calibrated) >= 300
     assert np.mean(model) > 0.2
     assert np.mean(calibrated) <= 0.07
+
+
+def test_a_wandering_before_period_widens_the_interval_and_a_calm_one_never_narrows_it() -> None:
+    """The interval scales with the analysed window's own pre-period volatility, floored at the plain width."""
+    series = _drifting_series(21)
+    days = pd.DatetimeIndex(pd.to_datetime(series.index))
+    used = np.ones(len(days), dtype=bool)
+    event = days[900].date()
+    cal = calibrate(series, used, event, 56, 56)
+    assert cal.usable and cal.typical > 0
+    plain = cal.rmse * np.sqrt(1 + 1 / cal.n_eff)
+    assert cal.scale(0.0) >= plain - 1e-12
+    assert cal.scale(4 * cal.typical) > 2 * cal.scale(cal.typical)
+    # a level that jumps by half in the middle of the before-period: its fit strays, and the same log ratio is
+    # judged less significant than after a calm before-period
+    jumped = series.copy()
+    jumped.iloc[900 - 28 : 900] = (jumped.iloc[900 - 28 : 900] * 1.5).round()
+    calm_fit = event_fit(series, used, event, 56, 56)
+    jumped_fit = event_fit(jumped, used, event, 56, 56)
+    calm, wandering = float(calm_fit.pre_volatility()[0]), float(jumped_fit.pre_volatility()[0])
+    assert wandering > 2 * calm
+    assert cal.p_value(-0.3, wandering) > cal.p_value(-0.3, calm)
+
+
+def test_a_collapse_to_a_few_releases_gets_the_counts_own_noise() -> None:
+    """Eight weeks at about 1% of the level: the interval on the log scale is wider than the placebo errors alone
+    (which only ever saw counts near the expected), and it holds the planted 99% drop."""
+    series = _drifting_series(22)
+    days = pd.DatetimeIndex(pd.to_datetime(series.index))
+    used = np.ones(len(days), dtype=bool)
+    anchor = 1200
+    rng = np.random.default_rng(5)
+    collapsed = series.copy()
+    collapsed.iloc[anchor : anchor + 56] = rng.poisson(collapsed.iloc[anchor : anchor + 56].to_numpy() * 0.01)
+    event = days[anchor].date()
+    fit = event_fit(collapsed, used, event, 56, 56)
+    cal = calibrate(collapsed, used, event, 56, 56, known_events=[event])
+    found = effect(fit, cal)
+    ratio = np.log(max(found["observed"], 0.5) / found["expected"])
+    low, high = cal.interval(ratio, float(fit.pre_volatility()[0]))
+    assert np.log1p(found["ci_high"]) - np.log1p(found["ci_low"]) > np.log1p(high) - np.log1p(low)
+    assert found["ci_low"] <= -0.99 <= found["ci_high"]
 
 
 def test_impact_reports_its_calibration_and_refuses_an_event_without_history(db: Database) -> None:

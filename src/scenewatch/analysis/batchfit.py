@@ -57,6 +57,24 @@ class WindowFits:
             sd_log = np.sqrt(var_expected + noise) / expected
         return observed, expected, np.where(expected > 0, sd_log, np.nan)
 
+    def pre_volatility(self) -> np.ndarray:
+        """Per window: RMS of the weekly log errors of the fit over its own whole weeks before the anchor (NaN with
+        fewer than two weeks that hold four used days): how far the series strays from its model where it is known."""
+        weeks = self.before // 7
+        if weeks < 2:
+            return np.full(len(self.anchors), np.nan)
+        start = self.before - 7 * weeks
+        part = slice(start, self.before)
+        mask = self.used[:, part]
+        shape = (len(self.anchors), weeks, 7)
+        observed = (self.observed[:, part] * mask).reshape(shape).sum(axis=2)
+        expected = (self.expected[:, part] * mask).reshape(shape).sum(axis=2)
+        enough = (mask.reshape(shape).sum(axis=2) >= 4) & (expected > 0)
+        errors = np.where(enough, log_error(observed, expected), 0.0)
+        count = enough.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(count >= 2, np.sqrt((errors**2).sum(axis=1) / count), np.nan)
+
 
 def design(days_from_anchor: np.ndarray, weekday: np.ndarray) -> np.ndarray:
     """Design rows (..., K) for days given as offsets from the anchor (days) and their weekday (0 = Monday)."""
