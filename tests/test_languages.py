@@ -89,7 +89,7 @@ def test_cli_languages_json() -> None:
     db = str(planted().db_path)
     result = CliRunner().invoke(app, ["languages", "--db", db, "--event", "sparks", "--min-releases", "50", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert {"language", "relative_change", "ci_low", "ci_high", "rank_low", "rank_high", "p_hardest"} <= set(rows[0])
     result = CliRunner().invoke(app, ["languages", "--db", db, "--by", "region", "--period", "month", "--csv"])
     assert result.exit_code == 0 and result.output.startswith("period,region,count,share")

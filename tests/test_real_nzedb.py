@@ -162,3 +162,24 @@ def test_study_table_and_endpoints(real_db: Database) -> None:
     assert {r["event_name"] for r in studied["rows"]} == {"SPARKS raid"}
     refused = client.get("/api/impact", params={"event": "2019-01-02"})
     assert refused.status_code == 409 and "usable day" in refused.json()["message"]
+
+
+def test_language_scenes_get_the_calibrated_intervals_of_study(real_db: Database) -> None:
+    """`languages --by region` and study's language split measure the same thing: the same calibrated intervals,
+    which on the real slice are wider than the model's own (the two used to differ: languages was model-only)."""
+    from scenewatch.analysis.impact import impact
+    from scenewatch.analysis.languages import language_impact
+    from scenewatch.analysis.study import study
+
+    regions = language_impact(real_db, date(2020, 8, 25), by="region").set_index("region")
+    split = study(real_db, ["2020-08-25"])
+    split = split[split["split"] == "language"].set_index("series")
+    shared = [key for key in split.index if key in regions.index]
+    assert {"northern", "eastern", "western", "southern"} <= set(shared)
+    for column in ("relative_change", "ci_low", "ci_high", "p_value"):
+        assert list(regions.loc[shared, column].astype(float)) == pytest.approx(list(split.loc[shared, column]))
+    # western Europe's −38% is inside the slice's no-event drift; all releases get the interval impact prints
+    western = regions.loc["western"]
+    assert western["ci_low"] < western["relative_change"] < 0 < western["ci_high"]
+    everything = impact(real_db, date(2020, 8, 25), by=None).set_index("category").loc["all"]
+    assert regions.loc["all", "ci_high"] == pytest.approx(everything["ci_high"])

@@ -21,9 +21,9 @@ the tuning worlds, see docs/analyses.md):
   series' median ``v``; the analysed window's scale is ``RMS(score) · √(c² + v_event²)``, never less than the plain
   ``RMS(e)`` (a calm before-period is no promise of a calm after-period). A before-period that is itself a raid's
   aftermath or a level jump strays from its fit, and its "effect" is judged against a wider interval.
-- *a sparse observed count*: the log of a count ``n`` varies by about ``φ/n`` (φ the model's dispersion), which the
-  placebo windows, where ``n`` ≈ expected, never show; a collapse to a handful of releases adds
-  ``φ · (1/observed − 1/expected)`` to ``s²``.
+- *a sparse observed count*: releases come in clumps of about φ (the model's dispersion), so the log of a count
+  ``n`` varies by about ``φ/(n + φ/2)``, which the placebo windows, where ``n`` ≈ expected, never show; a collapse
+  to a handful of releases adds ``φ/(observed + φ/2) − φ/(expected + φ/2)`` to ``s²``.
 
 The 95% interval of the relative change is ``exp(log ratio ± t₀.₉₇₅ · s) − 1`` and the p-value is the two-sided
 t tail. Holidays (24–26 and 31 December, 1 January) and days touched by feed gaps are left out of every
@@ -209,10 +209,11 @@ def effect(fit: WindowFits, calibration: Calibration) -> dict[str, object]:
     if expected <= 0 or not math.isfinite(sd_log):
         return out
     ratio = math.log(max(observed, 0.5) / expected)
-    # the log of a count of n varies by about φ/n: a collapse to a few releases is known far less precisely, on the
-    # log scale, than the no-event windows' errors (n ≈ expected) say
+    # releases come in clumps of about φ, so a count n is n/φ clumps and its log varies by about 1/(n/φ + ½) (the ½
+    # keeps it finite at n = 0, where φ/n would claim that nothing can be said): a collapse to a few releases is
+    # known far less precisely, on the log scale, than the no-event windows' errors (n ≈ expected) say
     phi = float(fit.dispersion[0] * fit.inflation[0])
-    sparse = phi * (1.0 / max(observed, 0.5) - 1.0 / expected)
+    sparse = phi / (observed + phi / 2) - phi / (expected + phi / 2)
     out["relative_change"] = observed / expected - 1.0
     out["model_ci_low"] = min(math.exp(ratio - 1.959963984540054 * sd_log) - 1.0, observed / expected - 1.0)
     out["model_ci_high"] = math.exp(ratio + 1.959963984540054 * sd_log) - 1.0

@@ -1,11 +1,12 @@
 """Language scenes: release volume by language tag and the impact of an event on each, with the same
-counterfactual and 95% intervals as :mod:`scenewatch.analysis.impact`.
+counterfactual and calibrated 95% intervals as :mod:`scenewatch.analysis.impact` (each scene's series over the whole
+history, its placebo dates its own).
 
 A release's language class is its sorted ISO-639-1 codes joined by ``+`` (``de``, ``da+fi+no+sv`` for NORDiC) or
 ``untagged``. ``by="region"`` groups classes into European regions (:data:`REGIONS`; a class whose codes span several
 regions is ``mixed``). "Which scenes were hit hardest" is answered with uncertainty: each class's log ratio
-observed/expected is drawn from its normal approximation (the one behind its interval) and the classes are ranked in
-every draw, giving a 95% rank interval and the probability of being the hardest hit.
+observed/expected is drawn from the normal whose 95% interval is its upper interval bound and the classes are ranked
+in every draw, giving a 95% rank interval and the probability of being the hardest hit.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import numpy as np
 import pandas as pd
 
 from scenewatch.analysis._common import ALL, on_store, with_warnings
+from scenewatch.analysis.calibration import used_days
 from scenewatch.analysis.gaps import gap_days, gap_warnings
-from scenewatch.analysis.impact import _Z, _window, fit_counterfactual, summarise
-from scenewatch.analysis.volume import counted_filter
+from scenewatch.analysis.impact import _Z, History, _window, known_events, measure
+from scenewatch.analysis.volume import counted_filter, data_span
 from scenewatch.store import Database
 
 UNTAGGED = "untagged"
+_IMPACT_COLUMNS = ("expected", "observed", "absolute_change", "relative_change", "ci_low", "ci_high",
+                   "cumulative_missing", "p_value", "dispersion", "trend")  # fmt: skip
 LangBy = Literal["language", "region"]
 REGIONS: dict[str, str] = {
     **dict.fromkeys(("da", "fi", "no", "nb", "nn", "sv", "is", "et", "lv", "lt"), "northern"),
@@ -119,22 +123,34 @@ def language_impact(
     releases_before, expected, observed, relative_change with its 95% CI, p_value, and — hardest hit first —
     rank, rank_low/rank_high (95%) and p_hardest (probability of being the hardest hit).
     """
+    first, last = data_span(db)
     start, end = _window(db, event, before, after)
-    wide = _daily(db, start, end, by, category)
-    skip = gap_days(db, start, end)
     warns = gap_warnings(db, start, end)
-    if skip:
-        warns.append(f"{len(skip)} day(s) touched by feed gaps were left out of the fit and the comparison")
-    pre_mask = np.asarray(pd.to_datetime(wide.index) < pd.Timestamp(event))
-    keep = [c for c in wide.columns if int(wide[c].to_numpy()[pre_mask].sum()) >= min_releases]
+    if first is None or last is None:
+        return with_warnings(pd.DataFrame(), [*warns, "no language class has enough releases before the event"])
+    wide = _daily(db, first, last, by, category)
+    skip = gap_days(db, first, last)
+    used = used_days(pd.DatetimeIndex(pd.to_datetime(wide.index)), skip)
+    days = np.asarray(pd.to_datetime(wide.index))
+    window = (days >= np.datetime64(start)) & (days <= np.datetime64(end))
+    pre = window & (days < np.datetime64(event))
+    if (window & ~used).any():
+        warns.append(f"{int((window & ~used).sum())} day(s) touched by feed gaps or holidays were left out of the fit "
+                     "and the comparison")  # fmt: skip
+    keep = [c for c in wide.columns if int(wide[c].to_numpy()[pre].sum()) >= min_releases]
+    rows = []
     if len(wide.columns):
         wide[ALL] = wide.drop(columns=[ALL], errors="ignore").sum(axis=1)
-    rows = []
-    for key in [*keep, ALL] if len(wide.columns) else []:
-        fit = fit_counterfactual(wide[key], event, trend=trend, skip=skip)
-        summary = summarise(fit, ~fit.pre)
-        rows.append({by: key, "releases_before": int(fit.observed[fit.pre & fit.used].sum()), **summary,
-                     "dispersion": fit.dispersion * fit.inflation, "trend": fit.trend})  # fmt: skip
+        found, calibrations = measure(History(wide, used, first, last, known_events(db), None), event, before, after,
+                                      trend=trend, keys=[*keep, ALL])  # fmt: skip
+        uncalibrated = [key for key, cal in calibrations.items() if not cal.usable]
+        if uncalibrated:
+            warns.append(f"{calibrations[uncalibrated[0]].describe()} for {', '.join(uncalibrated)}: the history is "
+                         "too short to calibrate on, so these intervals are the model's own")  # fmt: skip
+        for row in found:
+            key = str(row["category"])
+            rows.append({by: key, "releases_before": int(wide[key].to_numpy()[pre & used].sum()),
+                         **{k: row[k] for k in _IMPACT_COLUMNS}})
     frame = pd.DataFrame(rows)
     if frame.empty:
         return with_warnings(frame, [*warns, "no language class has enough releases before the event"])
