@@ -46,7 +46,8 @@ class WindowFits:
 
     def post_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per window: observed and expected sums over the used post days, and the model's sd of log(expected)
-        plus the counterfactual's own noise (the interval :func:`scenewatch.analysis.impact.summarise` uses)."""
+        plus the counterfactual's own noise (behind the model-only interval of
+        :func:`scenewatch.analysis.calibration.effect`)."""
         mask = self.used & ~self.pre[None, :]
         observed = (self.observed * mask).sum(axis=1)
         expected = (self.expected * mask).sum(axis=1)

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from scenewatch.analysis._common import ALL, on_store, parse_span, with_warnings
 from scenewatch.analysis.batchfit import fit_windows
@@ -67,29 +66,6 @@ def fit_counterfactual(
                        after, trend=trend, max_drift=max_drift)  # fmt: skip
     return Fit(days, fits.observed[0], fits.expected[0], fits.design[0], fits.cov[0], float(fits.dispersion[0]),
                float(fits.inflation[0]), fits.pre, fits.used[0], bool(fits.trend[0]))  # fmt: skip
-
-
-def summarise(fit: Fit, mask: np.ndarray) -> dict[str, float]:
-    """Observed vs expected over the days in ``mask`` with the 95% interval and p-value of the relative change."""
-    m = mask & fit.used
-    observed = float(fit.observed[m].sum())
-    expected = float(fit.expected[m].sum())
-    out = {"expected": expected, "observed": observed, "absolute_change": observed - expected,
-           "relative_change": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-           "cumulative_missing": expected - observed, "p_value": math.nan}  # fmt: skip
-    if expected <= 0:
-        return out
-    grad = (fit.expected[m, None] * fit.design[m]).sum(axis=0)
-    var_expected = float(grad @ fit.cov @ grad)
-    noise = fit.dispersion * fit.inflation * expected
-    sd_log = math.sqrt(var_expected / expected**2 + noise / expected**2)
-    ratio = max(observed, 0.5) / expected
-    out["relative_change"] = observed / expected - 1.0
-    out["ci_low"] = min(ratio * math.exp(-_Z * sd_log) - 1.0, out["relative_change"])
-    out["ci_high"] = ratio * math.exp(_Z * sd_log) - 1.0
-    z = (observed - expected) / math.sqrt(var_expected + noise)
-    out["p_value"] = float(2 * stats.norm.sf(abs(z)))
-    return out
 
 
 def prediction_band(fit: Fit) -> tuple[np.ndarray, np.ndarray]:
