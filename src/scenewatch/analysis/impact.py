@@ -231,6 +231,15 @@ def impact(
     """
     hist = history(db, by)
     rows, calibrations = measure(hist, event, before, after, trend=trend)
+    return impact_frame(rows, event, measure_warnings(db, hist, event, before, after, calibrations), calibrations)
+
+
+def measure_warnings(
+    db: Database, hist: History, event: date, before: str | timedelta, after: str | timedelta,
+    calibrations: dict[str, Calibration],
+) -> list[str]:  # fmt: skip
+    """What a reader of :func:`measure`'s rows must know: feed gaps in the window, days left out, series whose
+    history was too short to calibrate on."""
     start, end = event_window(event, before, after, hist.first, hist.last)
     warns = gap_warnings(db, start, end)
     skipped = int((~hist.used[hist.index(start) : hist.index(end) + 1]).sum())
@@ -240,8 +249,7 @@ def impact(
     if uncalibrated:
         warns.append(f"{calibrations[uncalibrated[0]].describe()} for {', '.join(uncalibrated)}: the history is too "
                      "short to calibrate on, so these intervals are the model's own (too narrow on real feeds)")
-
-    return impact_frame(rows, event, warns, calibrations)
+    return warns
 
 
 def impact_frame(

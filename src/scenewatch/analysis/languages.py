@@ -20,8 +20,8 @@ import pandas as pd
 
 from scenewatch.analysis._common import ALL, on_store, with_warnings
 from scenewatch.analysis.calibration import used_days
-from scenewatch.analysis.gaps import gap_days, gap_warnings
-from scenewatch.analysis.impact import _Z, History, _window, known_events, measure
+from scenewatch.analysis.gaps import gap_days
+from scenewatch.analysis.impact import _Z, History, event_window, known_events, measure, measure_warnings
 from scenewatch.analysis.volume import counted_filter, data_span
 from scenewatch.store import Database
 
@@ -124,32 +124,22 @@ def language_impact(
     rank, rank_low/rank_high (95%) and p_hardest (probability of being the hardest hit).
     """
     first, last = data_span(db)
-    start, end = _window(db, event, before, after)
-    warns = gap_warnings(db, start, end)
     if first is None or last is None:
-        return with_warnings(pd.DataFrame(), [*warns, "no language class has enough releases before the event"])
+        return with_warnings(pd.DataFrame(), ["no language class has enough releases before the event"])
     wide = _daily(db, first, last, by, category)
-    skip = gap_days(db, first, last)
-    used = used_days(pd.DatetimeIndex(pd.to_datetime(wide.index)), skip)
-    days = np.asarray(pd.to_datetime(wide.index))
-    window = (days >= np.datetime64(start)) & (days <= np.datetime64(end))
-    pre = window & (days < np.datetime64(event))
-    if (window & ~used).any():
-        warns.append(f"{int((window & ~used).sum())} day(s) touched by feed gaps or holidays were left out of the fit "
-                     "and the comparison")  # fmt: skip
-    keep = [c for c in wide.columns if int(wide[c].to_numpy()[pre].sum()) >= min_releases]
-    rows = []
+    hist = History(wide, used_days(pd.DatetimeIndex(pd.to_datetime(wide.index)), gap_days(db, first, last)), first,
+                   last, known_events(db), None)  # fmt: skip
+    start, _ = event_window(event, before, after, first, last)
+    pre = slice(hist.index(start), hist.index(event))
+    keep = [c for c in wide.columns if int(wide[c].iloc[pre].sum()) >= min_releases]
+    rows, warns = [], []
     if len(wide.columns):
         wide[ALL] = wide.drop(columns=[ALL], errors="ignore").sum(axis=1)
-        found, calibrations = measure(History(wide, used, first, last, known_events(db), None), event, before, after,
-                                      trend=trend, keys=[*keep, ALL])  # fmt: skip
-        uncalibrated = [key for key, cal in calibrations.items() if not cal.usable]
-        if uncalibrated:
-            warns.append(f"{calibrations[uncalibrated[0]].describe()} for {', '.join(uncalibrated)}: the history is "
-                         "too short to calibrate on, so these intervals are the model's own")  # fmt: skip
+        found, calibrations = measure(hist, event, before, after, trend=trend, keys=[*keep, ALL])
+        warns = measure_warnings(db, hist, event, before, after, calibrations)
         for row in found:
             key = str(row["category"])
-            rows.append({by: key, "releases_before": int(wide[key].to_numpy()[pre & used].sum()),
+            rows.append({by: key, "releases_before": int(wide[key].to_numpy()[pre][hist.used[pre]].sum()),
                          **{k: row[k] for k in _IMPACT_COLUMNS}})
     frame = pd.DataFrame(rows)
     if frame.empty:
