@@ -276,3 +276,41 @@ def test_application_images_and_more_courses(name):
 
 def test_a_film_on_a_disc_image_stays_a_film():
     assert parse("Some.Film.2019.PAL.DVD9.ISO-GRP", prior=NO_PRIOR).category == "movie"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "episodes", "group"),
+    [
+        # a fansub crew's name with spaces, and a bare number in brackets as the episode
+        ("[Some Night Fansubs] Paper Lantern (7).mkv", "Paper Lantern", [7], "Some Night Fansubs"),
+        # an episode range right before the technical part, words joined by underscores or spaces
+        ("Paper_Lantern_Road_04-09_[BD_1080p][Grp]", "Paper Lantern Road", list(range(4, 10)), None),
+        ("[Crew]_Paper_Lantern_1-12_(1280x720_Blu-Ray_FLAC)", "Paper Lantern", list(range(1, 13)), "Crew"),
+        ("Paper Lantern 01-03 [720p]", "Paper Lantern", [1, 2, 3], None),
+        # a weak technical token alone in a bracket ends the title; the number after it is the episode
+        ("Paper Lantern (DVD) - 05.mkv", "Paper Lantern", [5], None),
+        # "No.6" is a title, not an episode
+        ("[Crew] Submarine No.6 (DVD, R2, Dual Audio)", "Submarine No 6", [], "Crew"),
+    ],
+)
+def test_fansub_shapes(name, title, episodes, group):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.title, list(p.episodes), p.episode_title) == (title, episodes, None)
+    if group is not None:
+        assert p.group == group
+
+
+def test_a_dotted_range_stays_in_a_film_title():
+    # "Rocky.1-5": a collection of films, not episodes (dots, no brackets)
+    assert parse("Rocky.1-5.1080p.BluRay.x264-GRP", prior=NO_PRIOR).episodes == ()
+
+
+def test_the_multiplication_sign_in_a_resolution_and_an_episode_marker():
+    assert parse("Paper Lantern [1920×1080]", prior=NO_PRIOR).resolution == "1080p"
+    p = parse("Paper Lantern 2×05.mkv", prior=NO_PRIOR)
+    assert (p.seasons, p.episodes) == ((2,), (5,))
+
+
+def test_tv_in_brackets_stays_in_an_anime_title():
+    # "(TV)" tells the series from the film of the same name
+    assert parse("[Crew] Paper Lantern (TV) - 02 [720p].mkv", prior=NO_PRIOR).title == "Paper Lantern TV"

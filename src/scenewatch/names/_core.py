@@ -64,6 +64,8 @@ from scenewatch.names._tokens import (
     _section_entry,
 )
 
+_CLOSERS = frozenset(")]}")
+_CLOSERS_COMMA = frozenset(")]},")
 _DASH_SEPS = frozenset((" - ", " -- ", " – ", "_-_"))  # "Show S3 - 12": a title separator, not a range
 # evidence that a path component is a release name: year, season, episode, date, resolution,
 # source, video codec, audio codec, group
@@ -371,6 +373,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                         )
                     )
                     or (i + 1 < n and kind in _BEFORE_YEAR and seps[i + 1][-1:] in _OPENERS)
+                    # alone in a bracket, or first of a list in one: "Title (DVD) - 02", "(BD, 720p)"
+                    or (seps[i][-1:] in _OPENERS and seps[i + 1][:1] in _CLOSERS_COMMA and lows[i] != "tv")
                 ):
                     tend = i
             elif has_open and i > 0:
@@ -687,9 +691,22 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             if i >= te:
                 if i <= te + 1 and infos[i][1] < 2000 and seps[i][-1:] == "[" and i + 1 < n and "]" in seps[i + 1]:
                     cand = i  # "Title HD REMASTER][07][720p]": a bracketed number right after the title
+                elif i == te + 1 and infos[i][1] < 2000 and seps[te][-1:] in _OPENERS and seps[i][:1] in _CLOSERS:
+                    if "-" in seps[i] and len(seps[i]) > 2:
+                        cand = i  # "Title (DVD) - 02": the number after a bracketed technical token
                 break
-            if i > 0 and infos[i][1] < 2000:
+            if i > 0 and infos[i][1] < 2000 and lows[i - 1] != "no":  # "Blue Submarine No.6": a title
                 sp = seps[i]
+                if (
+                    i + 2 == te
+                    and (sp == "_" or sp == " ")
+                    and seps[i + 1] == "-"
+                    and infos[i + 1] is not None
+                    and infos[i + 1][0] == "num"
+                    and 0 < infos[i + 1][1] - infos[i][1] <= 300
+                ):
+                    cand = i  # "Show_Name_13-15_[BD]": a range of episodes right before the technical part
+                    break
                 if ("-" in sp and len(sp) > 1) or sp.endswith("#"):
                     cand = i
                     break
@@ -746,6 +763,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     break
         if cand >= 0:
             episodes.append(infos[cand][1])
+            range_end = cand
             nxt = infos[cand + 1] if cand + 1 < n else None
             if (
                 nxt is not None
@@ -754,11 +772,13 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 and (0 < nxt[1] - episodes[0] <= 300)
             ):
                 episodes.extend(range(episodes[0] + 1, nxt[1] + 1))
+                range_end = cand + 1
                 if cand == 0:
                     tstart = 2
             if cand < te:
                 te = cand
-            ep_first = ep_last = cand
+            ep_first = cand
+            ep_last = range_end
 
     # ---- category
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)

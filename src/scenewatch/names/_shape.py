@@ -54,6 +54,10 @@ def _from_path(s: str) -> str:
     return out
 
 
+# the last word of a fansub crew's name with spaces ("[N LogN Fansubs]", "[Some Raws]")
+_CREW_WORDS = frozenset(("fansubs", "fansub", "subs", "sub", "raws", "raw", "team", "subbers", "fansubbers"))
+
+
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
@@ -135,7 +139,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             elif (
                 group is None
                 and content
-                and content.count(" ") < 2
+                and (content.count(" ") < 2 or (content.count(" ") < 4 and lo.rsplit(" ", 1)[-1] in _CREW_WORDS))
                 and not content[-4:].isdecimal()
                 and (
                     not lo.replace(".", "").isdecimal()

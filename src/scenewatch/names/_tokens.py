@@ -126,6 +126,8 @@ def _classify(lo: str) -> tuple | None:
     if not lo or len(lo) > 24:
         return None
     if not lo.isascii():
+        if "×" in lo and lo[:1].isdecimal():
+            return _classify(lo.replace("×", "x"))  # "1280×720": the multiplication sign for the x
         if lo[-1] in "ªº°" and lo[:-1].isdecimal() and len(lo) <= 3:
             return ("ord", int(lo[:-1]), NEVER)  # "4ª Temporada"
         return None
