@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from scenewatch.archive import PullTick
 from scenewatch.ingest import IngestSummary, IngestTick
+
+if TYPE_CHECKING:  # the archive brings httpx; an ingest of local files has no use for it
+    from scenewatch.archive import PullTick
 
 
 @contextmanager

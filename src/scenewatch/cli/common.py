@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 
-from scenewatch.output import emit, output_format
 from scenewatch.store import Database, default_db_path
+
+if TYPE_CHECKING:  # pandas, the analyses and the web layer load when a command needs them (a day's ingest does not)
+    import pandas as pd
 
 out = Console(soft_wrap=True, highlight=False)  # long lines are the terminal's to wrap: a pipe gets them whole
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -117,6 +118,8 @@ AfterOption = Annotated[str, typer.Option("--after", help="Post-event period, e.
 
 def show(frame: pd.DataFrame, as_json: bool, as_csv: bool, title: str, wide: bool = False) -> None:
     """Print an analysis table (text, JSON or CSV) on stdout and its warnings on stderr."""
+    from scenewatch.output import emit, output_format
+
     for warning in frame.attrs.get("warnings", []):
         err.print(f"warning: {warning}", markup=False, highlight=False)
     emit(out, frame, output_format(as_json, as_csv), title=title, wide=wide)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from scenewatch.cli.common import (
@@ -20,6 +19,9 @@ from scenewatch.cli.common import (
     err,
     show,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _some(names: object, shown: int = 8) -> object:
@@ -42,6 +44,8 @@ def _study_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _discover_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The candidates for a terminal: the volume change as three columns, the group names last."""
+    import pandas as pd
+
     change = pd.DataFrame([v if isinstance(v, dict) else {} for v in frame["volume_change"]], index=frame.index)
     shown = frame.drop(columns=["volume_change", "changepoints"]).rename(columns={"groups": "group_names"})
     shown["group_names"] = shown["group_names"].map(_some)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from scenewatch.cli.common import (
@@ -174,6 +173,8 @@ def events_add_command(
             event = add_event(database, name, parsed, description, source or [])
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    import pandas as pd
+
     frame = pd.DataFrame([{"name": event.name, "day": event.day, "description": event.description,
                            "sources": list(event.sources)}])  # fmt: skip
     show(frame, as_json, False, "event stored", wide)

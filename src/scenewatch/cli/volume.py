@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from scenewatch.analysis import volume as volume_table
 from scenewatch.cli.common import (
     AfterOption,
     BeforeOption,
@@ -47,6 +46,8 @@ def volume(
     filters = {"category": category, "group": group, "section": section,
                "since": first, "until": last}  # fmt: skip
     with analysis_source(db, parquet) as source:
+        from scenewatch.analysis import volume as volume_table
+
         frame = volume_table(source, by, split, **filters)  # type: ignore[arg-type]
     show(frame, as_json, as_csv, f"releases per {by}", wide)
 

@@ -6,13 +6,30 @@ is the hook writers call to announce new releases and nukes to websocket subscri
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from scenewatch.web.app import create_app
-from scenewatch.web.live import LiveHub
-from scenewatch.web.search import SearchError, SearchQuery, parse_query
+if TYPE_CHECKING:
+    from scenewatch.web.app import create_app
+    from scenewatch.web.live import LiveHub
+    from scenewatch.web.search import SearchError, SearchQuery, parse_query
 
 __all__ = ["LiveHub", "SearchError", "SearchQuery", "create_app", "parse_query", "publish"]
+
+# Loaded on first use, so that a command that only offers reads of the store it writes (a day's `ingest`
+# makes a read cursor with ``scenewatch.web.access``) does not import FastAPI (~0.3 s) before its first line.
+_LAZY = {"create_app": "app", "LiveHub": "live", "SearchError": "search", "SearchQuery": "search",
+         "parse_query": "search"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The public names above, imported from their modules when first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def publish(app: Any, batch: Any) -> dict[str, Any] | None:
