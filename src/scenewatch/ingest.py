@@ -9,8 +9,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import multiprocessing
-import os
 import queue
 import threading
 import time
@@ -24,8 +22,8 @@ import pyarrow as pa
 
 from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, announcement_table, nuke_table
 from scenewatch.names import parse_columns
+from scenewatch.parse_pool import PARSER_VERSION, parse_workers, parser_pool, prepare_announcements
 from scenewatch.records import Announcement, NukeEvent, Reject
-from scenewatch.reparse import parser_version
 from scenewatch.sources import DumpSource, InputError, Source, SourceBatch, detect_format, expand_paths, load_rules
 from scenewatch.sources.formats import FORMATS
 from scenewatch.sources.lines import content_size
@@ -34,7 +32,6 @@ from scenewatch.store import batch as store_batch
 from scenewatch.store.batch import PreparedBatch
 from scenewatch.store.parquet import import_parquet, is_parquet_export
 
-_PARSER_VERSION = parser_version()
 # Batches are committed together, about this many records a transaction (each still applied on its own, so the store
 # is the same): fewer commits, and DuckDB writes appends of a row group (122,880 rows) or more straight to the file
 # instead of through its log. 1M rows: 8-15% faster, 1.5 CPU-s less than one transaction a batch.
@@ -107,49 +104,7 @@ def write_batch(
     """Parse the announcements' names (unless ``parsed`` is given) and write everything in one transaction."""
     if parsed is None and announcements:
         parsed = parse_columns([a.name for a in announcements], [a.section for a in announcements])
-    return db.write(announcements, parsed, nukes, origin=origin, progress=progress, parser_version=_PARSER_VERSION)
-
-
-def prepare_announcements(table: pa.Table, con: Any = None) -> PreparedBatch:
-    """Prepare announcements given as columns for the store, parsing each release's name once.
-
-    This is a parse worker's job (``con`` None: the worker's own in-memory DuckDB); the result crosses back to the
-    writing process as Arrow tables.
-    """
-    con = con if con is not None else store_batch.worker_connection()
-    return store_batch.prepare_parsing(con, table, parse_columns, _PARSER_VERSION)
-
-
-def parse_workers() -> int:
-    """How many processes parse names while the main process reads and writes (0: parse in the main process).
-
-    One per core, up to four (past that the single writer is the bottleneck); ``SCENEWATCH_PARSE_WORKERS`` overrides.
-    """
-    cores = os.cpu_count() or 1
-    default = min(cores, 4) if cores > 1 else 0
-    return max(0, int(os.environ.get("SCENEWATCH_PARSE_WORKERS", default)))
-
-
-def parser_pool(workers: int | None = None) -> ProcessPoolExecutor | None:
-    """A pool of processes that parse names while the main process reads and writes (None: no workers)."""
-    workers = parse_workers() if workers is None else workers
-    if workers <= 0:
-        return None
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_with_parent, initargs=(os.getpid(),),
-    )  # fmt: skip
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Worker start-up: leave when the ingest process is gone (a SIGKILLed ingest must not leave an idle orphan)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    return db.write(announcements, parsed, nukes, origin=origin, progress=progress, parser_version=PARSER_VERSION)
 
 
 @dataclass(slots=True)
