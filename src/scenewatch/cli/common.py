@@ -118,11 +118,18 @@ AfterOption = Annotated[str, typer.Option("--after", help="Post-event period, e.
 
 def show(frame: pd.DataFrame, as_json: bool, as_csv: bool, title: str, wide: bool = False) -> None:
     """Print an analysis table (text, JSON or CSV) on stdout and its warnings on stderr."""
-    from scenewatch.output import emit, output_format
+    from scenewatch.output import output_format
 
     for warning in frame.attrs.get("warnings", []):
         err.print(f"warning: {warning}", markup=False, highlight=False)
     emit(out, frame, output_format(as_json, as_csv), title=title, wide=wide)
+
+
+def emit(console: Console, frame: pd.DataFrame, fmt: Any, **options: Any) -> None:
+    """``scenewatch.output.emit``, imported on first use (it brings pandas, which a day's ingest does not need)."""
+    from scenewatch.output import emit as output_emit
+
+    output_emit(console, frame, fmt, **options)
 
 
 def event_day(source: object, value: str) -> date:
