@@ -40,17 +40,23 @@ def prepare_announcements(table: pa.Table, con: Any = None) -> PreparedBatch:
     return prepared
 
 
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None where there is none (other systems, musl)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
 def _return_free_memory() -> None:
     """Give the C heap's free pages back to the system (glibc only): a worker's batch leaves ~15 MB behind."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-try:
-    _LIBC: Any = ctypes.CDLL("libc.so.6") if sys.platform == "linux" else None
-    _LIBC.malloc_trim  # noqa: B018 - musl has no malloc_trim
-except (OSError, AttributeError):
-    _LIBC = None
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def parse_workers() -> int:

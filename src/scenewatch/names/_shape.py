@@ -58,6 +58,12 @@ def _from_path(s: str) -> str:
 _CREW_WORDS = frozenset(("fansubs", "fansub", "subs", "sub", "raws", "raw", "team", "subbers", "fansubbers"))
 
 
+def _group_sized(content: str, lo: str) -> bool:
+    """Whether a leading bracket is short enough for a group: two words, or up to four ending in a crew word."""
+    spaces = content.count(" ")
+    return spaces < 2 or (spaces < 4 and lo.rsplit(" ", 1)[-1] in _CREW_WORDS)
+
+
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
@@ -139,7 +145,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             elif (
                 group is None
                 and content
-                and (content.count(" ") < 2 or (content.count(" ") < 4 and lo.rsplit(" ", 1)[-1] in _CREW_WORDS))
+                and _group_sized(content, lo)
                 and not content[-4:].isdecimal()
                 and (
                     not lo.replace(".", "").isdecimal()
