@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scenewatch.names._tables import (
+    CREW_WORDS,
     EXTENSIONS,
     NEVER,
     PHRASES,
@@ -54,8 +55,7 @@ def _from_path(s: str) -> str:
     return out
 
 
-# the last word of a fansub crew's name with spaces ("[N LogN Fansubs]", "[Some Raws]")
-_CREW_WORDS = frozenset(("fansubs", "fansub", "subs", "sub", "raws", "raw", "team", "subbers", "fansubbers"))
+_CREW_WORDS = CREW_WORDS  # the last word of a fansub crew's name with spaces (data/wordsets.tsv)
 
 
 def _group_sized(content: str, lo: str) -> bool:

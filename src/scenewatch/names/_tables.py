@@ -64,6 +64,19 @@ VIDEO_EXTENSIONS = frozenset(row[0] for row in _rows("extensions.tsv") if row[1]
 SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
 
 
+def _wordset(role: str) -> frozenset[str]:
+    """The words of one set in ``wordsets.tsv`` (crew, issue, subtitle, range)."""
+    words = frozenset(word for word, kind in _rows("wordsets.tsv") if kind == role)
+    assert words, f"wordsets.tsv has no {role!r} words"
+    return words
+
+
+CREW_WORDS = _wordset("crew")
+ISSUE_WORDS = _wordset("issue")
+SUBTITLE_WORDS = _wordset("subtitle")
+RANGE_WORDS = _wordset("range")
+
+
 def _sections() -> tuple[dict[str, tuple[str | None, bool]], tuple[tuple[str, tuple[str | None, bool]], ...]]:
     """Section -> (category it hints at, whether it names that one category), exact keys and prefixes."""
     exact: dict[str, tuple[str | None, bool]] = {}

@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 
 from scenewatch.names._tables import (
+    ISSUE_WORDS,
     NEVER,
+    RANGE_WORDS,
     SECTION_EXACT,
     SECTION_PREFIXES,
     STRONG,
+    SUBTITLE_WORDS,
     WEAK,
     WORDS,
 )
@@ -24,7 +27,7 @@ _REVISION_FLAGS = frozenset(("PROPER", "REPACK", "RERIP", "REAL"))
 _MUSIC_CATEGORIES = frozenset(("music", "audiobook", "musicvideo"))
 _SOFTWARE_PLATFORMS = frozenset(("WINDOWS", "X64", "X86", "SYMBIAN", "NGAGE", "ANDROID", "IOS", "DOX"))
 _DESKTOP_PLATFORMS = frozenset(("MACOS", "LINUX"))
-_ISSUE_WORDS = frozenset(("no", "nr", "issue", "ausgabe", "vol", "volume", "band", "heft", "n"))
+_ISSUE_WORDS = ISSUE_WORDS  # the word before an issue number (data/wordsets.tsv)
 
 # ----------------------------------------------------------------------------- tokeniser
 _SPLIT = re.compile(r"([\s._,;+&|\[\](){}*~!?#/\\<>:\"=-]+)")
@@ -99,8 +102,8 @@ _POST_WORDS = {
     )
     for w in ws
 }
-_SUB_WORDS = frozenset(("sub", "subs", "st", "subtitle", "subtitles", "subtitulos", "legenda", "sottotitoli"))
-_RANGE_WORDS = frozenset(("to", "and", "a", "au", "bis", "til", "al", "ao"))
+_SUB_WORDS = SUBTITLE_WORDS  # data/wordsets.tsv
+_RANGE_WORDS = RANGE_WORDS  # data/wordsets.tsv
 _BEFORE_YEAR = frozenset(("lang", "ed", "tech"))
 _NOT_GROUP = frozenset(("res", "vc", "ac", "ach", "hdr", "ed", "lang", "sxe", "nxm", "cont"))
 _LIST_SEPS = frozenset(("-", "+", "&", ".&.", " & ", "_&_", " + "))
