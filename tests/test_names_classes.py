@@ -291,6 +291,14 @@ def test_a_film_on_a_disc_image_stays_a_film():
         ("Paper Lantern (DVD) - 05.mkv", "Paper Lantern", [5], None),
         # "No.6" is a title, not an episode
         ("[Crew] Submarine No.6 (DVD, R2, Dual Audio)", "Submarine No 6", [], "Crew"),
+        # Chinese fansub brackets (full width, a star between them) read as ASCII brackets
+        ("【Crew字幕组】★【Paper Lantern】[11（END）][GB][720P_MP4]", "Paper Lantern", [11], "Crew字幕组"),
+        ("【Crew】【Paper Lantern Road】【03】【BIG5_MP4】【1280X720】", "Paper Lantern Road", [3], "Crew"),
+        # a half episode ("02.5", a special between two episodes) counts as the episode before it
+        ("[Crew]_Paper_Lantern_02.5_[902BB314].mkv", "Paper Lantern", [2], "Crew"),
+        ("[Crew] Paper Lantern - 12.5 (Special) [720p].mkv", "Paper Lantern", [12], "Crew"),
+        # "HD Remaster" is an edition, and the bracketed number after it the episode
+        ("[Paper Lantern Road HD REMASTER][07][Big5][720p][AVC_AAC]", "Paper Lantern Road", [7], None),
     ],
 )
 def test_fansub_shapes(name, title, episodes, group):
@@ -314,3 +322,8 @@ def test_the_multiplication_sign_in_a_resolution_and_an_episode_marker():
 def test_tv_in_brackets_stays_in_an_anime_title():
     # "(TV)" tells the series from the film of the same name
     assert parse("[Crew] Paper Lantern (TV) - 02 [720p].mkv", prior=NO_PRIOR).title == "Paper Lantern TV"
+
+
+def test_hd_remastered_is_an_edition_outside_brackets_too():
+    p = parse("Paper.Lantern.1999.HD.Remastered.1080p.BluRay.x264-GRP", prior=NO_PRIOR)
+    assert (p.title, p.year, p.edition) == ("Paper Lantern", 1999, ("remastered",))

@@ -6,6 +6,7 @@ a measurable share of the throughput. The tuple's order is ``ParsedName.__slots_
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scenewatch.names._fields import (
@@ -66,6 +67,10 @@ from scenewatch.names._tokens import (
 
 _CLOSERS = frozenset(")]}")
 _CLOSERS_COMMA = frozenset(")]},")
+# Full-width brackets of Chinese fansub names read as their ASCII forms, and a star between two brackets as a space.
+_WIDE_BRACKETS = str.maketrans({"【": "[", "】": "]", "（": "(", "）": ")", "［": "[", "］": "]"})
+_WIDE_MARKS = re.compile(r"[【】（）［］]")
+_WIDE_MARK_JOIN = re.compile(r"(?<=\])★+|★+(?=\[)")
 _DASH_SEPS = frozenset((" - ", " -- ", " – ", "_-_"))  # "Show S3 - 12": a title separator, not a range
 # evidence that a path component is a release name: year, season, episode, date, resolution,
 # source, video codec, audio codec, group
@@ -110,6 +115,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
     if not s.isprintable():
         s = _CTRL.sub(" ", s)
+    if not s.isascii() and _WIDE_MARKS.search(s):
+        s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
     if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s):
         return _core_path(name, s, section, prior)
     if "+" in s:
@@ -689,7 +696,13 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             nums = []
         for i in nums:
             if i >= te:
-                if i <= te + 1 and infos[i][1] < 2000 and seps[i][-1:] == "[" and i + 1 < n and "]" in seps[i + 1]:
+                if (
+                    (i <= te + 1 or (i == te + 2 and infos[te + 1] is _CONT))  # a phrase: "HD REMASTER"
+                    and infos[i][1] < 2000
+                    and seps[i][-1:] == "["
+                    and i + 1 < n
+                    and "]" in seps[i + 1]
+                ):
                     cand = i  # "Title HD REMASTER][07][720p]": a bracketed number right after the title
                 elif i == te + 1 and infos[i][1] < 2000 and seps[te][-1:] in _OPENERS and seps[i][:1] in _CLOSERS:
                     if "-" in seps[i] and len(seps[i]) > 2:
@@ -710,7 +723,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 if ("-" in sp and len(sp) > 1) or sp.endswith("#"):
                     cand = i
                     break
-                if anime_ctx and (i == te - 1 or (seps[i + 1] and seps[i + 1][-1] in _OPENERS)):
+                if anime_ctx and (
+                    i == te - 1
+                    or (seps[i + 1] and seps[i + 1][-1] in _OPENERS)
+                    or (i == te - 2 and seps[i + 1] == "." and lows[i + 1] == "5")  # "Show_02.5_[CRC]": a half
+                ):
                     cand = i
                     break
         if cand < 0 and anime_ctx:
@@ -878,7 +895,18 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             j = ep_last + 1
             while j < n and infos[j] is _CONT:
                 j += 1
+            if anime_ctx and j < n and lows[j] == "5" and seps[j] == ".":
+                j += 1  # "02.5": the half episode's ".5"
             k = j
+            if (
+                j < n
+                and seps[j]
+                and seps[j][-1] in _OPENERS
+                and (anime_ctx or (seps[ep_first] and seps[ep_first][-1] in _OPENERS))
+            ):
+                # "[07][Big5]", "[24（END）]": in a fansub name, or after an episode in brackets, a bracket opening
+                # right after the episode holds a tag, not a title ("S06E04.(K)ein.Tag" is a title)
+                j = k = n
             while k < n and (infos[k] is None or (infos[k][2] == NEVER and infos[k][0] not in ("year", "date"))):
                 if k > j and seps[k] and seps[k][-1] in _OPENERS:
                     break
