@@ -4,8 +4,10 @@ the one ``INSERT … ON CONFLICT DO UPDATE`` with the same rules (batch.MERGE_RE
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -39,13 +41,25 @@ def sightings(rng: random.Random, count: int) -> list[Announcement]:
     ]
 
 
+def counted(con: duckdb.DuckDBPyConnection, ids: list[int]) -> Counter[tuple[Any, str, str]]:
+    """How many of these releases each roll-up row counts now (the former merge read it before and after)."""
+    con.register("rollup_ids", pa.table({"id": pa.array(ids, pa.uint64())}))
+    try:
+        return Counter(con.execute(
+            "SELECT CAST(pre_at AS DATE), coalesce(category, ''), coalesce(section, '') FROM releases "
+            f"SEMI JOIN rollup_ids USING (id) WHERE {rollup.COUNTED}"
+        ).fetchall())  # fmt: skip
+    finally:
+        con.unregister("rollup_ids")
+
+
 def on_conflict_merge(con: duckdb.DuckDBPyConnection, merged: pa.Table, ids: list[int]) -> None:
     """The former merge: every row seen again goes through ON CONFLICT DO UPDATE (roll-up compared around it)."""
-    before = rollup.counted(con, ids)
+    before = counted(con, ids)
     con.register("merged", merged)
     con.execute("INSERT INTO releases BY NAME SELECT * FROM merged " + batch.MERGE_RELEASES).fetchall()
     con.unregister("merged")
-    after = rollup.counted(con, ids)
+    after = counted(con, ids)
     after.subtract(before)
     rollup.apply(con, after)
 

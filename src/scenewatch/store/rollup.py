@@ -8,7 +8,8 @@ How it stays exact, inside the write's own transaction:
 
 * releases the write *creates* add their counts (a delta: no scan of ``releases``);
 * releases the write *updates* (seen again: an earlier pre time, a first section, a scene flag) may leave one row
-  and join another: their rows are read by primary key before and after the update, and the difference applied;
+  and join another: the merge reads each changed release's row before and after (:func:`row_of`) with the rows it
+  changes, and the difference is applied (:func:`moves`);
 * a reparse moves the releases whose category changed; an import or hand-written SQL recounts everything.
 
 A missing category or section is stored as ``''`` (key columns cannot be NULL); readers turn it back into NULL.
@@ -17,16 +18,19 @@ A missing category or section is stored as ``''`` (key columns cannot be NULL); 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from scenewatch.store import group_prior, lookup, views
+from scenewatch.store import group_prior, views
 
 TABLE = "daily_volume"  # created and first filled by schema migration 4
 # What counts as a scene release with a known pre time: the rule of every volume (scenewatch.analysis.volume).
-COUNTED = "scene AND pre_at IS NOT NULL"
+_COUNTED_RULE = "({scene}) AND ({pre_at}) IS NOT NULL"
+COUNTED = _COUNTED_RULE.format(scene="scene", pre_at="pre_at")
+_KEYED = ("pre_at", "category", "section", "scene")  # the columns a release's roll-up row depends on
 
 _COUNT = f"""
 SELECT CAST(pre_at AS DATE) AS day, coalesce(category, '') AS category, coalesce(section, '') AS section,
@@ -52,21 +56,28 @@ def add_created(con: duckdb.DuckDBPyConnection, created: str) -> None:
     group_prior.add_created(con, created)
 
 
-def counted(con: duckdb.DuckDBPyConnection, ids: list[int]) -> Counter[tuple[Any, str, str]]:
-    """How many of these releases each roll-up row counts now (call before and after changing them)."""
-    if not ids:
-        return Counter()
-    columns = "SELECT CAST(pre_at AS DATE), coalesce(category, ''), coalesce(section, '') FROM releases"
-    if len(ids) <= 4 * lookup.PER_STATEMENT:  # through the primary-key index (store.lookup)
-        found: Counter[tuple[Any, str, str]] = Counter()
-        for listed in lookup.id_lists(ids):
-            found.update(con.execute(f"{columns} WHERE id IN ({listed}) AND {COUNTED}").fetchall())
-        return found
-    con.register("rollup_ids", pa.table({"id": pa.array(ids, pa.uint64())}))
-    try:
-        return Counter(con.execute(f"{columns} SEMI JOIN rollup_ids USING (id) WHERE {COUNTED}").fetchall())
-    finally:
-        views.unregister(con, "rollup_ids")
+def row_of(table: str, values: Mapping[str, str] | None = None) -> str:
+    """SQL for a release's roll-up row and whether it counts there: ``day, category, section, counts``.
+
+    ``values``: SQL expressions in place of ``table``'s own columns (e.g. the values a merge is about to store).
+    """
+    v = {column: f"{table}.{column}" for column in _KEYED} | dict(values or {})
+    counts = _COUNTED_RULE.format(scene=v["scene"], pre_at=v["pre_at"])
+    return (
+        f"CAST({v['pre_at']} AS DATE), coalesce({v['category']}, ''), coalesce({v['section']}, ''), "
+        f"coalesce({counts}, false)"
+    )
+
+
+def moves(rows: Iterable[Sequence[Any]]) -> Counter[tuple[Any, str, str]]:
+    """The roll-up delta of releases changed in place: each row is two :func:`row_of` tuples, before then after."""
+    delta: Counter[tuple[Any, str, str]] = Counter()
+    for day, category, section, counts, new_day, new_category, new_section, new_counts in rows:
+        if counts:
+            delta[(day, category, section)] -= 1
+        if new_counts:
+            delta[(new_day, new_category, new_section)] += 1
+    return delta
 
 
 def apply(con: duckdb.DuckDBPyConnection, delta: Counter[tuple[Any, str, str]]) -> None:
