@@ -327,3 +327,32 @@ def test_tv_in_brackets_stays_in_an_anime_title():
 def test_hd_remastered_is_an_edition_outside_brackets_too():
     p = parse("Paper.Lantern.1999.HD.Remastered.1080p.BluRay.x264-GRP", prior=NO_PRIOR)
     assert (p.title, p.year, p.edition) == ("Paper Lantern", 1999, ("remastered",))
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "episode"),
+    [
+        # a season tag between stars ("April's new series") is no title; the Latin title is in the next bracket
+        ("【喵萌奶茶屋】★04月新番★[纸灯笼之路 / Paper Lantern Road][12][1080p][简日双语]", "Paper Lantern Road", 12),
+        ("[喵萌奶茶屋][04月新番][纸灯笼之路 / Paper Lantern Road][12][1080p]", "Paper Lantern Road", 12),
+        # the CJK title in one bracket, the Latin one in the next; "no" is a word of it, not Norwegian
+        ("[极影字幕社][纸灯笼 最终季][Kami no Chouchin][12] BIG5 MP4 720P", "Kami no Chouchin", 12),
+    ],
+)
+def test_latin_title_in_a_later_bracket(name, title, episode):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.title, list(p.episodes), p.episode_title) == (title, [episode], None)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["[Crew] Paper Lantern The Final Season - 12 [720p]", "[Crew][Paper Lantern The Final Season][12][BIG5][720P]"],
+)
+def test_a_season_word_before_a_dash_or_a_bracket_ends_the_title(name):
+    # "Final Season - 12": the number after a dash or in the next bracket is the episode, not the season
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.title, p.seasons, list(p.episodes)) == ("Paper Lantern The Final Season", (), [12])
+
+
+def test_big5_is_chinese():
+    assert parse("[Crew] Paper Lantern - 12 [1080p][BIG5]", prior=NO_PRIOR).language == ("zh",)

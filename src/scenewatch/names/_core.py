@@ -333,6 +333,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 and nxt[0] == "num"
                 and nxt[1] < 2000
                 and not (prv is not None and prv[0] == "ord" and kind == "sword")  # "2nd Season 24": 24 is the episode
+                # "The Final Season - 12", "[… Final Season][12]": a title's last word, the number is the episode
+                and not (seps[i + 1] in _DASH_SEPS or "]" in seps[i + 1] or ")" in seps[i + 1])
             ):
                 value = nxt[1]
                 episode_word = kind == "eword"

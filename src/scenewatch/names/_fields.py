@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scenewatch.names._tables import (
     LANG_CODES,
+    STRONG,
     VIDEO_EXTENSIONS,
     WEAK,
 )
@@ -63,17 +64,24 @@ def _latin_title(toks: list[str], seps: list[str], infos: list, start: int, end:
         run = []
     if best:
         return " ".join(best)
-    # all CJK: a bracketed Latin title right after it
+    # all CJK: a bracketed Latin title after it, in the next bracket or the one after ("[04月新番][葬送的芙莉莲 /
+    # Sousou no Frieren][12]", "[进击的巨人][Shingeki no Kyojin]"); the title's words may be weak tokens ("no")
     n = len(toks)
-    if end < n and seps[end][-1:] in "([":
-        k = end
-        words = []
-        while k < n and infos[k] is None and not _CJK.search(toks[k]):
-            words.append(toks[k])
+    k = end
+    for _ in range(2):
+        if k >= n or seps[k][-1:] not in "([":
+            break
+        words: list[str] = []
+        while k < n:
+            info, tok = infos[k], toks[k]
+            if _CJK.search(tok) or (info is not None and info[2] == STRONG):
+                words = []  # "葬送的芙莉莲 / Sousou": the Latin title follows the CJK one
+            else:
+                words.append(tok)
             k += 1
             if k < n and (")" in seps[k] or "]" in seps[k]):
                 break
-        if words and any(c.isalpha() for c in words[0]):
+        if words and any(c.isascii() and c.isalpha() for c in words[0]):
             return " ".join(words)
     return None
 
