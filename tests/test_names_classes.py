@@ -356,3 +356,19 @@ def test_a_season_word_before_a_dash_or_a_bracket_ends_the_title(name):
 
 def test_big5_is_chinese():
     assert parse("[Crew] Paper Lantern - 12 [1080p][BIG5]", prior=NO_PRIOR).language == ("zh",)
+
+
+def test_a_version_keeps_the_prior_to_programs():
+    # a group seen with two music releases does not make "App.v6.18.10824" an album; a software group may still
+    # make a bare version a program of its kind, and a game group a game
+    prior = {"dvt": "music", "codex": "game"}
+    p = parse("CCleaner.Professional.v6.18.10824.Retail-DVT", prior=prior)
+    assert (p.category, p.title, p.version, p.artist) == ("software", "CCleaner Professional", "6.18.10824", None)
+    assert parse("Truck.Mechanic.v1.0.5-CODEX", prior=prior).category == "game"
+    assert parse("Artist-Album-WEB-2020-DVT", prior=prior).category == "music"
+
+
+def test_a_builds_v_version_beats_the_hotfix_number():
+    p = parse("Baldurs.Gate.3.Hotfix.18.v4.1.1.4251417-TENOKE", prior=NO_PRIOR)
+    assert (p.title, p.category, p.version, p.flags) == ("Baldurs Gate 3", "game", "4.1.1.4251417", ("UPDATE",))
+    assert parse("Some.Game.Update.2-GRP", prior=NO_PRIOR).version == "2"

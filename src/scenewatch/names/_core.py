@@ -52,6 +52,7 @@ from scenewatch.names._tokens import (
     _PATH_SPLIT,
     _PATHLIKE,
     _POST_WORDS,
+    _PROGRAM_CATEGORIES,
     _RANGE_WORDS,
     _ROMAN,
     _SITE_PREFIX,
@@ -190,6 +191,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     flags: tuple[str, ...] = ()
     editions: tuple[str, ...] = ()
     service = platform = version = None
+    update_number = False  # the version so far is an update's number ("Update.2"), not a v-version
     cats: tuple[str, ...] = ()
     music_tokens = 0
     sport_first = False
@@ -559,6 +561,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     j += 1
                 if version is None:
                     version = ".".join(lows[i + 1 : j])
+                    update_number = True
             if f == "REAL" and not toks[i].isupper():
                 continue
             if f not in flags:
@@ -587,7 +590,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         elif kind == "ver":
             if soft_end < 0:
                 soft_end = i
-            if version is None:
+            if version is None or update_number:  # "Hotfix.18.v4.1.1": the build, not the hotfix's number
+                update_number = False
                 parts_v = [info[1]]
                 j = i + 1
                 while j < n and seps[j] == "." and _VERSION_PART.fullmatch(lows[j]) and len(parts_v) < 6:
@@ -851,6 +855,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         verdict = prior.get(group.lower()) if (weak and prior and group) else None
         if verdict is not None and not has_video and verdict in _VIDEO_CATEGORIES:
             verdict = None  # a TV or film group's name without a single video token is not one of its videos
+        elif verdict is not None and version is not None and verdict not in _PROGRAM_CATEGORIES:
+            verdict = None  # "App.v6.18.10824-GRP" from a group of two music releases: a version names a program
         if verdict is not None:
             category = verdict
         elif hint is not None:

@@ -23,6 +23,7 @@ from scenewatch.names._tables import (
 MAX_LEN = 512  # scene names are at most 255 characters; longer input is cut before parsing
 
 _VIDEO_CATEGORIES = frozenset(("movie", "tv", "anime", "sports", "xxx", "musicvideo", "other"))
+_PROGRAM_CATEGORIES = frozenset(("software", "game"))  # what a version string can name
 _REVISION_FLAGS = frozenset(("PROPER", "REPACK", "RERIP", "REAL"))
 _MUSIC_CATEGORIES = frozenset(("music", "audiobook", "musicvideo"))
 _SOFTWARE_PLATFORMS = frozenset(("WINDOWS", "X64", "X86", "SYMBIAN", "NGAGE", "ANDROID", "IOS", "DOX"))
