@@ -372,3 +372,34 @@ def test_a_builds_v_version_beats_the_hotfix_number():
     p = parse("Baldurs.Gate.3.Hotfix.18.v4.1.1.4251417-TENOKE", prior=NO_PRIOR)
     assert (p.title, p.category, p.version, p.flags) == ("Baldurs Gate 3", "game", "4.1.1.4251417", ("UPDATE",))
     assert parse("Some.Game.Update.2-GRP", prior=NO_PRIOR).version == "2"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "edition"),
+    [
+        # what follows a two-word tag decides whether it ends the title, not the tag's own second word
+        ("Udemy.Docker.And.Kubernetes.The.Complete.Guide-JGTiSO", "Docker And Kubernetes The Complete Guide", ()),
+        # the article goes with the edition after a title, and is a title's first word before one
+        ("Blade.Runner.The.Final.Cut.1982.1080p.BluRay.x264-GRP", "Blade Runner", ("final",)),
+        ("The.Final.Cut.2004.1080p.BluRay.x264-GRP", "The Final Cut", ()),
+        ("Movie.Name.Directors.Cut.1080p.BluRay.x264-GRP", "Movie Name", ("directors",)),
+    ],
+)
+def test_a_two_word_tag_and_the_title(name, title, edition):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.title, p.edition) == (title, edition)
+
+
+def test_a_course_publisher_keeps_the_prior_out():
+    # an e-book group's course is still a course; without the publisher the group's e-books decide
+    prior = {"libricide": "ebook"}
+    p = parse("Lynda.com.Learning.Excel.Online.Office.365-LiBRiCiDE", prior=prior)
+    assert (p.category, p.publisher, p.title) == ("software", "Lynda", "Learning Excel Online Office 365")
+    assert parse("Learning.Excel.Online.Office.365-LiBRiCiDE", prior=prior).category == "ebook"
+
+
+def test_a_number_before_seasons_is_a_title():
+    # "72 Seasons" is an album; one season is written "3 Temporada", "3rd Season"
+    p = parse("Metallica-72_Seasons-CD-FLAC-2023-PERFECT", prior=NO_PRIOR)
+    assert (p.category, p.artist, p.album, p.seasons) == ("music", "Metallica", "72 Seasons", ())
+    assert parse("Vikings 3 Temporada 720p", prior=NO_PRIOR).seasons == (3,)

@@ -347,7 +347,14 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             elif kind == "sword" and nxt is not None and nxt[0] == "season" and lows[i] != "series":
                 kind = "tech"  # "Skins Season S01-S07": the word goes with the marker after it
                 st = STRONG
-            elif kind == "sword" and prv is not None and prv[0] in ("num", "ord") and 0 < prv[1] < 100 and not seasons:
+            elif (
+                kind == "sword"
+                and prv is not None
+                and prv[0] in ("num", "ord")
+                and 0 < prv[1] < 100
+                and not seasons
+                and lows[i] != "seasons"  # "Metallica-72_Seasons": a title; one season is never "Seasons"
+            ):
                 # "3rd Season", "4ª Temporada", "Vikings 3 Temporada"
                 if nums and nums[-1] == i - 1:
                     nums.pop()
@@ -371,9 +378,12 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             if st == STRONG:
                 tend = i
             elif st == WEAK and (i > 0 or n == 1 or _tech_follows(infos, n)):
-                nxt = infos[i + 1] if i + 1 < n else None
+                k = i + 1
+                while k < n and infos[k] is _CONT:
+                    k += 1  # "The.Complete.Guide": what follows a two-word token, not its second word
+                nxt = infos[k] if k < n else None
                 if (
-                    i + 1 >= n
+                    k >= n
                     or (
                         nxt is not None
                         and (
@@ -383,11 +393,15 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                             or nxt[0] == "sword"
                         )
                     )
-                    or (i + 1 < n and kind in _BEFORE_YEAR and seps[i + 1][-1:] in _OPENERS)
+                    or (kind in _BEFORE_YEAR and seps[k][-1:] in _OPENERS)
                     # alone in a bracket, or first of a list in one: "Title (DVD) - 02", "(BD, 720p)"
-                    or (seps[i][-1:] in _OPENERS and seps[i + 1][:1] in _CLOSERS_COMMA and lows[i] != "tv")
+                    or (seps[i][-1:] in _OPENERS and seps[k][:1] in _CLOSERS_COMMA and lows[i] != "tv")
                 ):
                     tend = i
+                    if i >= 1 and lows[i - 1] == "the" and infos[i - 1] is None:
+                        # "Blade.Runner.The.Final.Cut": the article goes with the edition; "The.Final.Cut.2004" is
+                        # a title that merely reads like one
+                        tend = i - 1 if i >= 2 else -1
             elif has_open and i > 0:
                 sp = seps[i]
                 if sp and sp[-1] in _OPENERS and _bracket_ends_title(i, seps, infos):
@@ -857,6 +871,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             verdict = None  # a TV or film group's name without a single video token is not one of its videos
         elif verdict is not None and version is not None and verdict not in _PROGRAM_CATEGORIES:
             verdict = None  # "App.v6.18.10824-GRP" from a group of two music releases: a version names a program
+        elif verdict is not None and course_pub is not None and verdict != "software":
+            verdict = None  # "Lynda.com.Learning.Excel-GRP" is a course, whatever else the group releases
         if verdict is not None:
             category = verdict
         elif hint is not None:
