@@ -121,6 +121,12 @@ TRICKY: list[dict[str, Any]] = [
     {"name": "Some.Movie.3.2020.1080p.WEB.h264-GRP", "pre_at": T - 100, "section": "MOVIE"},
     {"name": "SOME.MOVIE.3.2020.1080P.WEB.H264-GRP", "pre_at": T - 200, "group": "OTHER"},
     {"name": "Extra.Fields-GRP", "pre_at": T, "nfo": None, "id": 12, "ok": True, "score": 1.5, "tags": "a,b"},
+    {"name": "Timed.Name-GRP [11:37:51]", "pre_at": T},
+    {"name": " Timed.Spaced-GRP  [23:59:59] ", "pre_at": T, "feed": "late"},
+    {"name": "Timed.Nuke-GRP [01:02:03]", "pre_at": T, "nuke": 1, "reason": "dupe"},
+    {"name": "Timed.Event-GRP [01:02:03]", "action": "nuke", "at": T + 60},
+    {"name": "Not.A.Time-GRP [11:37]", "pre_at": T},
+    {"name": "[11:37:51]", "pre_at": T},
 ]
 BROKEN_LINES: list[bytes | str] = [
     b"",
@@ -344,3 +350,22 @@ def test_records_survive_the_round_trip_through_columns() -> None:
     nukes = [NukeEvent("A.Release-GRP", NukeAction.MODNUKE, "reason", "net", at, "irc"),
              NukeEvent("B.Release-GRP", NukeAction.DELPRE)]  # fmt: skip
     assert nukes_of(nuke_table(nukes)) == nukes
+
+
+def test_an_appended_announce_time_is_cut_from_the_name(tmp_path: Path) -> None:
+    # nZEDb's "#pre@corrupt" feed relays names with the bot's time appended; the same release from another feed is
+    # announced clean, and must stay one release with two sightings
+    path = _dump(
+        tmp_path / "timed.ndjson",
+        [
+            {"name": "Artist-Album-WEB-2020-GRP", "pre_at": T, "feed": "a"},
+            {"name": "Artist-Album-WEB-2020-GRP [11:37:51]", "pre_at": T + 5, "feed": "b"},
+            {"name": "Other-Album-WEB-2020-GRP [11:37]", "pre_at": T, "feed": "b"},
+        ],
+    )
+    db = Database(tmp_path / "t.duckdb")
+    ingest_paths(db, [path])
+    names = [r[0] for r in db.con.execute("SELECT name FROM releases ORDER BY name").fetchall()]
+    assert names == ["Artist-Album-WEB-2020-GRP", "Other-Album-WEB-2020-GRP [11:37]"]
+    assert db.con.execute("SELECT count(*) FROM sightings").fetchone()[0] == 3
+    db.close()

@@ -47,6 +47,10 @@ _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]i?b?)?\s*$", re.IGNORECA
 _SIZE_UNIT_MB = {"": 1.0, "k": 1 / 1024, "m": 1.0, "g": 1024.0, "t": 1024.0 * 1024}
 _FILES = re.compile(r"^\s*([0-9]+)\s*f?\s*$", re.IGNORECASE)
 _CONTROL = re.compile("[\r\n\t\x00]")
+# A time some announce bots append to the name they relay ("Artist-Album-WEB-2020-GRP [11:37:51]": 3,664 rows of
+# nZEDb's "#pre@corrupt" feed). A scene name never holds a space or a bracket, so it is noise, and kept it would count
+# the release twice (93% of those names are announced clean by another feed too).
+ANNOUNCED_TIME = re.compile(r" \[[0-9]{2}:[0-9]{2}:[0-9]{2}\]$")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -202,6 +206,8 @@ class RowMapper:
         if not isinstance(name, str) or not name.strip():
             raise ValueError("empty release name")
         name = name.strip()
+        if name[-1] == "]":
+            name = ANNOUNCED_TIME.sub("", name).rstrip()
         if len(name) > 512 or _CONTROL.search(name):
             raise ValueError("release name has control characters or is over 512 characters")
         feed = get(self._feed)

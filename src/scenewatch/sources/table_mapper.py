@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from scenewatch.columnar import ANNOUNCEMENT_SCHEMA, UTC_MICROS, announcement_table
 from scenewatch.records import Announcement, NukeEvent, Reject
 from scenewatch.sources.base import SourceBatch
-from scenewatch.sources.columns import ACTION_WORDS, DEFAULT_ALIASES, ColumnMap, RowMapper
+from scenewatch.sources.columns import ACTION_WORDS, ANNOUNCED_TIME, DEFAULT_ALIASES, ColumnMap, RowMapper
 from scenewatch.sources.local_times import naive_iso_micros
 from scenewatch.sources.rules import IngestRules
 
@@ -147,6 +147,7 @@ class TableMapper:
         assert name is not None
         short = pc.less_equal(pc.utf8_length(name), 512)
         plain_name = _mask(pc.and_(short, pc.match_substring_regex(name, _PLAIN_NAME)))
+        plain_name &= ~_mask(pc.match_substring_regex(name, ANNOUNCED_TIME.pattern))  # RowMapper cuts the time off
         slow |= ~plain_name
         pre_at, plain_pre_at = self._times(self._column(table, "pre_at"), count)
         slow |= ~plain_pre_at
