@@ -403,3 +403,12 @@ def test_a_number_before_seasons_is_a_title():
     p = parse("Metallica-72_Seasons-CD-FLAC-2023-PERFECT", prior=NO_PRIOR)
     assert (p.category, p.artist, p.album, p.seasons) == ("music", "Metallica", "72 Seasons", ())
     assert parse("Vikings 3 Temporada 720p", prior=NO_PRIOR).seasons == (3,)
+
+
+def test_a_mixed_section_that_agrees_with_the_name_keeps_a_prior_of_another_kind_out():
+    # MP3/FLAC holds music and audiobooks: an audiobook group's prior still applies, a game group's does not
+    prior = {"tsm": "game", "voice": "audiobook"}
+    assert parse("Ill_Bill-WHATS_MY_DRUG-WEB-2020-TSM", "MP3/FLAC", prior=prior).category == "music"
+    assert parse("Some_Author-Some_Book-DE-2019-VOiCE", "MP3/FLAC", prior=prior).category == "audiobook"
+    # without a section the prior decides a name whose own evidence is weak, as before
+    assert parse("Ill_Bill-WHATS_MY_DRUG-WEB-2020-TSM", prior=prior).category == "game"

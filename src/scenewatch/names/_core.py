@@ -44,6 +44,7 @@ from scenewatch.names._tokens import (
     _DDPLUS,
     _DESKTOP_PLATFORMS,
     _DOTTED,
+    _KIND_OF,
     _LANG_NEIGHBOURS,
     _LIST_SEPS,
     _MUSIC_CATEGORIES,
@@ -873,6 +874,10 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             verdict = None  # "App.v6.18.10824-GRP" from a group of two music releases: a version names a program
         elif verdict is not None and course_pub is not None and verdict != "software":
             verdict = None  # "Lynda.com.Learning.Excel-GRP" is a course, whatever else the group releases
+        elif verdict is not None and hint is not None and hint == category and _KIND_OF[verdict] != _KIND_OF[category]:
+            # "Artist-Album-WEB-2020-TSM" in MP3/FLAC (a section of music and audiobooks): the name and the section
+            # agree, and the one game TSM is known for does not outvote them; an audiobook group still may
+            verdict = None
         if verdict is not None:
             category = verdict
         elif hint is not None:

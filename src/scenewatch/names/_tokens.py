@@ -24,6 +24,12 @@ MAX_LEN = 512  # scene names are at most 255 characters; longer input is cut bef
 
 _VIDEO_CATEGORIES = frozenset(("movie", "tv", "anime", "sports", "xxx", "musicvideo", "other"))
 _PROGRAM_CATEGORIES = frozenset(("software", "game"))  # what a version string can name
+# Categories of one kind: a group prior may move a name within its kind where a section agrees with the name
+_KIND_OF = {
+    "music": "audio", "audiobook": "audio", "musicvideo": "audio",
+    "movie": "video", "tv": "video", "anime": "video", "sports": "video", "xxx": "video",
+    "software": "program", "game": "program", "ebook": "text", "other": "other",
+}  # fmt: skip
 _REVISION_FLAGS = frozenset(("PROPER", "REPACK", "RERIP", "REAL"))
 _MUSIC_CATEGORIES = frozenset(("music", "audiobook", "musicvideo"))
 _SOFTWARE_PLATFORMS = frozenset(("WINDOWS", "X64", "X86", "SYMBIAN", "NGAGE", "ANDROID", "IOS", "DOX"))
