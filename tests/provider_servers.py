@@ -419,6 +419,7 @@ def real_releases(count: int, dumps: Path | None = None, skip_files: int = 580) 
     """
     import gzip
 
+    from scenewatch.sources.columns import ANNOUNCED_TIME
     from tests.conftest import NZEDB_DUMPS
 
     folder = dumps or NZEDB_DUMPS
@@ -432,8 +433,8 @@ def real_releases(count: int, dumps: Path | None = None, skip_files: int = 580) 
                     parts = line.rstrip("\r\n").split("\t\t")
                     if len(parts) != 12 or parts[9] != "'#pre@corrupt'":
                         continue
-                    name, section = parts[0].strip("'"), parts[7].strip("'")
-                    if name.lower() in seen or "\\" in name:
+                    name, section = ANNOUNCED_TIME.sub("", parts[0].strip("'")), parts[7].strip("'")
+                    if name.lower() in seen or "\\" in name:  # one release per name, as the store keys it
                         continue
                     moment = datetime.strptime(parts[8].strip("'"), "%Y-%m-%d %H:%M:%S").replace(tzinfo=berlin)
                     seen.add(name.lower())
