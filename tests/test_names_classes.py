@@ -412,3 +412,20 @@ def test_a_mixed_section_that_agrees_with_the_name_keeps_a_prior_of_another_kind
     assert parse("Some_Author-Some_Book-DE-2019-VOiCE", "MP3/FLAC", prior=prior).category == "audiobook"
     # without a section the prior decides a name whose own evidence is weak, as before
     assert parse("Ill_Bill-WHATS_MY_DRUG-WEB-2020-TSM", prior=prior).category == "game"
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "category"),
+    [
+        # groups named after a tag, right after the technical part or the year, where only a group can stand
+        ("Vennart-To_Cure_A_Blizzard_Upon_A_Plastic_Sea-2018-SDR", "SDR", "music"),
+        ("Vilaine.2008.FRENCH.1080p.BluRay.x264-FHD", "FHD", "movie"),
+        ("Lost.S04E14.MULTI.FINAL.1080p.BluRay.x264-1080", "1080", "tv"),
+        # a resolution after a dash is never a group; "WEB-DL" is one tag
+        ("Show.S01E01.HDTV-720p", None, "tv"),
+        ("Movie.2020.1080p.WEB-DL", None, "movie"),
+    ],
+)
+def test_a_group_named_after_a_tag(name, group, category):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.group, p.category) == (group, category)

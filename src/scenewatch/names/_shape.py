@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scenewatch.names._tables import (
     CREW_WORDS,
     EXTENSIONS,
@@ -11,6 +13,7 @@ from scenewatch.names._tables import (
     WEAK,
 )
 from scenewatch.names._tokens import (
+    _BEFORE_GROUP,
     _EP_FIRST,
     _GROUP_OK,
     _HAS_SEASON,
@@ -21,6 +24,7 @@ from scenewatch.names._tokens import (
     _REVERSED,
     _SEASON_DIR,
     _SPLIT,
+    _TAG_GROUPS,
     _TRAIL,
     _TWICE,
     _WORD,
@@ -62,6 +66,9 @@ def _group_sized(content: str, lo: str) -> bool:
     """Whether a leading bracket is short enough for a group: two words, or up to four ending in a crew word."""
     spaces = content.count(" ")
     return spaces < 2 or (spaces < 4 and lo.rsplit(" ", 1)[-1] in _CREW_WORDS)
+
+
+_PIXELS = re.compile(r"[0-9]{3,4}[pi]")  # "HDTV-720p": a resolution, never a group
 
 
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
@@ -113,15 +120,20 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         info = _info(lo) if "_" not in lo else None
         if info is not None:
             kind = info[0]
-            if (kind in _NOT_GROUP and not (kind == "lang" and len(lo) <= 3 and not cand.islower())) or (
-                kind in ("num", "year") and len(lo) < 3
-            ):
-                break  # a technical token, except a bare language code written as a group ("-SRP", "-ZH")
             j = k - 1
             while j > 0 and s[j - 1].isalnum():
                 j -= 1
-            if (s[j:k].lower(), lo) in PHRASES:
+            before = s[j:k].lower()
+            if (before, lo) in PHRASES:
                 break  # "WEB-DL", "DTS-HD", "DVD-R"
+            if (kind in _NOT_GROUP and not (kind == "lang" and len(lo) <= 3 and not cand.islower())) or (
+                kind in ("num", "year") and len(lo) < 3
+            ):
+                # a technical token, except a bare language code written as a group ("-SRP", "-ZH") and a tag
+                # right after the technical part, where only a group can stand ("x264-FHD", "-2018-SDR")
+                lead = _info(before) if kind in _TAG_GROUPS and before and not _PIXELS.fullmatch(lo) else None
+                if lead is None or lead[0] not in _BEFORE_GROUP:
+                    break
         group = cand + tag
         s = s[:k]
         break

@@ -113,6 +113,10 @@ _SUB_WORDS = SUBTITLE_WORDS  # data/wordsets.tsv
 _RANGE_WORDS = RANGE_WORDS  # data/wordsets.tsv
 _BEFORE_YEAR = frozenset(("lang", "ed", "tech"))
 _NOT_GROUP = frozenset(("res", "vc", "ac", "ach", "hdr", "ed", "lang", "sxe", "nxm", "cont"))
+# Tags that real groups are named after ("-FHD", "-SDR", "-1080") and that end no name otherwise, and what a group
+# follows. ("-OPUS", "-XViD", "-SE" are groups too, but torrent names end with codecs and editions.)
+_TAG_GROUPS = frozenset(("res", "hdr"))
+_BEFORE_GROUP = frozenset(("year", "vc", "src", "res", "ac", "hdr"))
 _LIST_SEPS = frozenset(("-", "+", "&", ".&.", " & ", "_&_", " + "))
 _ROMAN = {
     r: ("num", v, NEVER)
