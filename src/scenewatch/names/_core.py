@@ -19,6 +19,7 @@ from scenewatch.names._fields import (
     _month_date,
     _music_fields,
     _number_pair,
+    _prior_fits,
     _tech_follows,
     _trailing_tag,
     _video_file,
@@ -44,7 +45,6 @@ from scenewatch.names._tokens import (
     _DDPLUS,
     _DESKTOP_PLATFORMS,
     _DOTTED,
-    _KIND_OF,
     _LANG_NEIGHBOURS,
     _LIST_SEPS,
     _MUSIC_CATEGORIES,
@@ -53,7 +53,6 @@ from scenewatch.names._tokens import (
     _PATH_SPLIT,
     _PATHLIKE,
     _POST_WORDS,
-    _PROGRAM_CATEGORIES,
     _RANGE_WORDS,
     _ROMAN,
     _SITE_PREFIX,
@@ -868,15 +867,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         category = hint  # a section that names one category beats weak evidence
     else:
         verdict = prior.get(group.lower()) if (weak and prior and group) else None
-        if verdict is not None and not has_video and verdict in _VIDEO_CATEGORIES:
-            verdict = None  # a TV or film group's name without a single video token is not one of its videos
-        elif verdict is not None and version is not None and verdict not in _PROGRAM_CATEGORIES:
-            verdict = None  # "App.v6.18.10824-GRP" from a group of two music releases: a version names a program
-        elif verdict is not None and course_pub is not None and verdict != "software":
-            verdict = None  # "Lynda.com.Learning.Excel-GRP" is a course, whatever else the group releases
-        elif verdict is not None and hint is not None and hint == category and _KIND_OF[verdict] != _KIND_OF[category]:
-            # "Artist-Album-WEB-2020-TSM" in MP3/FLAC (a section of music and audiobooks): the name and the section
-            # agree, and the one game TSM is known for does not outvote them; an audiobook group still may
+        if verdict is not None and not _prior_fits(verdict, category, hint, has_video, version, course_pub):
             verdict = None
         if verdict is not None:
             category = verdict

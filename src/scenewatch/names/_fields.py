@@ -13,8 +13,11 @@ from scenewatch.names._tokens import (
     _CONT,
     _DESKTOP_PLATFORMS,
     _ISSUE_WORDS,
+    _KIND_OF,
     _MUSIC_SPLIT,
+    _PROGRAM_CATEGORIES,
     _SOFTWARE_PLATFORMS,
+    _VIDEO_CATEGORIES,
     _info,
 )
 
@@ -242,6 +245,19 @@ def _weak(category, has_video, cats, platform, version, flags, music_tokens) -> 
 
 
 _WEAK_CATEGORIES = frozenset(("movie", "tv", "software", "game", "other"))
+
+
+def _prior_fits(verdict, category, hint, has_video, version, course_pub) -> bool:
+    """Whether a group prior's verdict may replace a name's weak category: what the name says rules some out."""
+    if not has_video and verdict in _VIDEO_CATEGORIES:
+        return False  # a TV or film group's name without a single video token is not one of its videos
+    if version is not None and verdict not in _PROGRAM_CATEGORIES:
+        return False  # "App.v6.18.10824-GRP" from a group of two music releases: a version names a program
+    if course_pub is not None and verdict != "software":
+        return False  # "Lynda.com.Learning.Excel-GRP" is a course, whatever else the group releases
+    # "Artist-Album-WEB-2020-TSM" in MP3/FLAC (music and audiobooks): the name and the section agree, and the one
+    # game TSM is known for does not outvote them; an audiobook group still may
+    return hint is None or hint != category or _KIND_OF.get(verdict) == _KIND_OF.get(category)
 
 
 def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
