@@ -429,3 +429,91 @@ def test_a_mixed_section_that_agrees_with_the_name_keeps_a_prior_of_another_kind
 def test_a_group_named_after_a_tag(name, group, category):
     p = parse(name, prior=NO_PRIOR)
     assert (p.group, p.category) == (group, category)
+
+
+@pytest.mark.parametrize(
+    ("name", "publisher", "title"),
+    [
+        ("INE.Routing.Protocols.Deep.Dive-GRP", "INE", "Routing Protocols Deep Dive"),
+        ("Pearson.Certified.Widget.Admin.Sneak.Peek-GRP", "Pearson", "Certified Widget Admin Sneak Peek"),
+        ("Addison.Wesley.Professional.Rust.for.Data.Pipelines-GRP", "Addison-Wesley", "Rust for Data Pipelines"),
+        ("Cisco.Press.Subnetting.Made.Simple-GRP", "Cisco Press", "Subnetting Made Simple"),
+        ("Microsoft.Press.Exam.Cloud.Basics-GRP", "Microsoft Press", "Exam Cloud Basics"),
+        ("GAME.INSTITUTE.LEVEL.DESIGN.BASICS-GRP", "Game Institute", "LEVEL DESIGN BASICS"),
+        ("VueMastery.Reactive.Forms.Intermediate-GRP", "Vue Mastery", "Reactive Forms Intermediate"),
+        ("Skylines.Academy.Cloud.Architect.Certification-GRP", "Skylines Academy", "Cloud Architect Certification"),
+        ("NUKED-Udemy.Learn.Knot.Tying-GRP", "Udemy", "Learn Knot Tying"),  # a nuke mark before the publisher
+    ],
+)
+def test_more_course_publishers(name, publisher, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.publisher, p.title) == ("software", publisher, title)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Pearson.S02E03.720p.WEB.x264-GRP",  # a TV show named like a publisher
+        "Pearson_Noise-Night_Walk-(CAT001)-WEB-2020-GRP",  # artists named like publishers, in the music layout
+        "Lynda_Fictive-Quiet_Songs-SINGLE-WEB-FR-2020-GRP",
+        "Manning_Sound-Long_Road-(XYZ042)-WEB-2019-GRP",
+        "Noel_Pearson-Storm-SINGLE-WEB-2020-GRP",  # a publisher's name after the first word is no course
+        "Anna_Manning_-_Tides-(AB123)-WEB-2019-GRP",
+    ],
+)
+def test_names_that_share_a_publishers_name_are_not_courses(name):
+    p = parse(name, prior=NO_PRIOR)
+    assert p.category != "software" and p.publisher is None, p
+
+
+def test_a_publishers_ebook_stays_an_ebook():
+    p = parse("MICROSOFT.PRESS.WIDGET.ADMINISTRATION.2013.RETAIL.EPUB.EBOOK-GRP", prior=NO_PRIOR)
+    assert p.category == "ebook"
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("Acme.Audio.Night.Pads.for.Omnisphere-GRP", "Acme Audio Night Pads for Omnisphere"),
+        ("Acme.Audio.Dark.Keys.Omnisphere.Bank-GRP", "Acme Audio Dark Keys Omnisphere Bank"),
+        ("Acme.Audio.Deep.House.for.Maschine-GRP", "Acme Audio Deep House for Maschine"),
+        ("Acme.Audio.Neon.Leads.for.Serum-GRP", "Acme Audio Neon Leads for Serum"),
+        ("Acme.Audio.Trance.Plucks.for.Sylenth-GRP", "Acme Audio Trance Plucks for Sylenth"),
+        ("Acme.Studio.Kit.Drum.Pro.Expansion-GRP", "Acme Studio Kit Drum Pro Expansion"),
+        ("Acme.Archmodels.Vol.12-GRP", "Acme Archmodels Vol 12"),
+        ("Acme.Techno.Ableton.Live.Template-GRP", "Acme Techno Ableton Live Template"),
+    ],
+)
+def test_instrument_libraries_are_software_and_keep_their_title(name, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.title) == ("software", title)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Some_Artist-Live_for_Maschine_Lovers-WEB-2020-GRP",  # words of an instrument in a song title
+        "Acme.Ableton.Live.10.Power.Guide.2018.RETAIL.EPUB.EBOOK-GRP",  # a book about one
+        "Serum_Artist-Sylenth_Dreams-(CAT9)-WEB-2020-GRP",
+    ],
+)
+def test_instrument_words_elsewhere_leave_the_category(name):
+    assert parse(name, prior=NO_PRIOR).category != "software"
+
+
+@pytest.mark.parametrize(
+    ("name", "category", "title"),
+    [
+        ("NUKED-Some.Film.2019.1080p.BluRay.x264-GRP", "movie", "Some Film"),
+        ("NUKED-Some.Show.S02E12.720p.WEB.H264-GRP", "tv", "Some Show"),
+        ("NUKED-Udemy.Learn.Knot.Tying-GRP", "software", "Learn Knot Tying"),
+    ],
+)
+def test_a_nuke_mark_before_the_name_is_a_flag_not_the_title(name, category, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.title) == (category, title) and "NUKED" in p.flags
+
+
+def test_a_nuke_mark_before_music_is_not_the_artist():
+    p = parse("NUKED-Some_Artist-Some_Song-SINGLE-WEB-2019-GRP", prior=NO_PRIOR)
+    assert (p.category, p.artist, p.title) == ("music", "Some Artist", "Some Song")

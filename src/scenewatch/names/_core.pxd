@@ -13,6 +13,6 @@ import cython
     has_open=cython.bint, sxe_seen=cython.bint, episode_word=cython.bint, source_weak=cython.bint,
     after_year=cython.bint, month_seen=cython.bint, sub_run=cython.bint, sport_first=cython.bint,
     has_video_src=cython.bint, intech=cython.bint, course=cython.bint, sp_episode=cython.bint,
-    ep_marker=cython.bint, course_word=cython.bint, update_number=cython.bint,
+    ep_marker=cython.bint, course_word=cython.bint, course_tag=cython.bint, nuke_mark=cython.bint, update_number=cython.bint,
 )
 cpdef tuple _core(str name, str section, bint _path=*, dict prior=*)

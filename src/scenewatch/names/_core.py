@@ -14,6 +14,7 @@ from scenewatch.names._fields import (
     _category,
     _date_around,
     _ebook_title,
+    _ends_year,
     _has_kind,
     _latin_title,
     _month_date,
@@ -126,6 +127,9 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         s = _WEBSITE.sub("", s, count=1)  # "www.site.tld - Title (2019) ..."
     if (s[:1] in _OPENERS or " - " in s) and "." in s[:48]:
         s = _SITE_PREFIX.sub("", s, count=1) or s
+    nuke_mark = s[:6].lower() in ("nuked-", "nuked.", "nuked_") and len(s) > 6
+    if nuke_mark:
+        s = s[6:]  # "NUKED-Title.2019...": a predb's mark before the name, not its first word
     s, group, bracket_group, crc = _strip_name(s)
     anime_ctx = bracket_group or crc
 
@@ -188,7 +192,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     channels = None
     hdr: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ("NUKED",) if nuke_mark else ()
     editions: tuple[str, ...] = ()
     service = platform = version = None
     update_number = False  # the version so far is an update's number ("Update.2"), not a v-version
@@ -197,6 +201,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     sport_first = False
     course = False
     course_word = False  # a course, not only a disc image
+    course_tag = False  # a tutorial word or a disc image, not only a publisher's name
     ep_marker = False  # an episode written as a marker (S01E02, 1x02, E05), not with a word ("Episode 3")
     course_pub = None
     course_title = 0
@@ -614,7 +619,12 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     j += 1
                 version = ".".join(parts_v)
         elif kind == "cat":
-            if st == STRONG or intech or (value in ("xxx", "ebook", "audiobook") and i > 0):
+            if (
+                st == STRONG
+                or intech
+                or (value in ("xxx", "ebook", "audiobook") and i > 0)
+                or (st == NEVER and "_" not in s)  # "...for.Omnisphere": anywhere, but not in a music layout
+            ):
                 cats += (value,)
         elif kind == "music":
             music_tokens += 1
@@ -626,8 +636,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         elif kind == "month":
             month_seen = True
         elif kind == "course":
-            if value == "*" or i <= 2 or value == "ISO":
+            # a publisher counts only where the title starts ("Noel_Pearson-..." is music)
+            if value == "*" or i == 0 or value == "ISO":
                 course = True
+            if value == "*" or value == "ISO":
+                course_tag = True
             if value != "ISO":
                 course_word = True
             if i == 0 and value != "*" and value != "ISO":
@@ -818,6 +831,10 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             ep_last = range_end
 
     # ---- category
+    if course_pub is not None and not course_tag and "_" in s and "-" in s and _ends_year(s):
+        # "Pearson_Sound-Alien_Mode-(HES037)-WEB-2020": an artist who shares a publisher's name, in the music layout
+        course = course_word = False
+        course_pub = None
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
     if sp_episode and not has_video and not anime_ctx and len(episodes) == 1:
         episodes.clear()  # "Suite.v2016.SP2": a service pack, not an episode

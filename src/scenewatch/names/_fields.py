@@ -204,8 +204,7 @@ def _category(
     if "musicvideo" in cats and not seasons:
         return "musicvideo"  # "MVID", "MBluRay"
     if not seasons and (not has_video or "_" in s or "musicvideo" in cats or ("." not in s and " " not in s)):
-        tail = s.rstrip(")")
-        ends_year = len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdecimal() and tail[-4:-2] in ("19", "20")
+        ends_year = _ends_year(s)
         if has_video:
             if "musicvideo" in cats or (
                 ends_year and ("_" in s or (" " not in s and "." not in s and s.count("-") >= 2))
@@ -224,6 +223,12 @@ def _category(
     if has_video or year is not None or source is not None:
         return "movie"
     return None
+
+
+def _ends_year(s: str) -> bool:
+    """Whether a name (its group cut off) ends with a year after a dash, as music does ("...-WEB-2020")."""
+    tail = s.rstrip(")")
+    return len(tail) > 5 and tail[-5] in "-_(" and tail[-4:].isdecimal() and tail[-4:-2] in ("19", "20")
 
 
 def _weak(category, has_video, cats, platform, version, flags, music_tokens) -> bool:
