@@ -517,3 +517,30 @@ def test_a_nuke_mark_before_the_name_is_a_flag_not_the_title(name, category, tit
 def test_a_nuke_mark_before_music_is_not_the_artist():
     p = parse("NUKED-Some_Artist-Some_Song-SINGLE-WEB-2019-GRP", prior=NO_PRIOR)
     assert (p.category, p.artist, p.title) == ("music", "Some Artist", "Some Song")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Some_Band-Live_at_Some_Festival-DVBS-2019-GRP",  # a radio capture off a satellite
+        "Some_DJ--Night_Show_(Some_Radio)-DVBS-08-30-2019-GRP",
+        "VA-Jazz_Night_111204_(DVB)-2004-GRP",
+        "Some_Singer-Live_In_Town-DE-BONUS-DVD-FLAC-2019-GRP",  # the audio of a disc
+        "Some_Band-Greatest_Hits-DELUXE_EDITION-BLURAY-FLAC-2014-GRP",
+    ],
+)
+def test_audio_off_a_broadcast_or_a_disc_is_music(name):
+    assert parse(name, prior=NO_PRIOR).category == "music"
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("Some_Band-Live_at_Some_Festival-DVBS-x264-2019-GRP", "musicvideo"),  # a video codec: a video
+        ("Some_Band-Live_in_Town-MDVDR-2019-GRP", "musicvideo"),
+        ("Some.Show.S01E02.DVBS.x264-GRP", "tv"),
+        ("Some_Band-Live_at_Some_Festival-1080p-DVBS-2019-GRP", "musicvideo"),
+    ],
+)
+def test_a_broadcast_or_a_disc_with_picture_stays_a_video(name, category):
+    assert parse(name, prior=NO_PRIOR).category == category

@@ -835,6 +835,17 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         # "Pearson_Sound-Alien_Mode-(HES037)-WEB-2020": an artist who shares a publisher's name, in the music layout
         course = course_word = False
         course_pub = None
+    if (
+        has_video_src
+        and "_" in s
+        and resolution is None
+        and video_codec is None
+        and "musicvideo" not in cats
+        and (source_detail == "DVB" or "flac" in audio or "mp3" in audio)
+    ):
+        # the music layout: "Artist-Live_at_X-DVBS-2019" is a radio capture off a satellite, and
+        # "Artist-Album-BONUS-DVD-FLAC-2019" the audio of a disc; neither is a video
+        has_video_src = False
     has_video = resolution is not None or video_codec is not None or has_video_src or bool(hdr)
     if sp_episode and not has_video and not anime_ctx and len(episodes) == 1:
         episodes.clear()  # "Suite.v2016.SP2": a service pack, not an episode
