@@ -544,3 +544,55 @@ def test_audio_off_a_broadcast_or_a_disc_is_music(name):
 )
 def test_a_broadcast_or_a_disc_with_picture_stays_a_video(name, category):
     assert parse(name, prior=NO_PRIOR).category == category
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Some.Town.Wrestling.Cage.Night.2019.720p.WEB.H264-GRP",  # a wrestling event anywhere in the title
+        "Indie.Pro.Wrestling.2019.08.16.Fight.Night.720p.WEB.H264-GRP",
+        "Absolute.Muay.Thai.31.Some.Stadium.720p.WEB.H264-GRP",
+        "Moto3.2019.Some.Grand.Prix.Practice.One.720p.WEB.x264-GRP",
+    ],
+)
+def test_sport_words_anywhere_in_the_title(name):
+    assert parse(name, prior=NO_PRIOR).category == "sports"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Wrestling.Game.Deluxe-GRP",  # a game: no video tokens
+        "Some_Artist-Wrestling_Themes-WEB-2019-GRP",  # music
+        "Some.Studio.19.04.29.Wrestling.Scene.XXX.1080p.MP4-GRP",  # XXX before sports
+        "Some.Film.1080p.BluRay.x264.Wrestling-GRP",  # a word after the technical part is no title
+    ],
+)
+def test_sport_words_leave_other_categories_alone(name):
+    assert parse(name, prior=NO_PRIOR).category != "sports"
+
+
+@pytest.mark.parametrize(
+    ("name", "episode", "title"),
+    [
+        ("Some.Docu.Show.2019.Part.2.720p.WEB.x264-GRP", 2, "Some Docu Show"),
+        ("Some.Case.2017.Part.1.A.Town.Divided.WEBRip.x264-GRP", 1, "Some Case"),
+    ],
+)
+def test_a_part_after_the_year_is_an_episode(name, episode, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.episode, p.title) == ("tv", episode, title)
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("Some.Wizard.Saga.Part.2.2010.1080p.BluRay.x264-GRP", "movie"),  # a film's part, the year after it
+        ("Some.Wizard.Saga.Part.2.NORDiC.SUBPACK.UHD.BluRay-GRP", "movie"),  # no year before it
+        ("Some.Game.Genesis.Part.1-GRP", None),  # no video, no year: not an episode
+        ("Some_Artist-Burn_Up_Part_2-VLS-199x-GRP", "music"),
+    ],
+)
+def test_a_part_without_a_year_before_it_is_a_title(name, category):
+    p = parse(name, prior=NO_PRIOR)
+    assert p.episode is None and (category is None or p.category == category), p

@@ -342,6 +342,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 and not (prv is not None and prv[0] == "ord" and kind == "sword")  # "2nd Season 24": 24 is the episode
                 # "The Final Season - 12", "[… Final Season][12]": a title's last word, the number is the episode
                 and not (seps[i + 1] in _DASH_SEPS or "]" in seps[i + 1] or ")" in seps[i + 1])
+                # "Title.2019.Part.2.720p": a part of a series; "Deathly.Hallows.Part.2", "Genesis.Part.1-CODEX": titles
+                and (lows[i] != "part" or (prv is not None and prv[0] == "year"))
             ):
                 value = nxt[1]
                 episode_word = kind == "eword"
@@ -631,7 +633,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             if value == "WAV" or value == "AIFF":
                 sample_tokens += 1
         elif kind == "sport":
-            if i == 0:
+            if i == 0 or (value == "*" and not intech):
                 sport_first = True
         elif kind == "month":
             month_seen = True
