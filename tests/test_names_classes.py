@@ -596,3 +596,15 @@ def test_a_part_after_the_year_is_an_episode(name, episode, title):
 def test_a_part_without_a_year_before_it_is_a_title(name, category):
     p = parse(name, prior=NO_PRIOR)
     assert p.episode is None and (category is None or p.category == category), p
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("[Grp] Some Show - Vol.1v2 (BD, 720p)", "Some Show"),
+        ("[Grp] Other Show Vol.03 - Making of It (BDRip 1080p)[C09462E2]", "Other Show"),
+        ("Some.Film.Vol.3.2023.1080p.BluRay.x264-GRP", "Some Film Vol 3"),  # a film's volume is its title
+    ],
+)
+def test_a_fansub_discs_volume_ends_the_title(name, title):
+    assert parse(name, prior=NO_PRIOR).title == title

@@ -665,6 +665,10 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     tend = i
     if tend < 0:
         tend = n
+    if anime_ctx and "vol" in lows:
+        k = lows.index("vol")
+        if 0 < k < tend and k + 1 < n and lows[k + 1][:1].isdigit():
+            tend = k  # "[Group] Title - Vol.1v2 (BD, 720p)": a disc's volume, not part of the title
     if group is None and not bracket_group and 0 < tend < n - 2:
         group = _trailing_tag(toks, seps, infos, n, tend)
     if episode_word and not sxe_seen and year_after_idx > ep_first >= 0 and len(episodes) == 1 and not seasons:
