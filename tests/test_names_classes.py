@@ -608,3 +608,21 @@ def test_a_part_without_a_year_before_it_is_a_title(name, category):
 )
 def test_a_fansub_discs_volume_ends_the_title(name, title):
     assert parse(name, prior=NO_PRIOR).title == title
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "episode"),
+    [
+        ("Some.Show.08.A.Detective.Story.720p.BluRay.DTS.x264-GRP", "Some Show", 8),
+        ("Some.Show.05.720p.HDTV.x264-GRP", "Some Show", 5),
+        # a padded number after a word that numbers a part, or inside a date, is not an episode
+        ("Some.Course.Part.07.Resource.Management.720p.WEB-GRP", None, None),
+        ("Some.Anime.Movie.08.Desert.Princess.German.DL.1080p.BluRay.AVC-GRP", None, None),
+        ("SomeSite.19.07.02.Some.Person.XXX.2160p.MP4-GRP", None, None),
+    ],
+)
+def test_a_padded_number_before_an_episode_title_is_the_episode(name, title, episode):
+    p = parse(name, prior=NO_PRIOR)
+    assert p.episode == episode, p
+    if title is not None:
+        assert p.title == title, p

@@ -32,6 +32,7 @@ from scenewatch.names._shape import (
 )
 from scenewatch.names._tables import (
     NEVER,
+    NUMBERED_WORDS,
     PHRASE_FIRST,
     PHRASES,
     STRONG,
@@ -813,6 +814,19 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 lo = lows[i]
                 nxt = infos[i + 1] if i + 1 < n else None
                 if i != tend - 1 or (nxt is not None and nxt[0] == "year"):
+                    if (
+                        len(lo) == 2
+                        and lo[0] == "0"
+                        and year is None
+                        and (resolution is not None or source is not None)
+                        and seps[i] == "."
+                        and infos[i - 1] is None
+                        and lows[i - 1].isalpha()
+                        and lows[i - 1] not in NUMBERED_WORDS
+                        and infos[i + 1 : tend].count(None) == tend - i - 1
+                    ):
+                        cand = i  # "Show.08.A.Detective.Story.720p.BluRay": a padded number, then its episode's title
+                        break
                     continue
                 if len(lo) == 2 and (lo[0] == "0" or (nxt is not None and nxt[0] == "src" and nxt[1][0] == "tv")):
                     cand = i  # "Show.07.PDTV", "Test.13.HDTV"

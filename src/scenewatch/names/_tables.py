@@ -65,7 +65,7 @@ SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
 
 
 def _wordset(role: str) -> frozenset[str]:
-    """The words of one set in ``wordsets.tsv`` (crew, issue, subtitle, range)."""
+    """The words of one set in ``wordsets.tsv`` (crew, issue, subtitle, range, numbered)."""
     words = frozenset(word for word, kind in _rows("wordsets.tsv") if kind == role)
     assert words, f"wordsets.tsv has no {role!r} words"
     return words
@@ -75,6 +75,7 @@ CREW_WORDS = _wordset("crew")
 ISSUE_WORDS = _wordset("issue")
 SUBTITLE_WORDS = _wordset("subtitle")
 RANGE_WORDS = _wordset("range")
+NUMBERED_WORDS = _wordset("numbered")
 
 
 def _sections() -> tuple[dict[str, tuple[str | None, bool]], tuple[tuple[str, tuple[str | None, bool]], ...]]:
