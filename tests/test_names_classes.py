@@ -626,3 +626,10 @@ def test_a_padded_number_before_an_episode_title_is_the_episode(name, title, epi
     assert p.episode == episode, p
     if title is not None:
         assert p.title == title, p
+
+
+def test_a_bracket_before_a_bare_number_is_the_title():
+    p = parse("[Some Show].148.[Xvid.mp3].[FE68D5F1].avi", prior=NO_PRIOR)
+    assert (p.title, p.episode, p.group) == ("Some Show", 148, None), p
+    p = parse("[Grp] Some Show - 12 [720p]", prior=NO_PRIOR)  # a title after the bracket: the bracket is the group
+    assert (p.title, p.episode, p.group) == ("Some Show", 12, "Grp"), p

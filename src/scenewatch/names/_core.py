@@ -734,6 +734,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             cand = 0
             tstart = 1
             nums = []
+        elif nums[0] == 0 and te == 1 and bracket_group and group and infos[0][1] < 2000:
+            # "[Keroro].148.[Xvid.mp3]": nothing but a number before the technical part, so the bracket is the title
+            cand = 0
+            tstart = 1
+            nums = []
         for i in nums:
             if i >= te:
                 if (
