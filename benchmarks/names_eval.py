@@ -169,8 +169,48 @@ def evaluate(sample: int = 150, with_references: bool = True) -> dict:
             sampled[label] = score_categories(fn, picked)
         result["predb"][split] = {"full": with_prior, "with_section": with_section, "sample": sampled}
         result["prior"][split] = {"with": with_prior, "without": no_prior}
+        result.setdefault("classes", {})[split] = class_scores(rows, prior)
         print(f"# {half}: {time.process_time() - started:.0f} CPU-s", file=sys.stderr)
     return result
+
+
+def class_scores(rows, prior) -> dict[str, dict[str, int | None]]:
+    """Per class of names (``names_sets.CLASSES``): names, and how many are right with the prior, without it, with
+    the section."""
+    from scenewatch.names import parse
+
+    out: dict[str, dict[str, int | None]] = {}
+    for label, members in names_sets.class_rows(rows).items():
+        cell: dict[str, int | None] = {"names": len(members), "with_prior": None, "without_prior": None}
+        if prior is not None:
+            cell["with_prior"] = sum(category_right(r.category, parse(r.name, prior=prior).category) for r in members)
+            cell["without_prior"] = sum(
+                category_right(r.category, parse(r.name, prior=NO_PRIOR()).category) for r in members
+            )
+        cell["with_section"] = sum(category_right(r.category, parse(r.name, r.section).category) for r in members)
+        out[label] = cell
+    return out
+
+
+def class_table(result: dict) -> list[str]:
+    """Markdown: category right on the issue's classes of names, both halves, with and without the prior."""
+    out = ["", "### Classes of names (issue #18): category right, names parsed without their section", ""]
+    out += [
+        "| class | tune names | tune, prior | tune, no prior | valid. names | valid., prior | valid., no prior |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    tune, valid = result.get("classes", {}).get("tune", {}), result.get("classes", {}).get("validation", {})
+    for label in tune:
+        cells = []
+        for c in (tune[label], valid.get(label)):
+            if not c or not c["names"]:
+                cells += ["0", "-", "-"]
+                continue
+            cells.append(str(c["names"]))
+            for key in ("with_prior", "without_prior"):
+                cells.append("-" if c[key] is None else f"{c[key] / c['names']:.1%}")
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    return out
 
 
 def NO_PRIOR():  # noqa: N802 - the parser's "no prior" value, imported late (older parsers have none)
@@ -266,7 +306,7 @@ def main() -> None:
         sys.path.insert(0, str(args.src.resolve()))
     result = evaluate(args.sample, not args.no_references)
     print(f"parser: {result['implementation']}" + (f" from {args.src}" if args.src else ""))
-    print("\n".join(corpus_tables(result) + predb_tables(result) + prior_table(result)))
+    print("\n".join(corpus_tables(result) + predb_tables(result) + prior_table(result) + class_table(result)))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1))

@@ -36,6 +36,24 @@ UNTIMED_FEEDS = frozenset({"srrdb"})
 # A TV section's sports broadcasts are `sports` by the parser's rule (docs/names.md): either answer is right there.
 ALSO_RIGHT = {"tv": frozenset({"sports"})}
 
+# The classes issue #18 names, picked out of the labelled set by the name alone (the label is still the section's):
+# (class, the labelled category its names must carry, the pattern). Written from the issue's description of each class,
+# not from the parser's rules, so a class holds the names the parser gets wrong as well as those it gets right.
+CLASSES = (
+    ("music video (MBluRay, MDVDR, MVID …)", "musicvideo", r"(?i)[._-](mbluray|mdvdr|mdvd-r|mvid|mdvd|mbd|mhd)[._-]"),
+    ("music video (any name)", "musicvideo", r"."),
+    (
+        "tutorial (Lynda, Udemy, Pluralsight …)",
+        "software",
+        r"(?i)^(lynda|udemy|pluralsight|linkedin[._]learning|o\.?reilly|packt|skillshare|team[._]?treehouse|treehouse"
+        r"|infinite[._]?skills|cbt[._]?nuggets|ine|pearson|sonic[._]academy|groove3|ask[._]video|masterclass"
+        r"|coursera|edx|udacity|cloud[._]academy|acloudguru|a[._]cloud[._]guru|digital[._]tutors|cg[._]?cookie)[._-]",
+    ),
+    ("game update, patch, repack", "game", r"(?i)[._-](update|patch|hotfix|repack|build)[._-]?v?\d"),
+    ("game with a version (v1.0440 …)", "game", r"(?i)[._-]v\d+(\.\d+)+[._-]"),
+    ("software with a version", "software", r"(?i)[._-]v?\d+\.\d+(\.\d+)*[a-z]?[._-]"),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Labelled:
@@ -84,6 +102,17 @@ def _sightings(dumps: Path) -> Iterator[tuple[str, str | None, str | None, str |
             if isinstance(row, str):  # a broken line: nothing to learn from it
                 continue
             yield row["title"] or "", row["category"], row["source"], row["predate"]
+
+
+def class_rows(rows: list[Labelled]) -> dict[str, list[Labelled]]:
+    """The labelled rows of each of :data:`CLASSES` (a name may be in several)."""
+    import re
+
+    out: dict[str, list[Labelled]] = {}
+    for label, category, pattern in CLASSES:
+        rx = re.compile(pattern)
+        out[label] = [r for r in rows if r.category == category and rx.search(r.name)]
+    return out
 
 
 def label_releases(sightings: Iterable[tuple[str, str | None, str | None, str | None]]) -> list[Labelled]:
