@@ -78,3 +78,13 @@ def test_validation_real_names_floors(labelled):
     for category, floor in CLASS_FLOORS.items():
         n, right = per[category]
         assert right / n >= floor, f"{category}: {right / n:.3f} < {floor}"
+
+
+def test_validation_classes_of_names_floors(labelled):
+    """The issue's classes (music video, tutorial, game update, versioned game and software): each ≥ 90% right."""
+    prior = GroupPrior.from_labelled((r.name, r.category) for r in labelled if r.split == "tune")
+    scores = names_eval.class_scores([r for r in labelled if r.split == "validation"], prior)
+    assert len(scores) == len(names_sets.CLASSES)
+    for label, cell in scores.items():
+        assert cell["names"] >= 50, f"{label}: only {cell['names']} names: the class pattern no longer matches"
+        assert cell["with_prior"] / cell["names"] >= 0.9, f"{label}: {cell['with_prior']}/{cell['names']}"
