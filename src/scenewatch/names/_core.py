@@ -724,18 +724,16 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             ep_first = i
             ep_last = i + 1
             nums = []
-        elif (
-            nums[0] == 0
-            and n > 1
-            and len(lows[0]) <= 3
-            and ("-" in seps[1] or lows[0][0] == "0" or ("." in seps[1] and " " in seps[1]))
+        elif nums[0] == 0 and (
+            (
+                n > 1
+                and len(lows[0]) <= 3
+                and ("-" in seps[1] or lows[0][0] == "0" or ("." in seps[1] and " " in seps[1]))
+            )
+            or (te == 1 and bracket_group and group and infos[0][1] < 2000)
         ):
-            # "01 - Title", "004 - Episode Name", "611-612 - Name"
-            cand = 0
-            tstart = 1
-            nums = []
-        elif nums[0] == 0 and te == 1 and bracket_group and group and infos[0][1] < 2000:
-            # "[Keroro].148.[Xvid.mp3]": nothing but a number before the technical part, so the bracket is the title
+            # "01 - Title", "004 - Episode Name", "611-612 - Name"; and "[Keroro].148.[Xvid.mp3]": nothing but a
+            # number before the technical part, so the bracket is the title (below: a title-less bracket group)
             cand = 0
             tstart = 1
             nums = []
