@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -106,8 +107,6 @@ def _sightings(dumps: Path) -> Iterator[tuple[str, str | None, str | None, str |
 
 def class_rows(rows: list[Labelled]) -> dict[str, list[Labelled]]:
     """The labelled rows of each of :data:`CLASSES` (a name may be in several)."""
-    import re
-
     out: dict[str, list[Labelled]] = {}
     for label, category, pattern in CLASSES:
         rx = re.compile(pattern)

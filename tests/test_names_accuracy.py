@@ -45,6 +45,12 @@ def labelled() -> list[names_sets.Labelled]:
     return names_sets.predb_labelled()
 
 
+@pytest.fixture(scope="module")
+def prior(labelled) -> GroupPrior:
+    """The group prior learned from the tune half, as names_eval learns it."""
+    return GroupPrior.from_labelled((r.name, r.category) for r in labelled if r.split == "tune")
+
+
 def test_the_splits_are_fixed_and_disjoint(labelled):
     assert names_sets.corpus_half("Some.Name.2019.1080p.BluRay.x264-GRP") == names_sets.corpus_half(
         "Some.Name.2019.1080p.BluRay.x264-GRP"
@@ -70,8 +76,7 @@ def test_validation_corpora_floors(validation_corpora):
         assert share >= floor, f"{suite}: {share:.3f} < {floor}"
 
 
-def test_validation_real_names_floors(labelled):
-    prior = GroupPrior.from_labelled((r.name, r.category) for r in labelled if r.split == "tune")
+def test_validation_real_names_floors(labelled, prior):
     rows = [r for r in labelled if r.split == "validation"]
     per = names_eval.category_of(rows, lambda r: parse(r.name, prior=prior).category)
     assert names_eval.overall(per) >= REAL_FLOOR
@@ -80,9 +85,8 @@ def test_validation_real_names_floors(labelled):
         assert right / n >= floor, f"{category}: {right / n:.3f} < {floor}"
 
 
-def test_validation_classes_of_names_floors(labelled):
+def test_validation_classes_of_names_floors(labelled, prior):
     """The issue's classes (music video, tutorial, game update, versioned game and software): each ≥ 90% right."""
-    prior = GroupPrior.from_labelled((r.name, r.category) for r in labelled if r.split == "tune")
     scores = names_eval.class_scores([r for r in labelled if r.split == "validation"], prior)
     assert len(scores) == len(names_sets.CLASSES)
     for label, cell in scores.items():

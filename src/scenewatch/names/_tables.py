@@ -75,7 +75,7 @@ CREW_WORDS = _wordset("crew")
 ISSUE_WORDS = _wordset("issue")
 SUBTITLE_WORDS = _wordset("subtitle")
 RANGE_WORDS = _wordset("range")
-NUMBERED_WORDS = _wordset("numbered")
+NUMBERED_WORDS = ISSUE_WORDS | _wordset("numbered")  # an issue number is not an episode either
 
 
 def _sections() -> tuple[dict[str, tuple[str | None, bool]], tuple[tuple[str, tuple[str | None, bool]], ...]]:
