@@ -21,8 +21,8 @@ class LineError(str):
     """A line that could not be decoded; the string is the reason."""
 
 
-def open_binary(path: Path) -> BinaryIO:
-    """Open a plain, gzip or zstd file for reading decompressed bytes."""
+def open_binary(path: Path, chunk: int = 1 << 18) -> BinaryIO:
+    """Open a plain, gzip or zstd file for reading decompressed bytes (``chunk``: compressed bytes decoded a read)."""
     try:
         raw = path.open("rb")
     except FileNotFoundError:
@@ -34,9 +34,9 @@ def open_binary(path: Path) -> BinaryIO:
     magic = raw.read(4)
     raw.seek(0)
     if magic.startswith(_GZIP_MAGIC):
-        return _Decompressed(raw, lambda: zlib.decompressobj(wbits=31))  # type: ignore[return-value]
+        return _Decompressed(raw, lambda: zlib.decompressobj(wbits=31), chunk)  # type: ignore[return-value]
     if magic == _ZSTD_MAGIC:
-        return _Decompressed(raw, lambda: zstandard.ZstdDecompressor().decompressobj())  # type: ignore[return-value]
+        return _Decompressed(raw, lambda: zstandard.ZstdDecompressor().decompressobj(), chunk)  # type: ignore[return-value]
     return raw
 
 
@@ -48,8 +48,9 @@ class _Decompressed(io.RawIOBase):
     before the damage is handed out, then the next read raises (truncated: EOFError; corrupt: the codec's error).
     """
 
-    def __init__(self, raw: BinaryIO, new: Callable[[], Any]) -> None:
+    def __init__(self, raw: BinaryIO, new: Callable[[], Any], chunk: int = 1 << 18) -> None:
         self._raw = raw
+        self._chunk = chunk
         self._new = new
         self._codec = new()
         self._ready = memoryview(b"")
@@ -74,7 +75,7 @@ class _Decompressed(io.RawIOBase):
         return count
 
     def _fill(self) -> None:
-        chunk = self._raw.read(1 << 18)
+        chunk = self._raw.read(self._chunk)
         if not chunk:
             self._ended = True
             if not self._codec.eof:
@@ -117,11 +118,19 @@ def content_size(path: Path) -> int:
 
 def head(path: Path, size: int = 65536) -> bytes:
     """The first decompressed bytes of a file, for format sniffing."""
-    with open_binary(path) as stream:
+    # Small compressed reads: a whole real dump (~70 kB of gzip) decoded to sniff its first 64 KiB took 0.8 ms, 0.6 s
+    # for the 754 files of the real slice before the first batch could be read.
+    parts: list[bytes] = []
+    with open_binary(path, chunk=1 << 14) as stream:
+        wanted = size
         try:
-            return stream.read(size)
+            while wanted > 0 and (part := stream.read(wanted)):
+                parts.append(part)
+                wanted -= len(part)
         except (OSError, EOFError, zstandard.ZstdError) as exc:
-            raise InputError(f"{path}: cannot decompress: {exc}") from None
+            if not parts:  # damage further on is the reader's to report, line by line, as before
+                raise InputError(f"{path}: cannot decompress: {exc}") from None
+    return b"".join(parts)
 
 
 def read_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str | LineError]]:
