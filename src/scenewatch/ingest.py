@@ -459,19 +459,26 @@ def ingest_paths(
     if pool is not None:
         # The workers keep the cores busy: DuckDB's own threads would only add overhead (1.2 CPU-s per 1M rows).
         db.con.execute("SET threads = 1").fetchall()
+
+    def release_cores() -> None:
+        if pool is not None:  # both steps may run twice
+            pool.shutdown(cancel_futures=True)
+            db.con.execute(f"SET threads = {int(threads)}").fetchall()
+
     try:
         # Two batches a worker: each has the next one queued while the main process writes.
         # A large input into an empty store: the releases' index is built once at the end (store.bulk).
         with db.bulk_memory() if pool is not None else contextlib.nullcontext(), \
                 db.bulk_load() if pool is not None else contextlib.nullcontext():  # fmt: skip
-            ingest_sources(
-                db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool,
-                ahead=2 * workers,
-            )  # fmt: skip
+            try:
+                ingest_sources(
+                    db, plan(), summary, batch_size=batch_size, on_reject=on_reject, on_write=on_write, pool=pool,
+                    ahead=2 * workers,
+                )  # fmt: skip
+            finally:
+                release_cores()  # the bulk load's end (the index, the merges) then runs on every core
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-            db.con.execute(f"SET threads = {int(threads)}").fetchall()
+        release_cores()
     summary.seconds = time.perf_counter() - started
     if on_tick and sources:  # the last figure shown is the final count
         last = sources[-1].origin

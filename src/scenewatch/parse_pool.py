@@ -74,10 +74,21 @@ def parser_pool(workers: int | None = None) -> ProcessPoolExecutor | None:
     workers = parse_workers() if workers is None else workers
     if workers <= 0:
         return None
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start, initargs=(os.getpid(),),
     )  # fmt: skip
+    # The pool starts a process only when a task arrives, and a worker takes ~0.6 s to import and set up: start them
+    # all now, so that they are ready by the time the first batch has been read.
+    for _ in range(workers):
+        pool.submit(_warm_up)
+    return pool
+
+
+def _warm_up() -> None:
+    """A worker's first task: open its DuckDB and load the parser's tables before the first batch comes."""
+    store_batch.worker_connection()
+    parse_columns(["Warm.Up.2020.1080p.WEB.h264-GRP"], [None])
 
 
 def _worker_start(parent: int) -> None:
