@@ -1,11 +1,12 @@
 """Which release ids the store may hold already: a Bloom filter, so new releases skip ON CONFLICT.
 
 Why: ``INSERT ... ON CONFLICT DO NOTHING`` costs about 1.5 CPU-s per million releases more than a plain INSERT, and
-in a bulk ingest almost every release is new. Ids are MD5 halves, so uniform, and their high and low bits serve as
-the filter's two hashes: a release with either bit clear is certainly not stored and is inserted plainly; one with
-both set may be (at most one in twenty is a false alarm) and goes the ON CONFLICT way, about five times as dear a
-row. The store stays the judge: were the filter ever stale, the plain insert fails on the primary key and the
-write is done again without it.
+in a bulk ingest almost every release is new. Ids are MD5 halves, so uniform: an id's high bits choose a 64-bit word
+of the filter and its two lowest 6-bit fields two bits in it (a blocked filter: one memory access an id, where two
+bits anywhere cost two; filling it with 30 million ids takes 1.3 CPU-s instead of 2.6). A release with either bit
+clear is certainly not stored and is inserted plainly; one with both set may be (when the filter is full, 5.3% are
+false alarms) and goes the ON CONFLICT way, about five times as dear a row. The store stays the judge: were the
+filter ever stale, the plain insert fails on the primary key and the write is done again without it.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-# At least this many bits per stored release: with two bits an id, (1 - e^(-2/8))^2 = 5% false alarms when full.
+# At least this many bits per stored release: two bits an id in its own 64-bit word.
 _BITS_PER_ID = 8
 _SMALLEST = 1 << 20
+_SIX_BITS = np.uint64(63)
+_ONE = np.uint64(1)
 
 
 class KnownIds:
-    """A Bloom filter (two bits an id) covering at least every release stored."""
+    """A blocked Bloom filter (two bits an id, in one 64-bit word) covering at least every release stored."""
 
     def __init__(self, capacity: int) -> None:
         bits = _SMALLEST
         while bits < _BITS_PER_ID * capacity:
             bits <<= 1
         self.capacity = bits // _BITS_PER_ID
-        self._shift = np.uint64(64 - bits.bit_length() + 1)
-        self._mask = np.uint64(bits - 1)
-        self._bytes = np.zeros(bits // 8, dtype=np.uint8)
+        words = bits // 64
+        self._shift = np.uint64(64 - (words.bit_length() - 1))  # the id's top log2(words) bits choose its word
+        self._words = np.zeros(words, dtype=np.uint64)
         self.count = 0
 
     @classmethod
@@ -44,19 +47,18 @@ class KnownIds:
 
     def maybe(self, ids: np.ndarray) -> np.ndarray:
         """For each id: whether it may be stored (False: it certainly is not)."""
-        return self._test(ids >> self._shift) & self._test(ids & self._mask)
+        ids = np.asarray(ids, dtype=np.uint64)
+        bits = _bits(ids)
+        return (self._words[ids >> self._shift] & bits) == bits
 
     def add(self, ids: np.ndarray | pa.Array) -> None:
         """Mark ids as stored."""
         ids = ids.to_numpy() if isinstance(ids, pa.Array) else np.asarray(ids, dtype=np.uint64)
-        for where in (ids >> self._shift, ids & self._mask):
-            byte, bit = where >> np.uint64(3), (where & np.uint64(7)).astype(np.uint8)
-            # One bit at a time, so every byte written twice is written the same value and a plain fancy-index OR
-            # is exact: twice as fast as ``np.bitwise_or.at`` (1.1 against 2.0 CPU-s for 8M ids).
-            for value in range(8):
-                chosen = byte[bit == value]
-                self._bytes[chosen] |= np.uint8(1 << value)
+        # ``at``: exact where one batch puts several ids into one word (a fancy-index OR would keep only the last).
+        np.bitwise_or.at(self._words, ids >> self._shift, _bits(ids))
         self.count += len(ids)
 
-    def _test(self, where: np.ndarray) -> np.ndarray:
-        return ((self._bytes[where >> np.uint64(3)] >> (where & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+
+def _bits(ids: np.ndarray) -> np.ndarray:
+    """Each id's two bits within its word: the bits its lowest two 6-bit fields number."""
+    return (_ONE << (ids & _SIX_BITS)) | (_ONE << ((ids >> np.uint64(6)) & _SIX_BITS))
