@@ -1,5 +1,6 @@
 """Releases seen again are merged by updating only the rows the merge changes (store.apply._merge); the result is
-the one ``INSERT … ON CONFLICT DO UPDATE`` with the same rules (batch.MERGE_RELEASES) gives, batch for batch."""
+the one replacing every row seen again by its merged row (the same rules, batch.MERGED_COLUMNS) gives, batch for
+batch."""
 
 from __future__ import annotations
 
@@ -53,11 +54,19 @@ def counted(con: duckdb.DuckDBPyConnection, ids: list[int]) -> Counter[tuple[Any
         con.unregister("rollup_ids")
 
 
-def on_conflict_merge(con: duckdb.DuckDBPyConnection, merged: pa.Table, ids: list[int]) -> None:
-    """The former merge: every row seen again goes through ON CONFLICT DO UPDATE (roll-up compared around it)."""
+def replacing_merge(con: duckdb.DuckDBPyConnection, merged: pa.Table) -> None:
+    """Every stored row seen again deleted and stored again with its merged values (roll-up compared around it)."""
+    ids = merged.column("id").to_pylist()
     before = counted(con, ids)
     con.register("merged", merged)
-    con.execute("INSERT INTO releases BY NAME SELECT * FROM merged " + batch.MERGE_RELEASES).fetchall()
+    rules = ", ".join(f"{rule.format(old='releases', new='merged')} AS {column}"
+                      for column, rule in batch.MERGED_COLUMNS.items())  # fmt: skip
+    con.execute(
+        f"CREATE TEMP TABLE replaced AS SELECT releases.* REPLACE ({rules}) FROM releases JOIN merged USING (id)"
+    ).fetchall()
+    con.execute("DELETE FROM releases WHERE id IN (SELECT id FROM merged)").fetchall()
+    con.execute("INSERT INTO releases SELECT * FROM replaced").fetchall()
+    con.execute("DROP TABLE replaced").fetchall()
     con.unregister("merged")
     after = counted(con, ids)
     after.subtract(before)
@@ -65,7 +74,7 @@ def on_conflict_merge(con: duckdb.DuckDBPyConnection, merged: pa.Table, ids: lis
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_merge_by_update_matches_on_conflict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+def test_merge_by_update_matches_replacing_the_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     rng = random.Random(seed)
     batches = [sightings(rng, rng.choice([1, 5, 40, 120])) for _ in range(25)]
     with Database(tmp_path / "update.duckdb") as db:
@@ -73,13 +82,13 @@ def test_merge_by_update_matches_on_conflict(tmp_path: Path, monkeypatch: pytest
             write_batch(db, announcements, [], origin="feed")
         assert_rollup_exact(db)
         by_update = db.query("SELECT * FROM releases ORDER BY id")
-    monkeypatch.setattr(store_apply, "_merge", on_conflict_merge)
-    with Database(tmp_path / "conflict.duckdb") as db:
+    monkeypatch.setattr(store_apply, "_merge", replacing_merge)
+    with Database(tmp_path / "replacing.duckdb") as db:
         for announcements in batches:
             write_batch(db, announcements, [], origin="feed")
-        by_conflict = db.query("SELECT * FROM releases ORDER BY id")
+        by_replacing = db.query("SELECT * FROM releases ORDER BY id")
     assert len(by_update) < sum(map(len, batches))  # names were seen again
-    pd.testing.assert_frame_equal(by_update, by_conflict)
+    pd.testing.assert_frame_equal(by_update, by_replacing)
 
 
 def test_merge_fills_and_narrows_fields(tmp_path: Path) -> None:

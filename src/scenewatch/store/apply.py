@@ -4,10 +4,11 @@ Nuke events first (releases created afterwards get their nuke state from them), 
 inserted, stored ones merged (``batch.MERGED_COLUMNS``), ``daily_volume`` and ``releases.nuked`` kept exact;
 then the sightings. With a :class:`~scenewatch.store.known.KnownIds` the releases it proves new are inserted
 plainly; the others are looked up by id first (store.lookup), the new ones inserted plainly too and the stored ones
-merged: the rows the merge changes are updated by id. Sightings have no primary key (its index would
-cost ~36 bytes of memory a sighting): a sighting's release is always stored with it, so the sightings of releases
-created by this batch are new, and only the others are looked up among the stored sightings of the same seen_at
-range (a sighting's id covers its seen_at, and the store is mostly in time order, so the scan skips most of it).
+merged: the rows the merge changes are updated. The releases have no primary key (schema 9): this is what keeps
+their ids unique. Nor have the sightings (that index cost ~36 bytes of memory a sighting): a sighting's release is
+always stored with it, so the sightings of releases created by this batch are new, and only the others are looked
+up among the stored sightings of the same seen_at range (a sighting's id covers its seen_at, and the store is
+mostly in time order, so the scan skips most of it).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def _insert(con: duckdb.DuckDBPyConnection, sql: str, table: pa.Table, name: str
     try:
         con.execute(sql).fetchall()
     finally:
-        # A failed statement aborts the transaction: the caller must see its error (a ConstraintException is the
-        # signal to write again without the bitmap), not the one unregistering would then raise.
+        # A failed statement aborts the transaction: the caller must see its error, not the one unregistering would
+        # then raise.
         views.unregister(con, name)
 
 
@@ -85,9 +86,9 @@ def _releases(
 ) -> np.ndarray:
     """Insert the new releases and merge the ones already stored; keep ``daily_volume`` exact.
 
-    New and stored releases are told apart first (the ids the bitmap could not clear are looked up in the primary
-    key, store.lookup: ~40 times cheaper a row than ON CONFLICT DO NOTHING RETURNING), because the roll-up adds the
-    new ones as they are and compares the stored ones' rows before and after the merge. Return the ids created.
+    New and stored releases are told apart first (the ids the bitmap could not clear are looked up by a join,
+    store.lookup), because the roll-up adds the new ones as they are and compares the stored ones' rows before and
+    after the merge. Return the ids created.
     """
     ids = releases.column("id").to_numpy()
     if bulk is not None:
@@ -100,7 +101,7 @@ def _releases(
     created = ids[fresh]
     con.register("batch_releases", releases)
     try:
-        present: list[int] = []
+        present = False
         if len(created) == releases.num_rows:  # the common case in a bulk ingest: every release is new
             rollup.add_created(con, "batch_releases")
         else:
@@ -109,11 +110,11 @@ def _releases(
                 rollup.add_created(con, "(SELECT * FROM batch_releases SEMI JOIN created_ids USING (id))")
             finally:
                 views.unregister(con, "created_ids")
-            present = ids[~fresh].tolist()
+            present = bool((~fresh).any())
         if present and bulk is not None:
             bulk.defer_merge(con, releases.filter(~fresh))
         elif present:
-            _merge(con, releases.filter(~fresh), present)
+            _merge(con, releases.filter(~fresh))
     finally:
         views.unregister(con, "batch_releases")
     return created
@@ -132,30 +133,27 @@ _ROLLUP_BEFORE_AFTER = (
 )
 
 
-def _merge(con: duckdb.DuckDBPyConnection, merged: pa.Table, ids: list[int]) -> None:
+def _merge(con: duckdb.DuckDBPyConnection, merged: pa.Table) -> None:
     """Merge releases seen again into the stored ones (batch.MERGED_COLUMNS), updating only rows the merge changes.
 
-    Why not ``INSERT … ON CONFLICT DO UPDATE``: at 30 million releases it took 300-400 ms for 200 rows (DuckDB
-    fetches and rewrites every conflicting row), against ~10 ms to find the changed rows and update them by id
-    literals (store.lookup); most releases seen again change nothing.
+    Why not ``INSERT … ON CONFLICT DO UPDATE``: it needs a primary key (schema 9 has none), and at 30 million
+    releases with one it took 300-400 ms for 200 rows (DuckDB fetched and rewrote every conflicting row). Here two
+    hash joins find the changed rows (with their roll-up rows) and update them; most releases seen again change
+    nothing.
     """
     con.register("merged", merged)
     try:
-        rows = [
-            row
-            for listed in lookup.id_lists(ids)
-            for row in con.execute(
-                f"SELECT releases.id, {_ROLLUP_BEFORE_AFTER} FROM releases JOIN merged ON releases.id = merged.id "
-                f"WHERE releases.id IN ({listed}) AND {batch.merge_changes('releases', 'merged')}"
-            ).fetchall()
-        ]  # fmt: skip
+        changes = batch.merge_changes("releases", "merged")
+        rows = con.execute(
+            f"SELECT releases.id, {_ROLLUP_BEFORE_AFTER} FROM releases JOIN merged ON releases.id = merged.id "
+            f"WHERE {changes}"
+        ).fetchall()
         if not rows:
             return
-        for listed in lookup.id_lists(row[0] for row in rows):
-            con.execute(
-                f"UPDATE releases SET {batch.merged_assignments('releases', 'merged')} FROM merged "
-                f"WHERE releases.id = merged.id AND releases.id IN ({listed})"
-            ).fetchall()
+        con.execute(
+            f"UPDATE releases SET {batch.merged_assignments('releases', 'merged')} FROM merged "
+            f"WHERE releases.id = merged.id AND {changes}"
+        ).fetchall()
         rollup.apply(con, rollup.moves(row[1:] for row in rows))
     finally:
         views.unregister(con, "merged")

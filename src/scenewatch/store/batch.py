@@ -357,8 +357,6 @@ def merge_changes(old: str, new: str) -> str:
     return f"({stored}) IS DISTINCT FROM ({merged})"
 
 
-MERGE_RELEASES = "ON CONFLICT (id) DO UPDATE SET " + merged_assignments("releases", "excluded")
-
 INSERT_NUKES = """
 INSERT INTO nukes
 SELECT DISTINCT ON (id) * FROM (

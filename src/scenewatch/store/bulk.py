@@ -1,37 +1,30 @@
-"""Loading a dump into an empty store without the releases' primary-key index, then building it once.
+"""A large ingest: stored releases told apart in memory, and the work that must find them by id done once, at the end.
 
-Why: an ART index grown one batch at a time by random keys is the largest part of a big ingest's cost. At 30 million
-releases it takes ~1.45 GiB of memory (~49 bytes a key) and slows every batch and commit as it grows; built in one
-go at the end it takes ~10 s and ~35 bytes a key. While the index is away the writer keeps releases unique itself:
-it knows every id it stored (:class:`StoredIds`, 8 bytes an id, behind the Bloom filter), so it inserts new
-releases plainly. Work that needs to find stored releases by id waits in two tables, committed with the batches:
-``bulk_merges`` (releases seen again, merged at the end by the store's merge rules, in the order they came) and
-``bulk_nuked`` (stored releases whose nuke state new events may change). :func:`finish` builds the index (a
-unique index, ``releases_id``: adding a primary key to a filled table held another ~800 MB while committing),
-applies both and recounts the roll-up; a store left by a crash in between is finished when it is next opened for
-writing (``Database.__init__``), so the ingest resumes on a complete store.
+Why: the releases have no index on their id (schema 9), so finding stored releases is a join that scans the id
+column (~0.1 s at 30 million). A large ingest would pay that for every batch that announces a release again.
+Instead the writer knows every stored id (:class:`StoredIds`: a Bloom filter in front of sorted runs, 8 bytes an
+id, read from the store at the start: ~1 s at 30 million), inserts new releases plainly and keeps what needs stored
+releases found by id in two tables, committed with the batches: ``bulk_merges`` (releases seen again, merged at the
+end by the store's merge rules, in the order they came) and ``bulk_nuked`` (stored releases whose nuke state new
+events may change). :func:`finish` applies both with one join each and moves the roll-up's counts; a store left by
+a crash in between is finished when it is next opened for writing (``Database.__init__``), so the ingest resumes
+on a complete store. (Until schema 9 this also held the releases' primary-key index back until the end.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scenewatch.store import batch, nuked, rollup, views
+from scenewatch.store import batch, group_prior, nuked, rollup, views
 from scenewatch.store.known import KnownIds
 
 MERGES = "bulk_merges"
 NUKED = "bulk_nuked"
-INDEX = "releases_id"
-# Memory for building the index: what it takes once built (~33 bytes a key at 28.5M ids) plus an allowance for
-# the rest of the end (measured: 28.5M ids, 950 MiB of index, built in 10 s with a 1.2 GB cap).
-BUILT_INDEX_BYTES_PER_KEY = 36
-BUILD_ALLOWANCE = 256 << 20
 # A run of sorted ids is not merged past this size: merging two runs of 30M ids would hold three copies at once.
 _LARGEST_RUN = 8_000_000
 
@@ -105,20 +98,10 @@ class BulkLoad:
                 views.unregister(con, "nuke_targets")
 
 
-def begin(con: duckdb.DuckDBPyConnection) -> BulkLoad | None:
-    """Drop the releases' primary key for a bulk load, if the store holds no release (None: it holds some)."""
-    if int(con.execute("SELECT count(*) FROM releases").fetchall()[0][0]):
-        return None
-    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'releases'").fetchall()[0][0]
-    # The key is inline as the schema created it (a table constraint had it been added by ALTER TABLE); after a
-    # bulk load the ids are kept unique by the index finish() built instead, which DROP TABLE drops.
-    ddl = re.sub(r",\s*PRIMARY KEY\s*\(\s*id\s*\)", "", re.sub(r"\bid UBIGINT PRIMARY KEY\b", "id UBIGINT", ddl))
-    if "PRIMARY KEY" in ddl.upper():
-        raise RuntimeError(f"releases: unexpected table definition for a bulk load: {ddl}")
+def begin(con: duckdb.DuckDBPyConnection) -> BulkLoad:
+    """Start a bulk load: the tables that keep what waits for its end."""
     columns = ", ".join(f"{c} {t}" for c, t in _merged_types(con).items())
     with _transaction(con):
-        con.execute("DROP TABLE releases").fetchall()
-        con.execute(ddl).fetchall()
         con.execute(f"CREATE TABLE {MERGES} (id UBIGINT NOT NULL, {columns}, seq BIGINT NOT NULL)").fetchall()
         con.execute(f"CREATE TABLE {NUKED} (id UBIGINT NOT NULL)").fetchall()
     return BulkLoad(con)
@@ -129,26 +112,30 @@ def in_progress(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [MERGES]).fetchall()[0][0])
 
 
-def build_memory(keys: int) -> int:
-    """DuckDB's memory cap while :func:`finish` builds the index of ``keys`` releases."""
-    return BUILD_ALLOWANCE + BUILT_INDEX_BYTES_PER_KEY * keys
-
-
 def finish(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the releases' unique index, apply the deferred merges and nuke states, recount the roll-up."""
+    """Apply the deferred merges (moving the roll-up's counts) and nuke states, then drop the bulk load's tables."""
     merged = ", ".join(f"{rule} AS {column}" for column, rule in batch.MERGED_AGGREGATES.items())
+    seen = f"(SELECT id, {merged} FROM {MERGES} GROUP BY id) seen"
+    changes = batch.merge_changes("releases", "seen")
     with _transaction(con):
-        con.execute(f"CREATE UNIQUE INDEX {INDEX} ON releases (id)").fetchall()
         if con.execute(f"SELECT count(*) FROM {MERGES}").fetchall()[0][0]:
-            con.execute(
-                f"UPDATE releases SET {batch.merged_assignments('releases', 'seen')} "
-                f"FROM (SELECT id, {merged} FROM {MERGES} GROUP BY id) seen "
-                f"WHERE releases.id = seen.id AND {batch.merge_changes('releases', 'seen')}"
+            keyed = ("pre_at", "section", "scene")
+            after = {c: batch.MERGED_COLUMNS[c].format(old="releases", new="seen") for c in keyed}
+            before_after = f"{rollup.row_of('releases')}, {rollup.row_of('releases', after)}"
+            moves = con.execute(  # grouped: a large load may change hundreds of thousands of releases
+                f"SELECT {before_after}, count(*) FROM releases JOIN {seen} ON releases.id = seen.id "
+                f"WHERE {changes} GROUP BY ALL"
             ).fetchall()
-            rollup.rebuild(con)
-        con.execute(
-            f"UPDATE releases SET nuked = (id IN {nuked.NUKED_IDS_SQL}) WHERE id IN (SELECT id FROM {NUKED})"
-        ).fetchall()
+            group_prior.add_first_sections(con, seen)  # before the update: it reads the sections stored now
+            con.execute(
+                f"UPDATE releases SET {batch.merged_assignments('releases', 'seen')} FROM {seen} "
+                f"WHERE releases.id = seen.id AND {changes}"
+            ).fetchall()
+            rollup.apply(con, rollup.moves(moves))
+        if con.execute(f"SELECT count(*) FROM {NUKED}").fetchall()[0][0]:
+            con.execute(
+                f"UPDATE releases SET nuked = (id IN {nuked.NUKED_IDS_SQL}) WHERE id IN (SELECT id FROM {NUKED})"
+            ).fetchall()
         con.execute(f"DROP TABLE {MERGES}").fetchall()
         con.execute(f"DROP TABLE {NUKED}").fetchall()
 

@@ -19,7 +19,6 @@ import pyarrow as pa
 from scenewatch.columnar import announcement_table, nuke_table
 from scenewatch.records import Announcement, Gap, NukeEvent
 from scenewatch.store import apply, batch, bulk, nuked, rollup, views
-from scenewatch.store.batch import MERGE_RELEASES as MERGE_RELEASES
 from scenewatch.store.batch import PARSED_COLUMNS as PARSED_COLUMNS
 from scenewatch.store.known import KnownIds
 from scenewatch.store.schema import SCHEMA_VERSION, migrate
@@ -60,8 +59,8 @@ _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
 # Measured: DuckDB's primary-key (ART) indexes take ~35 bytes a key in a store opened afresh (966 MiB for 29 M
 # releases) and ~49 while an ingest grows them (48.9 at 5.66 M); a write with random keys touches all of the index,
-# so it stays in memory. The cap must grow with the keyed tables (releases, nukes) or a write into a large store runs
-# out of memory. Sightings have no key for this reason (store.apply).
+# so it stays in memory. The cap must grow with the keyed table that grows with the store (nukes) or a write into a
+# large store runs out of memory. Releases (schema 9) and sightings (schema 6) have no key for this reason.
 INDEX_BYTES_PER_ROW = 50
 # The working allowance during a bulk ingest (Database.bulk_memory). Measured at 5.66M rows: 192MB suffices,
 # 128MB runs out of memory (transactions of ~200,000 records hold their appends and index entries until commit).
@@ -194,10 +193,8 @@ class Database:
         """
         if self.read_only:
             return
-        if self._bulk is not None:  # the releases have no index during a bulk load
+        if rows is None:  # the nukes' key is the one index that grows with the store (schema 9)
             rows = int(self.scalar("SELECT count(*) FROM nukes"))
-        elif rows is None:
-            rows = int(self.scalar("SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM nukes)"))
         limit = self._working_memory + INDEX_BYTES_PER_ROW * (rows + extra_rows)
         # Re-set only when it moves by 64 MiB or more: the setting is cheap, but not free on every small batch.
         if abs(limit - self._memory_limit) >= 64 << 20:
@@ -226,14 +223,14 @@ class Database:
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """Into an empty store, write without the releases' primary-key index and build it at the end (store.bulk).
+        """Write a large input with the stored ids held in memory, merging releases seen again at the end (store.bulk).
 
-        Nothing changes for a store that holds releases already. Only batches written through
-        :meth:`write_prepared` may run inside; the index is built however the block ends.
+        Only batches written through :meth:`write_prepared` may run inside; the end runs however the block ends.
         """
         if self.read_only or self._bulk is not None:
             yield
             return
+        self._known = None  # not kept up to date during the load
         self._bulk = bulk.begin(self.con)
         try:
             yield
@@ -246,10 +243,6 @@ class Database:
                 self.fit_memory()
 
     def _finish_bulk_load(self) -> None:
-        # Room for the index and little else: a larger cap would fill with cached blocks while the end scans.
-        keys = int(self.scalar("SELECT count(*) FROM releases"))
-        self.con.execute(f"SET memory_limit = '{bulk.build_memory(keys) >> 20}MiB'").fetchall()
-        self._memory_limit = 0  # fit_memory sets its own cap again
         bulk.finish(self.con)
 
     def close(self) -> None:
@@ -338,22 +331,6 @@ class Database:
             if commit:
                 self.commit_prepared()
             return result
-        except duckdb.ConstraintException:
-            if known is None:
-                self._abandon()
-                raise
-            # A plain insert met a stored key: the filter was stale (hand-written SQL?). Do it all the careful way.
-            again = [*self._open, item]
-            self._abandon()
-            con.execute("BEGIN TRANSACTION").fetchall()
-            try:
-                results = [self._apply(write, None) for write in again]
-            except BaseException:
-                con.execute("ROLLBACK").fetchall()
-                raise
-            self._open = again
-            self.commit_prepared()
-            return results[-1]
         except BaseException:
             self._abandon()
             raise
@@ -401,7 +378,10 @@ class Database:
         return WriteResult(inserted, announced - inserted, sightings, nukes_added)
 
     def forget_known_ids(self) -> None:
-        """Drop the bitmap of stored release ids (after writing releases with hand-written SQL; rebuilt when needed)."""
+        """Drop the bitmap of stored release ids (after writing releases with hand-written SQL; rebuilt when needed).
+
+        Needed: the releases have no primary key (schema 9), and a stale bitmap would let a release be stored twice.
+        """
         self._known = None
 
     def refresh_rollups(self) -> None:

@@ -1,33 +1,25 @@
-"""Finding stored releases by id through the primary-key index.
+"""Finding stored releases by id: a hash join against the ids asked for.
 
-DuckDB looks an ``id IN (...)`` list up in the index only when the list holds constants: with bound parameters,
-or more than about a thousand values, it scans the whole table (~200 ms at 30 million releases against ~4 ms for
-500 ids). So the ids are written into the statement as integer literals, a few hundred at a time; they are
-integers, so nothing user-supplied is spliced.
+The releases have no index on their id (schema 9): a join of the ids asked for against the stored ids scans the id
+column once, ~0.1 s at 30 million releases on one thread, whatever the number of ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 import duckdb
 import numpy as np
+import pyarrow as pa
 
-# Ids per statement: well under the list length at which DuckDB gives up the index (between 1,000 and 2,000).
-PER_STATEMENT = 500
-
-
-def id_lists(ids: Iterable[int]) -> Iterator[str]:
-    """The ids as comma-separated integer literals, ``PER_STATEMENT`` at a time, for ``WHERE id IN (...)``."""
-    listed = [str(int(i)) for i in ids]
-    for start in range(0, len(listed), PER_STATEMENT):
-        yield ", ".join(listed[start : start + PER_STATEMENT])
+from scenewatch.store import views
 
 
 def stored_ids(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> np.ndarray:
     """Which of these release ids the store holds."""
-    found = [
-        np.asarray(con.execute(f"SELECT id FROM releases WHERE id IN ({listed})").fetchnumpy()["id"], np.uint64)
-        for listed in id_lists(ids)
-    ]
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
+    if not len(ids):
+        return np.zeros(0, dtype=np.uint64)
+    con.register("wanted_ids", pa.table({"id": pa.array(np.asarray(ids, np.uint64), pa.uint64())}))
+    try:
+        found = con.execute("SELECT id FROM releases SEMI JOIN wanted_ids USING (id)").fetchnumpy()["id"]
+    finally:
+        views.unregister(con, "wanted_ids")
+    return np.asarray(found, np.uint64)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from scenewatch.store import lookup, views
+from scenewatch.store import views
 
 # The events that set a release's nuke state, in the order they follow one another (ties in time: later wins).
 ACTIONS = ("nuke", "modnuke", "unnuke")
@@ -62,25 +62,16 @@ def refresh(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> None:
     if not targets:
         return
     con.register("nuked_ids", pa.table({"id": pa.array(targets, pa.uint64())}))
-    try:
-        now = {
-            int(row[0])
-            for row in con.execute(
-                f"SELECT release_id FROM {latest_nukes_sql('SEMI JOIN nuked_ids ON nukes.release_id = nuked_ids.id')} "
-                f"WHERE action IN {NUKED_SQL}"
-            ).fetchall()
-        }
+    try:  # one statement, a hash join: the releases have no index on their id (schema 9)
+        latest = latest_nukes_sql("SEMI JOIN nuked_ids ON nukes.release_id = nuked_ids.id")
+        con.execute(
+            f"UPDATE releases SET nuked = id IN (SELECT release_id FROM {latest} WHERE action IN {NUKED_SQL}) "
+            "WHERE id IN (SELECT id FROM nuked_ids)"
+        ).fetchall()
     finally:
         views.unregister(con, "nuked_ids")
-    _set(con, sorted(now), True)
-    _set(con, [i for i in targets if i not in now], False)
 
 
 def recompute_all(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute ``releases.nuked`` for every release (after an import or hand-written SQL)."""
     con.execute(f"UPDATE releases SET nuked = (id IN {NUKED_IDS_SQL})").fetchall()
-
-
-def _set(con: duckdb.DuckDBPyConnection, ids: list[int], value: bool) -> None:
-    for listed in lookup.id_lists(ids):  # through the primary-key index (store.lookup)
-        con.execute(f"UPDATE releases SET nuked = {str(value).lower()} WHERE id IN ({listed})").fetchall()

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from scenewatch.store import nuked, rollup
-from scenewatch.store.database import MERGE_RELEASES, Database, StoreError
+from scenewatch.store.batch import merged_assignments
+from scenewatch.store.database import Database, StoreError
 from scenewatch.store.schema import SCHEMA_VERSION
 
 FORMAT = "scenewatch-parquet"
@@ -186,7 +187,16 @@ def import_parquet(db: Database, directory: Path | str) -> ImportResult:
             before = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
             select = f"SELECT {columns} FROM {source}"
             if table == "releases":
-                con.execute(f"INSERT INTO releases BY NAME {select} {MERGE_RELEASES}").fetchall()
+                # No primary key (schema 9): merge the stored ones by the store's rules, then add the others.
+                incoming = f"(SELECT DISTINCT ON (id) * FROM ({select})) incoming"
+                con.execute(
+                    f"UPDATE releases SET {merged_assignments('releases', 'incoming')} FROM {incoming} "
+                    "WHERE releases.id = incoming.id"
+                ).fetchall()
+                con.execute(
+                    f"INSERT INTO releases BY NAME SELECT * FROM {incoming} "
+                    "ANTI JOIN (SELECT id FROM releases) stored USING (id)"
+                ).fetchall()
             elif table == "gaps":
                 # Gaps have no key: add only the rows not already there (NULL-safe comparison of every column).
                 con.execute(

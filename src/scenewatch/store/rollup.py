@@ -70,13 +70,16 @@ def row_of(table: str, values: Mapping[str, str] | None = None) -> str:
 
 
 def moves(rows: Iterable[Sequence[Any]]) -> Counter[tuple[Any, str, str]]:
-    """The roll-up delta of releases changed in place: each row is two :func:`row_of` tuples, before then after."""
+    """The roll-up delta of releases changed in place: each row is two :func:`row_of` tuples, before then after,
+    optionally followed by how many releases made that move (one if not)."""
     delta: Counter[tuple[Any, str, str]] = Counter()
-    for day, category, section, counts, new_day, new_category, new_section, new_counts in rows:
+    for row in rows:
+        day, category, section, counts, new_day, new_category, new_section, new_counts = row[:8]
+        releases = int(row[8]) if len(row) > 8 else 1
         if counts:
-            delta[(day, category, section)] -= 1
+            delta[(day, category, section)] -= releases
         if new_counts:
-            delta[(new_day, new_category, new_section)] += 1
+            delta[(new_day, new_category, new_section)] += releases
     return delta
 
 
