@@ -21,6 +21,7 @@ _BITS_PER_ID = 8
 _SMALLEST = 1 << 20
 _SIX_BITS = np.uint64(63)
 _ONE = np.uint64(1)
+_CHUNK = 1 << 20
 
 
 class KnownIds:
@@ -55,8 +56,11 @@ class KnownIds:
     def add(self, ids: np.ndarray | pa.Array) -> None:
         """Mark ids as stored."""
         ids = ids.to_numpy() if isinstance(ids, pa.Array) else np.asarray(ids, dtype=np.uint64)
-        # ``at``: exact where one batch puts several ids into one word (a fancy-index OR would keep only the last).
-        np.bitwise_or.at(self._words, ids >> self._shift, _bits(ids))
+        # A million at a time: the words and bits of 30M ids at once were ~1 GB of temporaries.
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            # ``at``: exact where one batch puts several ids into one word (a fancy-index OR would keep the last).
+            np.bitwise_or.at(self._words, part >> self._shift, _bits(part))
         self.count += len(ids)
 
 
