@@ -171,7 +171,9 @@ class Database:
         self.read_only = read_only
         self._known: KnownIds | None = None
         self._bulk: bulk.BulkLoad | None = None
-        self._open: list[PreparedWrite] = []  # batches applied in the open transaction (write_prepared commit=False)
+        # Batches applied in the open transaction (write_prepared commit=False): a count, not the batches themselves,
+        # which a 600,000-record transaction would hold in memory until its commit for nothing (~400 MB).
+        self._open = 0
         if not read_only:
             # Checkpointing every 16 MiB of WAL (the default) costs a third of bulk-ingest time; a cap on
             # DuckDB's memory keeps a long ingest's footprint flat (its default is 80% of RAM, all kept as cache).
@@ -327,7 +329,7 @@ class Database:
             if not self._open:
                 con.execute("BEGIN TRANSACTION").fetchall()
             result = self._apply(item, known)
-            self._open.append(item)
+            self._open += 1
             if commit:
                 self.commit_prepared()
             return result
@@ -340,12 +342,12 @@ class Database:
         if not self._open:
             return
         self.con.execute("COMMIT").fetchall()
-        self._open = []
+        self._open = 0
         self.fit_memory()
 
     def _abandon(self) -> None:
         """Roll back the open transaction: its batches are lost, and so is their progress."""
-        self._open = []
+        self._open = 0
         self._known = None  # it may hold ids of releases rolled back
         with contextlib.suppress(duckdb.Error):
             self.con.execute("ROLLBACK").fetchall()
