@@ -47,7 +47,7 @@ def ingest(
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write every rejected line here.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Read files again even if already ingested.")] = False,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=100, help="Records per batch (a transaction holds ~200,000).")
+        int, typer.Option("--batch-size", min=100, help="Records per batch (a transaction holds ~600,000).")
     ] = 50_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     download_dir: Annotated[

@@ -185,18 +185,16 @@ class Database:
                 self._finish_bulk_load()
             self.fit_memory()
 
-    def fit_memory(self, extra_rows: int = 0, *, rows: int | None = None) -> None:
-        """Cap DuckDB's memory at the working allowance plus what the primary-key indexes of the current rows need.
+    def fit_memory(self, extra_rows: int = 0) -> None:
+        """Cap DuckDB's memory at the working allowance plus what the nukes' primary-key index needs.
 
-        The allowance is SCENEWATCH_MEMORY_LIMIT (default 1GB). Called after every write: the indexes grow with the
-        store, and a cap that does not grow with them would make the next write fail. ``extra_rows`` makes room
-        for rows about to arrive in one large statement (an import, a bulk copy); ``rows`` is the store's row count
-        when the caller has just counted it.
+        The allowance is SCENEWATCH_MEMORY_LIMIT (default 1GB). Called after every commit: the index grows with the
+        store, and a cap that does not grow with it would make the next write fail. ``extra_rows`` makes room for
+        rows about to arrive in one large statement (an import). Releases and sightings have no index (schema 9, 6).
         """
         if self.read_only:
             return
-        if rows is None:  # the nukes' key is the one index that grows with the store (schema 9)
-            rows = int(self.scalar("SELECT count(*) FROM nukes"))
+        rows = int(self.scalar("SELECT count(*) FROM nukes"))
         limit = self._working_memory + INDEX_BYTES_PER_ROW * (rows + extra_rows)
         # Re-set only when it moves by 64 MiB or more: the setting is cheap, but not free on every small batch.
         if abs(limit - self._memory_limit) >= 64 << 20:
