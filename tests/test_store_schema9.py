@@ -3,6 +3,7 @@ index a bulk load built), and ends with the columns a new store has."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def _columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bool]]:
 
 
 @pytest.mark.parametrize("index", ["primary key", "bulk-built unique index"])
-def test_a_schema_8_store_keeps_its_releases_and_loses_the_index(tmp_path: Path, index: str) -> None:
+def test_a_schema_8_store_keeps_its_releases_and_loses_the_index(
+    tmp_path: Path, index: str, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "v8.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
@@ -46,7 +49,10 @@ def test_a_schema_8_store_keeps_its_releases_and_loses_the_index(tmp_path: Path,
                             old_show=release_key("old.show.s01e01.720p.hdtv.x264-lol")))  # fmt: skip
     before = sorted(con.execute("SELECT * FROM releases").fetchall(), key=repr)
     con.close()
-    with Database(path) as db:
+    with caplog.at_level(logging.WARNING, logger="scenewatch.store"), Database(path) as db:
+        # The upgrade says so, naming the store: copying a large table takes a while, and silence looks hung.
+        upgrading = f"{path}: upgrading from schema 8 to 9 (once; a large store takes a while)"
+        assert [r.getMessage() for r in caplog.records] == [upgrading]
         assert db.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION == len(MIGRATIONS) == 9
         assert db.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'releases'") == 0
         assert db.scalar(
@@ -65,5 +71,7 @@ def test_a_schema_8_store_keeps_its_releases_and_loses_the_index(tmp_path: Path,
             ("Old.Movie.2019.1080p.BluRay.x264-SPARKS", datetime(2019, 4, 30, 9), "X264-HD", True),
             ("old.show.s01e01.720p.hdtv.x264-lol", None, None, False),
         ]
+    caplog.clear()
     with Database(tmp_path / "new.duckdb") as fresh:
         assert _columns(fresh.con) == migrated
+    assert not caplog.records  # a new store is created, not upgraded

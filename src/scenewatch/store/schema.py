@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import duckdb
+
+log = logging.getLogger("scenewatch.store")
 
 # Never edit a migration that has shipped: append a new one.
 MIGRATIONS: list[str] = [
@@ -239,6 +243,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     if version > SCHEMA_VERSION:
         raise RuntimeError(
             f"database schema version {version} is newer than this scenewatch ({SCHEMA_VERSION}): upgrade scenewatch"
+        )
+    if 0 < version < SCHEMA_VERSION:
+        # Shown on stderr by logging's last-resort handler when nothing else is set up: an upgrade may copy a table
+        # (migration 9 copies the releases: 28 s for 31M), and a command that sits silent looks hung.
+        rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+        where = rows[0][0] if rows and rows[0][0] else "the store"
+        log.warning(
+            "%s: upgrading from schema %d to %d (once; a large store takes a while)", where, version, SCHEMA_VERSION
         )
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
         con.execute("BEGIN TRANSACTION").fetchall()
