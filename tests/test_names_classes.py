@@ -195,6 +195,42 @@ def test_fansub_absolute_numbering(name, season, episode, title):
     assert p.category == "anime"
 
 
+@pytest.mark.parametrize(
+    ("name", "episode"),
+    [
+        ("[Hi10] Some Anime Title - Episode 05 [BD 1080p][ABCDEF12].mkv", 5),
+        ("[Hi10]_Some_Anime_Title_-_12_[BD_1080p][A1B2C3D4].mkv", 12),
+    ],
+)
+def test_a_crew_named_hi10_is_the_group(name, episode):
+    p = parse(name)
+    assert (p.group, p.title, p.episode, p.category) == ("Hi10", "Some Anime Title", episode, "anime")
+
+
+def test_a_leading_hi10_without_a_fansub_shape_stays_a_tag():
+    p = parse("[Hi10] Some Film Title 2012 1080p BluRay x264")
+    assert p.group != "Hi10" and p.title == "Some Film Title"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[FanSub]_Some_Anime_Title_(1920x1080_Blu-Ray_FLAC)_[1A2B3C4D]",
+        "[FanSub] Some Anime Title [BD 1080p Hi10 FLAC][ABCD1234]",
+    ],
+)
+def test_a_fansub_batch_without_an_episode_is_anime(name):
+    p = parse(name)
+    assert (p.category, p.group, p.title) == ("anime", "FanSub", "Some Anime Title")
+
+
+def test_a_slash_inside_a_fansub_title_is_no_folder():
+    p = parse("[FanSub] Title/Other - 01v2 [BD, 720p] [8C8F1B3C].mkv")
+    assert (p.group, p.title, p.episode, p.category) == ("FanSub", "Title Other", 1, "anime")
+    folder = parse("[FanSub] Some Show/Some.Show.S01E02.720p.HDTV.x264-GRP.mkv")
+    assert (folder.title, folder.group, folder.episode) == ("Some Show", "GRP", 2)
+
+
 def test_season_then_dash_episode_without_a_fansub_group():
     p = parse("Some Anime Title S2 - 07 (1080p)")
     assert (p.season, p.episode, p.title) == (2, 7, "Some Anime Title")

@@ -81,6 +81,18 @@ _EVIDENCE = (2, 3, 4, 5, 6, 7, 8, 9, 11)
 _TYPE_INDEX = 29
 
 
+def _title_slash(s: str) -> bool:
+    """Whether the one slash of a fansub name is the title's: "[Crew] Fate/Zero - 01 [720p]", not a folder."""
+    if s[:1] != "[" or s.count("/") + s.count("\\") != 1:
+        return False
+    k = s.find("/") if "/" in s else s.find("\\")
+    close = s.find("]")
+    if not (0 < close < k - 1 and s[k - 1].isalnum() and s[k + 1 : k + 2].isalnum() and "[" not in s[close:k]):
+        return False
+    after = s[k + 1 :].replace("_", " ").split(" ", 1)[0]
+    return "." not in after  # "Show/Show.S01E02.720p...": a folder and its file
+
+
 def _core_path(name: str, s: str, section: str | None, prior: dict | None) -> tuple:
     """A path: parse the file name and its folders; the component with the most evidence answers,
     the others fill the fields it lacks ("Movies/Title (1998)/Title.720p.x264-GRP.mkv")."""
@@ -120,7 +132,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         s = _CTRL.sub(" ", s)
     if not s.isascii() and _WIDE_MARKS.search(s):
         s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
-    if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s):
+    if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s) and not _title_slash(s):
         return _core_path(name, s, section, prior)
     if "+" in s:
         s = _DDPLUS.sub("DDP", s)  # "DD+5.1" (the "+" is a separator otherwise)
@@ -911,6 +923,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         )
     if category == "movie" and source == "tv":
         category = "tv"  # a capture of a broadcast (HDTV, PDTV, DSR ...) is a TV release, film or not
+    elif category == "movie" and bracket_group and crc and not cats:
+        category = "anime"  # "[Crew]_Title_(BD_1080p)_[CRC32]": a fansub batch or film, episode or not
     # the announced section and the group prior, for what the name leaves open
     hint, one = _section_entry(section) if section else _NO_SECTION
     weak = category is None or _weak(category, has_video, cats, platform, version, flags, music_tokens)

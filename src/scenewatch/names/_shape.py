@@ -137,14 +137,25 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         group = cand + tag
         s = s[:k]
         break
-    # a leading block of technical tokens goes to the end: "[720p] Title Season 1" -> "Title Season 1 [720p]"
+    # a leading block of technical tokens goes to the end: "[720p] Title Season 1" -> "Title Season 1 [720p]",
+    # except the crew named like a token in fansub names: "[Hi10] Show - 05 [BD 1080p][CRC]" (a bracket holding
+    # only "Hi10" and a CRC or a " - " episode separator after it)
+    tech_crew = False
     if s[:1] == "[":
         j = s.find("]")
         if j > 1:
-            first = _SPLIT.split(s[1:j].strip(), 1)[0].lower()
+            content = s[1:j].strip()
+            first = _SPLIT.split(content, 1)[0].lower()
             lead = _info(first) if first else None
             if lead is not None and lead[2] >= WEAK and lead[0] not in ("lang", "cat") and j + 1 < len(s):
-                s = s[j + 1 :] + " " + s[: j + 1]
+                tech_crew = (
+                    group is None
+                    and first == content.lower()
+                    and lead[1] == "10bit"
+                    and (crc or " - " in s or "_-_" in s)
+                )
+                if not tech_crew:
+                    s = s[j + 1 :] + " " + s[: j + 1]
     # anime style "[Group] Title - 01"
     if s and s[0] in "[【":
         close = "]" if s[0] == "[" else "】"
@@ -153,6 +164,10 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             content = s[1:j].strip()
             lo = content.lower()
             if "www" in lo or ".com" in lo or ".org" in lo or lo in SUFFIXES:
+                s = s[j + 1 :]
+            elif tech_crew:
+                group = content
+                bracket = True
                 s = s[j + 1 :]
             elif (
                 group is None
