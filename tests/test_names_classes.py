@@ -669,3 +669,8 @@ def test_a_bracket_before_a_bare_number_is_the_title():
     assert (p.title, p.episode, p.group) == ("Some Show", 148, None), p
     p = parse("[Grp] Some Show - 12 [720p]", prior=NO_PRIOR)  # a title after the bracket: the bracket is the group
     assert (p.title, p.episode, p.group) == ("Some Show", 12, "Grp"), p
+
+
+def test_a_reposter_tag_is_the_group_only_when_no_group_stands_before_it():
+    assert parse("Some.Film.2014.1080p.BluRay.AVC.DTS-HD.MA.5.1-RARBG").group == "RARBG"
+    assert parse("Some.Film.2014.1080p.BluRay.x264-GRP-RARBG").group == "GRP"

@@ -103,6 +103,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         break
     group = None
     bracket = False
+    reposter = None
     # scene group after the last dash (not a " - " separator)
     for _ in _TWICE:
         k = s.rfind("-")
@@ -115,6 +116,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             break  # "[Grp]_Show_Name-man_04": an anime name, the dash is part of the title
         lo = cand.lower()
         if lo in SUFFIXES:
+            reposter = cand
             s = s[:k]
             continue
         info = _info(lo) if "_" not in lo else None
@@ -137,6 +139,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         group = cand + tag
         s = s[:k]
         break
+    if group is None and reposter is not None:
+        group = reposter  # "...DTS-HD.MA.5.1-RARBG": the re-poster's tag is all the name has for a group
     # a leading block of technical tokens goes to the end: "[720p] Title Season 1" -> "Title Season 1 [720p]",
     # except the crew named like a token in fansub names: "[Hi10] Show - 05 [BD 1080p][CRC]" (a bracket holding
     # only "Hi10" and a CRC or a " - " episode separator after it)
