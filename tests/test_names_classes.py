@@ -160,6 +160,7 @@ def test_a_broadcast_capture_without_an_episode_is_a_tv_release_of_a_film():
         ("Some.Show.103.104.720p.HDTV.X264-GRP", 1, (3, 4), "Some Show"),
         ("Some.Show.1012.HDTV.x264-GRP", 10, (12,), "Some Show"),
         ("Some.Show.512.720p.WEB.h264-GRP", 5, (12,), "Some Show"),
+        ("Some.Show.412.DVDRip.XviD-GRP", 4, (12,), "Some Show"),
     ],
 )
 def test_old_scene_numbering(name, season, episodes, title):
@@ -172,6 +173,7 @@ def test_old_scene_numbering(name, season, episodes, title):
     [
         "Some.Film.300.720p.BluRay.x264-GRP",  # a number in a film's title
         "Some.Film.2049.1080p.BluRay.x264-GRP",
+        "Some.Film.237.2012.DVDRip.x264-GRP",  # a number in a film's title, the year after it
         "Some.Show.2021.720p.HDTV.x264-GRP",  # a year
     ],
 )
@@ -674,3 +676,12 @@ def test_a_bracket_before_a_bare_number_is_the_title():
 def test_a_reposter_tag_is_the_group_only_when_no_group_stands_before_it():
     assert parse("Some.Film.2014.1080p.BluRay.AVC.DTS-HD.MA.5.1-RARBG").group == "RARBG"
     assert parse("Some.Film.2014.1080p.BluRay.x264-GRP-RARBG").group == "GRP"
+
+
+@pytest.mark.parametrize(
+    ("name", "version"), [("Some.Game.v0.3.7.7-GRP", "0.3.7.7"), ("Some.Game.v0.148-GRP", "0.148")]
+)
+def test_an_early_access_build_v0_is_a_version_not_the_mp3_preset(name, version):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.version, p.title) == (version, "Some Game") and p.category in ("game", "software")
+    assert parse("Artist-Album-WEB-V0-2020-GRP").category == "music"

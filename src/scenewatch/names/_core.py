@@ -81,6 +81,9 @@ _EVIDENCE = (2, 3, 4, 5, 6, 7, 8, 9, 11)
 _TYPE_INDEX = 29
 
 
+_VER0 = ("ver", "0", STRONG)
+
+
 def _title_slash(s: str) -> bool:
     """Whether the one slash of a fansub name is the title's: "[Crew] Fate/Zero - 01 [720p]", not a folder."""
     if s[:1] != "[" or s.count("/") + s.count("\\") != 1:
@@ -245,6 +248,9 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         kind, value, st = info
         if i == 0 and kind == "res" and n > 2 and infos[1] is None:
             continue  # "4K.Video.Downloader": a title word
+        if value == "V0" and i > 0 and i + 1 < n and seps[i + 1] == "." and lows[i + 1].isdecimal():
+            info = infos[i] = _VER0  # "Game.v0.3.7.7": an early-access build, not the LAME preset "V0"
+            kind, value, st = info
         if kind == "plat" and value in _DESKTOP_PLATFORMS and i + 2 < n and infos[i + 1] is None:
             continue  # "Linux.Shell.Scripting.Basics": a title word, not the platform of the release
         # ---- conversions that need the neighbours (only tokens that are not strong on their own)
@@ -803,7 +809,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 and 3 <= len(lows[k]) <= 4
                 and lows[k][0] != "0"
                 and 0 < info[1] % 100 <= 40
-                and (source == "tv" or source == "web")
+                and (source == "tv" or source == "web" or source == "dvd")
             ):
                 first = info[1]
                 prv = infos[k - 1] if k > 1 else None
