@@ -685,3 +685,15 @@ def test_an_early_access_build_v0_is_a_version_not_the_mp3_preset(name, version)
     p = parse(name, prior=NO_PRIOR)
     assert (p.version, p.title) == (version, "Some Game") and p.category in ("game", "software")
     assert parse("Artist-Album-WEB-V0-2020-GRP").category == "music"
+
+
+@pytest.mark.parametrize(
+    ("name", "site", "scene"),
+    [
+        ("SomeSite.20.11.05.Jane.Doe.XXX.1080p.MP4-GRP", "SomeSite", "Jane Doe"),
+        ("Some.Site.20.11.05.Jane.Doe.XXX.1080p.MP4-GRP", "Some Site", "Jane Doe"),
+    ],
+)
+def test_a_dated_adult_scene_reads_like_a_daily_show(name, site, scene):
+    p = parse(name)
+    assert (p.category, p.title, p.air_date, p.episode_title, p.type) == ("xxx", site, "2020-11-05", scene, "episode")

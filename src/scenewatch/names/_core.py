@@ -1032,22 +1032,23 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     fmt = toks[i].upper()
 
     if category == "xxx" and air_date is None and 0 < tstart + 1 < n:
-        # "Site.23.05.02.Performer.Name.XXX": a two-digit-year date after the site name
-        i = tstart + 1
-        if (
-            i + 2 < n
-            and len(lows[i]) == len(lows[i + 1]) == len(lows[i + 2]) == 2
-            and "".join(lows[i : i + 3]).isdecimal()
-        ):
-            m_, d_ = int(lows[i + 1]), int(lows[i + 2])
-            if 1 <= m_ <= 12 and 1 <= d_ <= 31:
-                air_date = f"20{lows[i]}-{m_:02d}-{d_:02d}"
-                year = int(air_date[:4])
-                publisher = toks[tstart]
-                k = i + 3
-                while k < n and (infos[k] is None or infos[k][2] == NEVER):
-                    k += 1
-                title = " ".join(toks[i + 3 : k]) or title
+        # "Site.23.05.02.Performer.Name.XXX": a two-digit-year date after the site's name (one to three words).
+        # Like a daily show's, the title is the site's name and the scene is the episode's title.
+        for i in range(tstart + 1, min(tstart + 4, n - 2)):
+            if infos[i - 1] is not None and infos[i - 1][2] != NEVER:
+                break
+            if len(lows[i]) == len(lows[i + 1]) == len(lows[i + 2]) == 2 and "".join(lows[i : i + 3]).isdecimal():
+                m_, d_ = int(lows[i + 1]), int(lows[i + 2])
+                if 1 <= m_ <= 12 and 1 <= d_ <= 31:
+                    air_date = f"20{lows[i]}-{m_:02d}-{d_:02d}"
+                    year = int(air_date[:4])
+                    title = publisher = " ".join(toks[tstart:i])
+                    date_idx = i
+                    k = i + 3
+                    while k < n and (infos[k] is None or infos[k][2] == NEVER):
+                        k += 1
+                    episode_title = " ".join(toks[i + 3 : k]) or None
+                break
     if category in _VIDEO_CATEGORIES and (category != "other" or has_video):
         typ = "episode" if (seasons or episodes or date_idx >= 0) else "movie"
     else:
