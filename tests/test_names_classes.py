@@ -697,3 +697,22 @@ def test_an_early_access_build_v0_is_a_version_not_the_mp3_preset(name, version)
 def test_a_dated_adult_scene_reads_like_a_daily_show(name, site, scene):
     p = parse(name)
     assert (p.category, p.title, p.air_date, p.episode_title, p.type) == ("xxx", site, "2020-11-05", scene, "episode")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Some.Artist-Some.Album-WEB-2020-GRP",  # dots for spaces
+        "Some.Artist.-.Some.Album.(2020).FLAC-GRP",  # a lossless rip with no picture
+        "Some_Artist-Some_Album_(2020)_FLAC-WEB-2020-GRP",
+    ],
+)
+def test_music_in_dotted_and_spaced_layouts(name):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.artist, p.title, p.year) == ("music", "Some Artist", "Some Album", 2020)
+
+
+def test_flac_beside_a_picture_is_still_video():
+    p = parse("[FanSub] Some Anime Title - 03 [1080p FLAC][ABCD1234].mkv")
+    assert p.category == "anime"
+    assert parse("Some.Film.2020.1080p.BluRay.FLAC.x264-GRP").category == "movie"

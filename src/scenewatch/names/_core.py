@@ -892,6 +892,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         episodes.clear()  # "Suite.v2016.SP2": a service pack, not an episode
         ep_first = ep_last = -1
     has_ep = bool(seasons or episodes or air_date)
+    if audio and not has_video and not has_ep and not music_tokens and ("flac" in audio or "mp3" in audio):
+        music_tokens = 1  # "Artist.-.Album.(2020).FLAC": a lossless or MP3 rip with no picture is music
     has_picture = resolution is not None or video_codec is not None or bool(hdr)
     if (
         has_picture

@@ -265,8 +265,13 @@ def _prior_fits(verdict, category, hint, has_video, version, course_pub) -> bool
     return hint is None or hint != category or _KIND_OF.get(verdict) == _KIND_OF.get(category)
 
 
+_FORMAT_KINDS = frozenset(("ac", "res", "vc", "src"))  # what ends an album's name: "Album_(2020)_FLAC"
+
+
 def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
     """Artist and album from ``Artist-Album-(CAT)-WEB-2020`` (the group already removed)."""
+    if "." in s and "_" not in s and " " not in s:
+        s = s.replace(".", "_")  # "Some.Artist-Some.Album-WEB-2020": dots stand for spaces as underscores do
     # a plain split when no bracket can hold a dash ("(Live_2019-06-21)" needs the regex)
     fields = [f for f in (s.split("-") if "(" not in s else _MUSIC_SPLIT.split(s)) if f.strip(" _")]
     if "_-_" in s:
@@ -278,6 +283,15 @@ def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | Non
         for f in fields[1:3]:
             lo = f.strip(" _()").lower()
             if _info(lo) is None and not lo.isdecimal():
+                words = f.split("_")
+                for k in range(1, len(words)):
+                    w = words[k].strip("()[]").lower()
+                    info = _info(w)
+                    if (len(w) == 4 and w.isdecimal() and w[:2] in ("19", "20")) or (
+                        info is not None and info[0] in _FORMAT_KINDS
+                    ):
+                        f = "_".join(words[:k])  # "Album_(2020)_FLAC": the album ends at its year or format
+                        break
                 album = _clean(f)
                 break
     # languages written as -DE- between dashes
