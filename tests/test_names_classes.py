@@ -716,3 +716,13 @@ def test_flac_beside_a_picture_is_still_video():
     p = parse("[FanSub] Some Anime Title - 03 [1080p FLAC][ABCD1234].mkv")
     assert p.category == "anime"
     assert parse("Some.Film.2020.1080p.BluRay.FLAC.x264-GRP").category == "movie"
+
+
+def test_a_complete_series_pack_is_tv():
+    p = parse("Some.Show.Complete.Series.DVDRip.XviD-GRP", prior=NO_PRIOR)
+    assert (p.category, p.title, p.group) == ("tv", "Some Show", "GRP")
+
+
+def test_a_subtitle_note_in_a_bracket_is_no_release_tag():
+    assert parse("Some Show S01E01 [1080p] [WEB-DL] [Eng Sub]").group is None
+    assert parse("Some Show 2009 S01E14 English HDTV XviD LOL").group == "LOL"

@@ -84,6 +84,11 @@ _TYPE_INDEX = 29
 _VER0 = ("ver", "0", STRONG)
 
 
+def _complete_series(lows: list[str]) -> bool:
+    """Whether the words "complete series" (or "the complete series") stand in a name."""
+    return any(lows[i] == "complete" and lows[i + 1] == "series" for i in range(len(lows) - 1))
+
+
 def _title_slash(s: str) -> bool:
     """Whether the one slash of a fansub name is the title's: "[Crew] Fate/Zero - 01 [720p]", not a folder."""
     if s[:1] != "[" or s.count("/") + s.count("\\") != 1:
@@ -933,6 +938,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         category = "tv"  # a capture of a broadcast (HDTV, PDTV, DSR ...) is a TV release, film or not
     elif category == "movie" and bracket_group and crc and not cats:
         category = "anime"  # "[Crew]_Title_(BD_1080p)_[CRC32]": a fansub batch or film, episode or not
+    elif category == "movie" and "series" in lows and _complete_series(lows):
+        category = "tv"  # "Title.Complete.Series.DVDRip": every season of a show
     # the announced section and the group prior, for what the name leaves open
     hint, one = _section_entry(section) if section else _NO_SECTION
     weak = category is None or _weak(category, has_video, cats, platform, version, flags, music_tokens)

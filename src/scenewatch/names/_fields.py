@@ -45,6 +45,13 @@ def _trailing_tag(toks: list[str], seps: list[str], infos: list, n: int, tend: i
     prv = infos[j]
     if prv is None or prv[0] not in _TAG_AFTER:
         return None
+    if prv[0] == "lang" and j == n - 2:
+        for k in range(n - 2, max(tend, n - 6) - 1, -1):
+            sp = seps[k].rstrip(" ._-")
+            if sp:
+                if sp[-1] in "[(":
+                    return None  # "... [Eng Sub]": a word after a language inside a bracket is no release tag
+                break
     tech = 0
     for k in range(tend, n - 1):
         info = infos[k]
