@@ -726,3 +726,38 @@ def test_a_complete_series_pack_is_tv():
 def test_a_subtitle_note_in_a_bracket_is_no_release_tag():
     assert parse("Some Show S01E01 [1080p] [WEB-DL] [Eng Sub]").group is None
     assert parse("Some Show 2009 S01E14 English HDTV XviD LOL").group == "LOL"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "episode"),
+    [
+        ("[Crew] Series 100 - 07 [1080p].mkv", "Series 100", 7),  # "series" opening the title is no marker
+        ("[Crew] Series! 3 - 11 (1080p AAC)[C34B2B3B].mkv", "Series 3", 11),
+        ("[Crew] 86 - 01 [1080p][D40A9E55].mkv", "86", 1),  # a number-only title before the episode
+    ],
+)
+def test_a_title_that_reads_like_a_marker_stays_the_title(name, title, episode):
+    p = parse(name)
+    assert (p.title, p.season, p.episode, p.group) == (title, None, episode, "Crew")
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last"),
+    [
+        ("[Crew] Some Show - 01-12 [BD][720p-AAC]", 1, 12),  # not S01E12
+        ("[Crew] Some Show!! (01-25) [1080p] (Batch)", 1, 25),
+        ("[Crew] Some Show 01 - 119 [1080p] [Batch]", 1, 119),
+    ],
+)
+def test_a_padded_number_dashed_to_a_larger_one_is_a_range_of_episodes(name, first, last):
+    p = parse(name)
+    assert (p.title, p.season, p.episodes) == ("Some Show", None, tuple(range(first, last + 1)))
+
+
+def test_the_number_after_a_season_is_its_episode_across_loose_separators():
+    assert parse("[Crew] Some Show S2 [05][1080p AAC]").episodes == (5,)
+    assert parse("Some Show S3 -  15 VOSTFR [720p]").episodes == (15,)
+    p = parse("[Crew] Some Show (Season 2) - 33 (1280x720 10bit) [42A12A76].mkv")
+    assert (p.title, p.seasons, p.episodes) == ("Some Show", (2,), (33,))
+    # a pair after a dash takes both numbers; the fansub fallback adds none of them again
+    assert parse("[Crew] Some Show - 1-12 [BD]").episodes == (12,)

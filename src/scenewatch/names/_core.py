@@ -344,7 +344,17 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                         seasons.append(value)
                     ep_last = i
                     continue
-                if not episodes and (sp in (" ", ".", "_") or sp in _DASH_SEPS) and value < 1000 and not sxe_seen:
+                if (
+                    not episodes
+                    and (
+                        sp in (" ", ".", "_")
+                        or sp in _DASH_SEPS
+                        or (" " in sp and sp.lstrip(")]").strip(" ") == "-")  # "S3 -  15", "(Season 2) - 33"
+                        or (sp in (" [", "[") and i + 1 < n and seps[i + 1][:1] == "]")  # "Show S2 [05][1080p]"
+                    )
+                    and value < 1000
+                    and not sxe_seen
+                ):
                     # "Show S02 03", "Season 11 01", "Show S3 - 12": the number after a season is the episode
                     episodes.append(value)
                     ep_last = i
@@ -363,6 +373,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 nxt is not None
                 and nxt[0] == "num"
                 and nxt[1] < 2000
+                # "[Crew] Series 100 - 07": "series" opening the name is a title word (UK "Show Series 3" is the marker)
+                and (i > 0 or lows[i] != "series")
                 and not (prv is not None and prv[0] == "ord" and kind == "sword")  # "2nd Season 24": 24 is the episode
                 # "The Final Season - 12", "[… Final Season][12]": a title's last word, the number is the episode
                 and not (seps[i + 1] in _DASH_SEPS or "]" in seps[i + 1] or ")" in seps[i + 1])
@@ -752,6 +764,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 n > 1
                 and len(lows[0]) <= 3
                 and ("-" in seps[1] or lows[0][0] == "0" or ("." in seps[1] and " " in seps[1]))
+                # "[Crew] 86 - 01 [1080p]": a number, then the episode and the technical part; the first is the title
+                and not (te == 2 and nums[1:2] == [1] and "-" in seps[1] and lows[0][0] != "0")
             )
             or (te == 1 and bracket_group and group and infos[0][1] < 2000)
         ):
@@ -796,7 +810,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 ):
                     cand = i
                     break
-        if cand < 0 and anime_ctx:
+        if cand < 0 and anime_ctx and not episodes:  # after a pair ("- 1-12"), its numbers are taken
             for i in range(te, n):
                 info = infos[i]
                 if info is not None and info[0] == "num" and info[1] < 2000:
@@ -858,6 +872,15 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     cand = i  # "Show.07.PDTV", "Test.13.HDTV"
                     break
         if cand >= 0:
+            prv = infos[cand - 1] if cand > tstart else None
+            if (
+                prv is not None
+                and prv[0] == "num"
+                and lows[cand - 1][0] == "0"
+                and ("-" in seps[cand] or "~" in seps[cand])
+                and 0 < infos[cand][1] - prv[1] <= 300
+            ):
+                cand -= 1  # "Show (01-25) [Batch]", "Show 01 - 119": a padded number dashed to this one opens a range
             episodes.append(infos[cand][1])
             range_end = cand
             nxt = infos[cand + 1] if cand + 1 < n else None

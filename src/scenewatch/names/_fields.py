@@ -121,6 +121,8 @@ def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple
         if len(a) > 2 or infos[i][1] == 0 or not (a.isascii() and a.isdigit() and b.isascii() and b.isdigit()):
             continue
         before = seps[i] if i > 0 else ""
+        if sp == "-" and a[0] == "0" and int(b) > int(a):
+            continue  # "Show - 01-12": a padded number dashed to a larger one is a range of episodes
         if sp in (".", "-") and 2 <= len(b) <= 3 and (i == 0 or "[" in before or ("-" in before and len(before) > 1)):
             return i, int(a), int(b)
         if sp in ("_", ".") and len(b) == 2 and i > 0 and (i + 2 == n or i + 2 == tend) and (before in ("_", ".", "-")):
