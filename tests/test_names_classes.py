@@ -761,3 +761,24 @@ def test_the_number_after_a_season_is_its_episode_across_loose_separators():
     assert (p.title, p.seasons, p.episodes) == ("Some Show", (2,), (33,))
     # a pair after a dash takes both numbers; the fansub fallback adds none of them again
     assert parse("[Crew] Some Show - 1-12 [BD]").episodes == (12,)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "season", "episode"),
+    [
+        ("30 Series - S01E01 - Pilot.avi", "30 Series", 1, 1),  # "series" after its number is a title word
+        ("24-7 Series - Some Title - S01E03 - Episode 3.mkv", "24 7 Series Some Title", 1, 3),
+        ("the.Series.110.hdtv-lol", "the Series", 1, 10),  # "series" before three digits: old numbering
+        ("20-1.2014.S02E01.720p.HDTV.x264-GRP", "20 1", 2, 1),  # mixed separators are no date
+    ],
+)
+def test_numbers_beside_series_and_dates_that_are_titles(name, title, season, episode):
+    p = parse(name)
+    assert (p.title, p.season, p.episode, p.air_date) == (title, season, episode, None)
+
+
+def test_a_hyphenated_episode_title_after_the_crew_bracket_is_no_group():
+    p = parse("[Crew] Some Show - S01E27 - 24-Hour")
+    assert (p.group, p.title, p.episode) == ("Crew", "Some Show", 27)
+    assert parse("[ www.Site.com ] - Some.Show.2012.S02E17.720p.HDTV.X264-GRP").group == "GRP"
+    assert parse("Some.Show.2014.01.20.720p.HDTV.x264-GRP").air_date == "2014-01-20"

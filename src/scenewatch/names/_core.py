@@ -266,7 +266,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         elif kind == "year":
             d = None
             if (i + 2 < n and lows[i + 1].isdecimal()) or (i >= 2 and lows[i - 1].isdecimal()):
-                d = _date_around(i, lows, n)
+                d = _date_around(i, lows, seps, n)
             if d is not None:
                 air_date, start, stop = d
                 for j in range(start, stop):
@@ -373,8 +373,9 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 nxt is not None
                 and nxt[0] == "num"
                 and nxt[1] < 2000
-                # "[Crew] Series 100 - 07": "series" opening the name is a title word (UK "Show Series 3" is the marker)
-                and (i > 0 or lows[i] != "series")
+                # "[Crew] Series 100 - 07": "series" opening the name is a title word (UK "Show Series 3" is the
+                # marker), and so is "series" before three digits ("The.Series.110.HDTV": old scene numbering)
+                and (lows[i] != "series" or (i > 0 and len(lows[i + 1]) <= 2))
                 and not (prv is not None and prv[0] == "ord" and kind == "sword")  # "2nd Season 24": 24 is the episode
                 # "The Final Season - 12", "[… Final Season][12]": a title's last word, the number is the episode
                 and not (seps[i + 1] in _DASH_SEPS or "]" in seps[i + 1] or ")" in seps[i + 1])
@@ -397,6 +398,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 and 0 < prv[1] < 100
                 and not seasons
                 and lows[i] != "seasons"  # "Metallica-72_Seasons": a title; one season is never "Seasons"
+                and lows[i] != "series"  # "30 Series - S01E01", "24-7 Series": after its number, only in titles
             ):
                 # "3rd Season", "4ª Temporada", "Vikings 3 Temporada"
                 if nums and nums[-1] == i - 1:

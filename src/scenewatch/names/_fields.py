@@ -130,10 +130,11 @@ def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple
     return None
 
 
-def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None:
+def _date_around(i: int, lows: list[str], seps: list[str], n: int) -> tuple[str, int, int] | None:
     """YYYY.MM.DD / DD.MM.YYYY / MM.DD.YYYY around the year token at ``i``: (date, start, stop)."""
+    # a date keeps one separator throughout: "20-1.2014.S02E01" is the show "20-1" of 2014
     y = int(lows[i])
-    if i + 2 < n:
+    if i + 2 < n and seps[i + 1] == seps[i + 2]:
         a_, b_ = lows[i + 1], lows[i + 2]
         if len(a_) <= 2 and len(b_) <= 2 and a_.isdecimal() and b_.isdecimal():
             a, b = int(a_), int(b_)
@@ -141,7 +142,7 @@ def _date_around(i: int, lows: list[str], n: int) -> tuple[str, int, int] | None
                 return f"{y:04d}-{a:02d}-{b:02d}", i, i + 3
             if 1 <= b <= 12 and 1 <= a <= 31:
                 return f"{y:04d}-{b:02d}-{a:02d}", i, i + 3
-    if i >= 2:
+    if i >= 2 and seps[i - 1] == seps[i]:
         a_, b_ = lows[i - 2], lows[i - 1]
         if len(a_) <= 2 and len(b_) <= 2 and a_.isdecimal() and b_.isdecimal():
             a, b = int(a_), int(b_)

@@ -71,6 +71,17 @@ def _group_sized(content: str, lo: str) -> bool:
 _PIXELS = re.compile(r"[0-9]{3,4}[pi]")  # "HDTV-720p": a resolution, never a group
 
 
+def _hyphenated_segment(s: str, k: int) -> bool:
+    """Whether the dash at ``k`` joins a plain word or number that opens a " - " segment ("- 24-Hour")."""
+    j = k - 1
+    while j > 0 and s[j - 1].isalnum():
+        j -= 1
+    if s[j - 3 : j] != " - ":
+        return False
+    info = _info(s[j:k].lower())
+    return info is None or info[0] in ("num", "year")
+
+
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
     crc = False
@@ -114,6 +125,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             break
         if s[0] == "[" and "_" in cand:
             break  # "[Grp]_Show_Name-man_04": an anime name, the dash is part of the title
+        if s[0] == "[" and _hyphenated_segment(s, k):
+            break  # "[Crew] Title - S01E27 - 24-Hour": a hyphenated episode title, the crew is in the bracket
         lo = cand.lower()
         if lo in SUFFIXES:
             reposter = cand
