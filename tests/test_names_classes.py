@@ -782,3 +782,18 @@ def test_a_hyphenated_episode_title_after_the_crew_bracket_is_no_group():
     assert (p.group, p.title, p.episode) == ("Crew", "Some Show", 27)
     assert parse("[ www.Site.com ] - Some.Show.2012.S02E17.720p.HDTV.X264-GRP").group == "GRP"
     assert parse("Some.Show.2014.01.20.720p.HDTV.x264-GRP").air_date == "2014-01-20"
+
+
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [
+        ("Some.Show.S01E01.720p.HDTV.x264-aAF-RakuvUS-Obfuscated", "aAF"),  # two posting tags after the group
+        ("Some.Movie.2019.1080p.BDRip.X264.AC3-EVO-sample.mkv", "EVO"),
+        ("Some.Show.S02E04.720p.WEBRip.x264-GRP.English", "GRP"),  # a language after the group
+        ("Some.Show.S02E04.720p.WEBRip.x264-GRP English", "GRP"),
+        ("SomeMovie.1080p.BluRay.DTS.x264.-Blu-bits.mkv", "Blu-bits"),  # ".-": the rest, dash included
+        ("Some.Anime.Title.2020.480p.x264-GRP [v3] [6AFFEF6B]", "GRP"),  # a fansub version after the group
+    ],
+)
+def test_the_group_behind_posting_tags_languages_and_versions(name, group):
+    assert parse(name).group == group

@@ -71,6 +71,10 @@ def _group_sized(content: str, lo: str) -> bool:
 _PIXELS = re.compile(r"[0-9]{3,4}[pi]")  # "HDTV-720p": a resolution, never a group
 
 
+_VERSION_TAG = re.compile(r"v[2-9]")
+_LANG_AFTER_GROUP = re.compile(r"-([A-Za-z0-9]+)[ ._]([A-Za-z]{4,})$")
+
+
 def _hyphenated_segment(s: str, k: int) -> bool:
     """Whether the dash at ``k`` joins a plain word or number that opens a " - " segment ("- 24-Hour")."""
     j = k - 1
@@ -103,8 +107,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
                     crc = True
                     s = s[:j]
                     continue
-                if lo in SUFFIXES or _is_site(lo):
-                    s = s[:j]  # indexer / site tags are dropped
+                if lo in SUFFIXES or _is_site(lo) or _VERSION_TAG.fullmatch(lo):
+                    s = s[:j]  # indexer / site tags are dropped, and a fansub's "[v3]" after its group
                     continue
                 if j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None:
                     if s[j - 1] != "]" and not tag:
@@ -115,8 +119,18 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     group = None
     bracket = False
     reposter = None
+    m = _LANG_AFTER_GROUP.search(s)
+    if m is not None:
+        info = _info(m.group(2).lower())
+        if info is not None and info[0] == "lang" and _info(m.group(1).lower()) is None:
+            s = s[: m.start(2) - 1]  # "x264-GRP.English", "x264-GRP English": the language after the group
+    k = s.rfind(".-")
+    if k > 0 and s.count("-", k + 2) == 1 and _GROUP_OK.fullmatch(s[k + 2 :]) and len(s) - k <= 20:
+        # "x264.-D-Z0N3": after a dot and a dash, the whole rest is the group, its own dash included
+        group = s[k + 2 :] + tag
+        s = s[:k]
     # scene group after the last dash (not a " - " separator)
-    for _ in _TWICE:
+    for _ in _TWICE if group is None else ():
         k = s.rfind("-")
         if k <= 0 or k == len(s) - 1 or s[k + 1] in " _" or s[k - 1] in " _":
             break
