@@ -72,7 +72,7 @@ _PIXELS = re.compile(r"[0-9]{3,4}[pi]")  # "HDTV-720p": a resolution, never a gr
 
 
 _VERSION_TAG = re.compile(r"v[2-9]")
-_LANG_AFTER_GROUP = re.compile(r"-([A-Za-z0-9]+)[ ._]([A-Za-z]{4,})$")
+_LANG_AFTER_GROUP = re.compile(r"-([A-Za-z0-9]+)[ ._]([A-Za-z]{4,})")
 
 
 def _hyphenated_segment(s: str, k: int) -> bool:
@@ -119,12 +119,13 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     group = None
     bracket = False
     reposter = None
-    m = _LANG_AFTER_GROUP.search(s)
+    k = s.rfind("-")
+    m = _LANG_AFTER_GROUP.fullmatch(s, k) if k > 0 else None  # anchored at the last dash: one try per name
     if m is not None:
         info = _info(m.group(2).lower())
         if info is not None and info[0] == "lang" and _info(m.group(1).lower()) is None:
             s = s[: m.start(2) - 1]  # "x264-GRP.English", "x264-GRP English": the language after the group
-    k = s.rfind(".-")
+    k = s.rfind(".-", 0, k) if k > 0 else -1
     if k > 0 and s.count("-", k + 2) == 1 and _GROUP_OK.fullmatch(s[k + 2 :]) and len(s) - k <= 20:
         # "x264.-D-Z0N3": after a dot and a dash, the whole rest is the group, its own dash included
         group = s[k + 2 :] + tag
