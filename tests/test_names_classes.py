@@ -792,6 +792,7 @@ def test_a_hyphenated_episode_title_after_the_crew_bracket_is_no_group():
         ("Some.Show.S02E04.720p.WEBRip.x264-GRP.English", "GRP"),  # a language after the group
         ("Some.Show.S02E04.720p.WEBRip.x264-GRP English", "GRP"),
         ("SomeMovie.1080p.BluRay.DTS.x264.-Blu-bits.mkv", "Blu-bits"),  # ".-": the rest, dash included
+        ("Some.Movie.2018.x264.-NTb-Rakuv", "NTb"),  # ... unless the rest ends in a posting tag
         ("Some.Anime.Title.2020.480p.x264-GRP [v3] [6AFFEF6B]", "GRP"),  # a fansub version after the group
     ],
 )

@@ -16,6 +16,7 @@ from scenewatch.names._tokens import (
     _BEFORE_GROUP,
     _EP_FIRST,
     _GROUP_OK,
+    _GROUP_PASSES,
     _HAS_SEASON,
     _HEX8,
     _NOT_GROUP,
@@ -26,7 +27,6 @@ from scenewatch.names._tokens import (
     _SPLIT,
     _TAG_GROUPS,
     _TRAIL,
-    _TWICE,
     _WORD,
     _info,
 )
@@ -126,12 +126,18 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
         if info is not None and info[0] == "lang" and _info(m.group(1).lower()) is None:
             s = s[: m.start(2) - 1]  # "x264-GRP.English", "x264-GRP English": the language after the group
     k = s.rfind(".-", 0, k) if k > 0 else -1
-    if k > 0 and s.count("-", k + 2) == 1 and _GROUP_OK.fullmatch(s[k + 2 :]) and len(s) - k <= 20:
+    if (
+        k > 0
+        and s.count("-", k + 2) == 1
+        and _GROUP_OK.fullmatch(s[k + 2 :])
+        and len(s) - k <= 20
+        and s[s.rfind("-") + 1 :].lower() not in SUFFIXES  # "x264.-NTb-Rakuv": a group and a posting tag
+    ):
         # "x264.-D-Z0N3": after a dot and a dash, the whole rest is the group, its own dash included
         group = s[k + 2 :] + tag
         s = s[:k]
     # scene group after the last dash (not a " - " separator)
-    for _ in _TWICE if group is None else ():
+    for _ in _GROUP_PASSES if group is None else ():
         k = s.rfind("-")
         if k <= 0 or k == len(s) - 1 or s[k + 1] in " _" or s[k - 1] in " _":
             break
