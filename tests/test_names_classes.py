@@ -798,3 +798,18 @@ def test_a_hyphenated_episode_title_after_the_crew_bracket_is_no_group():
 )
 def test_the_group_behind_posting_tags_languages_and_versions(name, group):
     assert parse(name).group == group
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "episodes", "group"),
+    [
+        ("Some.Show.S01E91-E100", "Some Show", tuple(range(91, 101)), None),  # "-E100" ends the range, no group
+        ("Some.Show.S01E08-E10.x264-GRP", "Some Show", (8, 9, 10), "GRP"),
+        ("Some Show - S07E22 - 7x23 - Title Words [HDTV-720p].mkv", "Some Show", (22, 23), None),
+        ("Some Show - 8x01_02 - Title Words", "Some Show", (1, 2), None),  # the next episode after an underscore
+    ],
+)
+def test_multi_episode_shapes(name, title, episodes, group):
+    p = parse(name)
+    assert (p.title, p.episodes, p.group) == (title, episodes, group)
+    assert parse("Some Show - 8x01_05 - Title").episodes == (1,)  # not consecutive: no second episode

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scenewatch.names._cjk import cjk_numbering
 from scenewatch.names._fields import (
     _bracket_ends_title,
     _category,
@@ -20,6 +21,7 @@ from scenewatch.names._fields import (
     _month_date,
     _music_fields,
     _number_pair,
+    _opens_range,
     _prior_fits,
     _tech_follows,
     _trailing_tag,
@@ -89,9 +91,23 @@ def _complete_series(lows: list[str]) -> bool:
     return any(lows[i] == "complete" and lows[i + 1] == "series" for i in range(len(lows) - 1))
 
 
+def _bracketed_slashes(s: str) -> bool:
+    """Whether every slash of ``s`` stands inside a bracket after the first one (no folder is bracketed)."""
+    for k, ch in enumerate(s):
+        if ch == "/" or ch == "\\":
+            opened = s.rfind("[", 0, k)
+            if opened <= 0 or s.rfind("]", 0, k) > opened or s.find("]", k) < 0:
+                return False
+    return True
+
+
 def _title_slash(s: str) -> bool:
     """Whether the one slash of a fansub name is the title's: "[Crew] Fate/Zero - 01 [720p]", not a folder."""
-    if s[:1] != "[" or s.count("/") + s.count("\\") != 1:
+    if s[:1] != "[":
+        return False
+    if _bracketed_slashes(s):
+        return True  # "[Crew][哥布林杀手/Goblin Slayer][12][GB/BIG5]": slashes inside brackets join titles and tags
+    if s.count("/") + s.count("\\") != 1:
         return False
     k = s.find("/") if "/" in s else s.find("\\")
     close = s.find("]")
@@ -140,6 +156,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         s = _CTRL.sub(" ", s)
     if not s.isascii() and _WIDE_MARKS.search(s):
         s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
+    if not s.isascii() and _CJK.search(s):
+        s = cjk_numbering(s)  # "第05话" -> "E05", "第二季" -> "S02", "[13完]" -> "[13]"
     if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s) and not _title_slash(s):
         return _core_path(name, s, section, prior)
     if "+" in s:
@@ -327,6 +345,10 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                         target.append(v)
                     ep_last = i
                     continue
+                if sp == "_" and episodes and value == episodes[-1] + 1 and len(lows[i]) == 2:
+                    episodes.append(value)  # "8x01_02": the next episode, joined by an underscore
+                    ep_last = i
+                    continue
                 if (
                     seasons
                     and not episodes
@@ -435,7 +457,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                             nxt[2] >= WEAK
                             or nxt[0] == "lang"
                             or (nxt[0] == "year" and kind in _BEFORE_YEAR and len(lows[i]) > 3 - (kind != "lang"))
-                            or nxt[0] == "sword"
+                            # "Title.Anime.Season.2"; "Anime Series Title": "series" before a plain word is a title's
+                            or (nxt[0] == "sword" and not (lows[k] == "series" and k + 1 < n and infos[k + 1] is None))
                         )
                     )
                     or (kind in _BEFORE_YEAR and seps[k][-1:] in _OPENERS)
@@ -567,6 +590,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 ep_last = i
                 if ep_first < 0:
                     ep_first = i
+            elif s_ == seasons[-1] and ep_last == i - 1 and episodes and es[0] == episodes[-1] + 1:
+                for e in es:  # "S07E22 - 7x23": the next episode
+                    if e not in episodes:
+                        episodes.append(e)
+                ep_last = i
         elif kind == "lang" or kind == "sublang":
             if not intech:
                 continue
@@ -875,13 +903,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     break
         if cand >= 0:
             prv = infos[cand - 1] if cand > tstart else None
-            if (
-                prv is not None
-                and prv[0] == "num"
-                and lows[cand - 1][0] == "0"
-                and ("-" in seps[cand] or "~" in seps[cand])
-                and 0 < infos[cand][1] - prv[1] <= 300
-            ):
+            if prv is not None and prv[0] == "num" and _opens_range(lows[cand - 1], seps[cand], infos[cand][1]):
                 cand -= 1  # "Show (01-25) [Batch]", "Show 01 - 119": a padded number dashed to this one opens a range
             episodes.append(infos[cand][1])
             range_end = cand

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scenewatch.names._tables import (
     LANG_CODES,
     STRONG,
@@ -29,6 +31,7 @@ def _tech_follows(infos: list, n: int) -> bool:
 
 
 # technical tokens a P2P tag follows ("...720p.BluRay.x264.YIFY", "... AC3 5.1 CtrlHD", "...Hindi.Eng.ETRG")
+_LATIN_TAIL = re.compile(r"(?![IVX]+$)[A-Za-z][!-~]+$")  # a Latin word glued after CJK, not a roman numeral
 _TAG_AFTER = frozenset(("src", "srcv", "res", "vc", "ac", "acch", "ach", "hdr", "lang", "flag", "ed", "svc"))
 
 
@@ -62,18 +65,39 @@ def _trailing_tag(toks: list[str], seps: list[str], infos: list, n: int, tend: i
 
 def _latin_title(toks: list[str], seps: list[str], infos: list, start: int, end: int) -> str | None:
     """The Latin-script title beside a CJK one: "超能警探.Memorist", "进击的巨人 (Attack on Titan) - 05"."""
+    # runs of Latin words, cut by CJK words, slashes and brackets; "刀剑神域: Alicization / Sword Art Online":
+    # the run after a slash is the translated title, else the longest run is
     best: list[str] = []
+    after_slash: list[str] = []
     run: list[str] = []
+    slashed = False
     for k in range(start, end + 1):
         tok = toks[k] if k < end else ""
-        if k < end and not _CJK.search(tok):
-            run.append(tok)
+        sep = seps[k] if k < len(seps) else ""
+        cjk = k < end and _CJK.search(tok) is not None
+        if k == end or cjk or (k > start and ("/" in sep or "[" in sep or "]" in sep or sep == " _ ")):
+            if any(c.isascii() and c.isalpha() for t in run for c in t):
+                if slashed:
+                    after_slash = run
+                elif len(run) > len(best):
+                    best = run
+            run = []
+            slashed = "/" in sep or sep == " _ "
+        if k == end:
+            break
+        if cjk:
+            tail = _LATIN_TAIL.search(tok)  # "巴哈姆特之怒Sword": the Latin word glued to the CJK one
+            if tail is not None:
+                run.append(tail.group())
             continue
-        if len(run) > len(best) and any(c.isascii() and c.isalpha() for t in run for c in t):
-            best = run
-        run = []
+        run.append(tok)
+    if after_slash:
+        return " ".join(after_slash)
     if best:
-        return " ".join(best)
+        # "【巴哈姆特之怒 Virgin Soul】【Shingeki no Kyojin】【24】": a whole bracket of Latin words after the title's
+        # bracket is its translation; a Latin run inside the CJK title is only a part of it
+        words = _plain_bracket(toks, seps, infos, end)
+        return " ".join(words if len(words) >= len(best) else best)
     # all CJK: a bracketed Latin title after it, in the next bracket or the one after ("[04月新番][葬送的芙莉莲 /
     # Sousou no Frieren][12]", "[进击的巨人][Shingeki no Kyojin]"); the title's words may be weak tokens ("no")
     n = len(toks)
@@ -96,6 +120,23 @@ def _latin_title(toks: list[str], seps: list[str], infos: list, start: int, end:
     return None
 
 
+def _plain_bracket(toks: list[str], seps: list[str], infos: list, k: int) -> list[str]:
+    """The words of the bracket opening at token ``k`` when all are Latin-script and none is technical, else []."""
+    n = len(toks)
+    if k >= n or seps[k][-1:] != "[":
+        return []
+    words: list[str] = []
+    while k < n:
+        info = infos[k]
+        if _CJK.search(toks[k]) or (info is not None and info[2] == STRONG):
+            return []
+        words.append(toks[k])
+        k += 1
+        if k < n and "]" in seps[k]:
+            break
+    return words if any(c.isascii() and c.isalpha() for c in words[0]) else []
+
+
 def _video_file(name: str) -> bool:
     """Whether the name ends in a video file's extension (".mkv", ".avi" ...)."""
     dot = name.rfind(".")
@@ -110,6 +151,11 @@ def _has_kind(infos: list, kind: str) -> bool:
     return False
 
 
+def _opens_range(first: str, sep: str, second: int) -> bool:
+    """Whether a padded number dashed to ``second`` opens a range: "01-12", "(01-25)", "01 - 119"."""
+    return first[:1] == "0" and ("-" in sep or "~" in sep) and 0 < second - int(first) <= 300
+
+
 def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple[int, int, int] | None:
     """Season and episode written as two numbers: "[5.01] Title", "Show - 6.01 - Name", "office_03_19"."""
     for k in range(len(nums) - 1):
@@ -121,8 +167,8 @@ def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple
         if len(a) > 2 or infos[i][1] == 0 or not (a.isascii() and a.isdigit() and b.isascii() and b.isdigit()):
             continue
         before = seps[i] if i > 0 else ""
-        if sp == "-" and a[0] == "0" and int(b) > int(a):
-            continue  # "Show - 01-12": a padded number dashed to a larger one is a range of episodes
+        if sp == "-" and (_opens_range(a, sp, int(b)) or 20 <= int(a) < int(b)):
+            continue  # "Show - 01-12", "[88-91]": a range of episodes, not a season and an episode
         if sp in (".", "-") and 2 <= len(b) <= 3 and (i == 0 or "[" in before or ("-" in before and len(before) > 1)):
             return i, int(a), int(b)
         if sp in ("_", ".") and len(b) == 2 and i > 0 and (i + 2 == n or i + 2 == tend) and (before in ("_", ".", "-")):

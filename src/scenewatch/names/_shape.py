@@ -162,6 +162,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
             before = s[j:k].lower()
             if (before, lo) in PHRASES:
                 break  # "WEB-DL", "DTS-HD", "DVD-R"
+            if kind == "ep" and (_info(before) or ("",))[0] in ("sxe", "ep"):
+                break  # "Show.S01E91-E95": the end of an episode range, not a group
             if (kind in _NOT_GROUP and not (kind == "lang" and len(lo) <= 3 and not cand.islower())) or (
                 kind in ("num", "year") and len(lo) < 3
             ):

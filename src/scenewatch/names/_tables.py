@@ -65,7 +65,7 @@ SUFFIXES = frozenset(row[0] for row in _rows("suffixes.tsv"))
 
 
 def _wordset(role: str) -> frozenset[str]:
-    """The words of one set in ``wordsets.tsv`` (crew, issue, subtitle, range, numbered)."""
+    """The words of one set in ``wordsets.tsv`` (crew, issue, subtitle, range, numbered, cjk_*)."""
     words = frozenset(word for word, kind in _rows("wordsets.tsv") if kind == role)
     assert words, f"wordsets.tsv has no {role!r} words"
     return words
@@ -76,6 +76,11 @@ ISSUE_WORDS = _wordset("issue")
 SUBTITLE_WORDS = _wordset("subtitle")
 RANGE_WORDS = _wordset("range")
 NUMBERED_WORDS = ISSUE_WORDS | _wordset("numbered")  # an issue number is not an episode either
+CJK_EPISODE = _wordset("cjk_episode")
+CJK_SEASON = _wordset("cjk_season")
+CJK_SEASON_WORDS = _wordset("cjk_season_word")
+CJK_END = _wordset("cjk_end")
+CJK_LABELS = _wordset("cjk_label")
 
 
 def _sections() -> tuple[dict[str, tuple[str | None, bool]], tuple[tuple[str, tuple[str | None, bool]], ...]]:
