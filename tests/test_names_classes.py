@@ -813,3 +813,19 @@ def test_multi_episode_shapes(name, title, episodes, group):
     p = parse(name)
     assert (p.title, p.episodes, p.group) == (title, episodes, group)
     assert parse("Some Show - 8x01_05 - Title").episodes == (1,)  # not consecutive: no second episode
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "group"),
+    [
+        ("Some.Event.Half.Time.Show.CONVERT.720p.HDTV.x264-GRP", "Some Event Half Time Show", "GRP"),  # a scene tag
+        ("How.To.Convert.Your.Files.2019.720p.WEB.h264-GRP", "How To Convert Your Files", "GRP"),  # ... or a word
+        ("Some.Movie.3D.HOU.1080p.BluRay.x264-GRP", "Some Movie", "GRP"),  # 3D layouts
+        ("Some.Show.SBS.HDTV.x264-GRP", "Some Show", "GRP"),
+        ("[Crew & TTF] Some Show - 099 [DVD] [B15AA1AC].mkv", "Some Show", "Crew & TTF"),  # joint crews
+    ],
+)
+def test_scene_tags_3d_layouts_and_joint_crews(name, title, group):
+    p = parse(name)
+    assert (p.title, p.group) == (title, group)
+    assert "CONVERT" in parse("Some.Show.CONVERT.720p.HDTV.x264-GRP").flags

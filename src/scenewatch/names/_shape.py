@@ -64,7 +64,7 @@ _CREW_WORDS = CREW_WORDS  # the last word of a fansub crew's name with spaces (d
 
 def _group_sized(content: str, lo: str) -> bool:
     """Whether a leading bracket is short enough for a group: two words, or up to four ending in a crew word."""
-    spaces = content.count(" ")
+    spaces = content.count(" ") - 2 * content.count(" & ")  # "[FASubs & TTF]": two crews together
     return spaces < 2 or (spaces < 4 and lo.rsplit(" ", 1)[-1] in _CREW_WORDS)
 
 
