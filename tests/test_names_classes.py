@@ -829,3 +829,17 @@ def test_scene_tags_3d_layouts_and_joint_crews(name, title, group):
     p = parse(name)
     assert (p.title, p.group) == (title, group)
     assert "CONVERT" in parse("Some.Show.CONVERT.720p.HDTV.x264-GRP").flags
+
+
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [
+        ("Some.Show.S14E01.SDTV.x264-[2Maverick].mp4", "2Maverick"),  # bracketed after the dash
+        ("Some Movie (2019) 1080p BluRay (YIFY)", "YIFY"),  # alone in the last bracket after the technical part
+        ("Some.Show.2016.05.23.Part.1.360p.LDTV.WEBRIP.[MPup]", "MPup"),
+        ("Some.Release.2020.1080p.x264-GRP.tbn", "GRP"),  # a thumbnail's extension
+        ("Some Show - 01 [Eng Sub]", None),  # a word after a language in a bracket is none
+    ],
+)
+def test_groups_in_brackets_at_the_end(name, group):
+    assert parse(name).group == group

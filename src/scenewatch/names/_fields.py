@@ -36,11 +36,13 @@ _TAG_AFTER = frozenset(("src", "srcv", "res", "vc", "ac", "acch", "ach", "hdr", 
 
 
 def _trailing_tag(toks: list[str], seps: list[str], infos: list, n: int, tend: int) -> str | None:
-    """A release tag with no dash: an unknown last word right after two or more technical tokens."""
+    """A release tag with no dash: an unknown last word right after two or more technical tokens, bare or alone
+    in the last bracket ("... 1080p BluRay (YIFY)", "[x264 AC3] [NTb]")."""
     last = toks[n - 1]
     if infos[n - 1] is not None or not (2 <= len(last) <= 16 and last.isalnum()) or last.isdecimal():
         return None
-    if not seps[n - 1] or seps[n - 1].strip(" ._-"):
+    opener = seps[n - 1].strip(" ._-")
+    if not seps[n - 1] or (opener and opener not in ("[", "(")):
         return None
     j = n - 2
     while j > tend and infos[j] is _CONT:

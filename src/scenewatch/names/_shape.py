@@ -119,6 +119,13 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     group = None
     bracket = False
     reposter = None
+    if s[-1:] == "]":
+        j = s.rfind("[")
+        content = s[j + 1 : -1]
+        if j > 1 and s[j - 1] == "-" and s[j - 2] not in " _-" and _GROUP_OK.fullmatch(content):
+            if _info(content.lower()) is None:
+                group = content  # "SDTV.x264-[2Maverick]": the group in brackets after the dash
+                s = s[: j - 1]
     k = s.rfind("-")
     m = _LANG_AFTER_GROUP.fullmatch(s, k) if k > 0 else None  # anchored at the last dash: one try per name
     if m is not None:
@@ -128,6 +135,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
     k = s.rfind(".-", 0, k) if k > 0 else -1
     if (
         k > 0
+        and group is None
         and s.count("-", k + 2) == 1
         and _GROUP_OK.fullmatch(s[k + 2 :])
         and len(s) - k <= 20
