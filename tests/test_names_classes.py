@@ -843,3 +843,19 @@ def test_scene_tags_3d_layouts_and_joint_crews(name, title, group):
 )
 def test_groups_in_brackets_at_the_end(name, group):
     assert parse(name).group == group
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "season", "episodes"),
+    [
+        ("Some Show - T02E22.mp4", "Some Show", 2, (22,)),  # Spanish "temporada"
+        ("Some Show ESP T01XE08.mkv", "Some Show", 1, (8,)),
+        ("Леди Баг – Сезон 3, Эпизод 21 – Кукловод [1080p].mkv", "Леди Баг", 3, (21,)),  # an en dash separates
+        ("Интерны. Сезон №9. Серия №180.avi", "Интерны", 9, (180,)),  # the numero sign
+        ("Черное зеркало / Black Mirror / Сезон 4 / Серии 1-6 (6) [2017, WEBRip 1080p]", "Черное зеркало Black Mirror",
+         4, (1, 2, 3, 4, 5, 6)),
+    ],
+)
+def test_spanish_and_russian_season_and_episode_words(name, title, season, episodes):
+    p = parse(name)
+    assert (p.title, p.season, p.episodes) == (title, season, episodes)

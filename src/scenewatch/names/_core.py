@@ -74,6 +74,7 @@ _CLOSERS = frozenset(")]}")
 _CLOSERS_COMMA = frozenset(")]},")
 # Full-width brackets of Chinese fansub names read as their ASCII forms, and a star between two brackets as a space.
 _WIDE_BRACKETS = str.maketrans({"【": "[", "】": "]", "（": "(", "）": ")", "［": "[", "］": "]"})
+_DASHES_AND_SIGNS = str.maketrans({"–": "-", "—": "-", "№": " "})
 _WIDE_MARKS = re.compile(r"[【】（）［］]")
 _WIDE_MARK_JOIN = re.compile(r"(?<=\])★+|★+(?=\[)")
 _DASH_SEPS = frozenset((" - ", " -- ", " – ", "_-_"))  # "Show S3 - 12": a title separator, not a range
@@ -154,8 +155,10 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     s = name if len(name) <= MAX_LEN else name[:MAX_LEN]
     if not s.isprintable():
         s = _CTRL.sub(" ", s)
-    if not s.isascii() and _WIDE_MARKS.search(s):
-        s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
+    if not s.isascii():
+        s = s.translate(_DASHES_AND_SIGNS)  # "Кот – Сезон 3", "Сезон №9": dashes and the numero sign as separators
+        if _WIDE_MARKS.search(s):
+            s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
     if not s.isascii() and _CJK.search(s):
         s = cjk_numbering(s)  # "第05话" -> "E05", "第二季" -> "S02", "[13完]" -> "[13]"
     if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s) and not _title_slash(s):

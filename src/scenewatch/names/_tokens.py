@@ -56,6 +56,7 @@ _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # kana, CJK ideographs, hangul
 
 # anchored patterns for tokens the tables do not know (result cached per token)
+_RE_TXE = re.compile(r"t(\d{1,2})x?e(\d{1,3})")
 _RE_SXE = re.compile(r"s(\d{1,4})x?((?:(?:ep|e|x)\d{1,4})+)(?:v\d|[a-d])?")
 _RE_MULTI_EP = re.compile(r"e(\d{1,4})((?:-?e\d{1,4})+)")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
@@ -166,6 +167,10 @@ def _classify(lo: str) -> tuple | None:
         m = _RE_SEASON.fullmatch(lo)
         if m:
             return ("season", int(m.group(1)), STRONG)
+    if c == "t":
+        m = _RE_TXE.fullmatch(lo)
+        if m:
+            return ("sxe", (int(m.group(1)), (int(m.group(2)),)), STRONG)  # "T02E22": Spanish "temporada"
     if c in "efo":
         m = _RE_EP.fullmatch(lo)
         if m:
