@@ -852,10 +852,12 @@ def test_groups_in_brackets_at_the_end(name, group):
         ("Some Show ESP T01XE08.mkv", "Some Show", 1, (8,)),
         ("Леди Баг – Сезон 3, Эпизод 21 – Кукловод [1080p].mkv", "Леди Баг", 3, (21,)),  # an en dash separates
         ("Интерны. Сезон №9. Серия №180.avi", "Интерны", 9, (180,)),  # the numero sign
+        ("Проклятие острова 5-й сезон 09-я серия.avi", "Проклятие острова", 5, (9,)),  # ordinal endings
+        ("Sorozat 2. évad 5. rész", "Sorozat", 2, (5,)),  # Hungarian
         ("Черное зеркало / Black Mirror / Сезон 4 / Серии 1-6 (6) [2017, WEBRip 1080p]", "Черное зеркало Black Mirror",
          4, (1, 2, 3, 4, 5, 6)),
     ],
 )
-def test_spanish_and_russian_season_and_episode_words(name, title, season, episodes):
+def test_spanish_russian_and_hungarian_season_and_episode_words(name, title, season, episodes):
     p = parse(name)
     assert (p.title, p.season, p.episodes) == (title, season, episodes)

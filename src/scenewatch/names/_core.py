@@ -74,6 +74,7 @@ _CLOSERS = frozenset(")]}")
 _CLOSERS_COMMA = frozenset(")]},")
 # Full-width brackets of Chinese fansub names read as their ASCII forms, and a star between two brackets as a space.
 _WIDE_BRACKETS = str.maketrans({"【": "[", "】": "]", "（": "(", "）": ")", "［": "[", "］": "]"})
+_CYRILLIC_ORDINAL = re.compile(r"(?<=\d)-(?:й|я|го|е|ый|ий|ой)(?=[\s._]|$)")
 _DASHES_AND_SIGNS = str.maketrans({"–": "-", "—": "-", "№": " "})
 _WIDE_MARKS = re.compile(r"[【】（）［］]")
 _WIDE_MARK_JOIN = re.compile(r"(?<=\])★+|★+(?=\[)")
@@ -157,6 +158,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         s = _CTRL.sub(" ", s)
     if not s.isascii():
         s = s.translate(_DASHES_AND_SIGNS)  # "Кот – Сезон 3", "Сезон №9": dashes and the numero sign as separators
+        if "-" in s:
+            s = _CYRILLIC_ORDINAL.sub("", s)  # "5-й сезон 09-я серия": the ordinal's ending
         if _WIDE_MARKS.search(s):
             s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
     if not s.isascii() and _CJK.search(s):

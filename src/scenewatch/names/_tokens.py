@@ -105,8 +105,8 @@ _CACHE_MAX = 100_000
 _POST_WORDS = {
     w: k
     for k, ws in (
-        ("ep", ("seriya", "serija", "seria", "serya", "ser", "серия", "серии", "epizod", "bolum", "bölüm")),
-        ("season", ("sezon", "sez", "сезон", "sezona")),
+        ("ep", ("seriya", "serija", "seria", "serya", "ser", "серия", "серии", "epizod", "bolum", "bölüm", "rész")),
+        ("season", ("sezon", "sez", "сезон", "sezona", "évad")),
     )
     for w in ws
 }
