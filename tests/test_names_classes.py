@@ -760,7 +760,9 @@ def test_the_number_after_a_season_is_its_episode_across_loose_separators():
     p = parse("[Crew] Some Show (Season 2) - 33 (1280x720 10bit) [42A12A76].mkv")
     assert (p.title, p.seasons, p.episodes) == ("Some Show", (2,), (33,))
     # a pair after a dash takes both numbers; the fansub fallback adds none of them again
-    assert parse("[Crew] Some Show - 1-12 [BD]").episodes == (12,)
+    assert parse("Some Show - 1-12 [BD]").episodes == (12,)
+    # in a fansub name the dashed pair after " - " is a range (the corpora's "[Crew] Bleach - 02-03", "- 16-20")
+    assert parse("[Crew] Some Show - 11-12 [B937F496]").episodes == (11, 12)
 
 
 @pytest.mark.parametrize(
@@ -861,3 +863,17 @@ def test_groups_in_brackets_at_the_end(name, group):
 def test_spanish_russian_and_hungarian_season_and_episode_words(name, title, season, episodes):
     p = parse(name)
     assert (p.title, p.season, p.episodes) == (title, season, episodes)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "season", "episodes"),
+    [
+        ("Some Show - S2 E 02 - Episode Name.avi", "Some Show", 2, (2,)),  # a lone "E" after the season
+        ("some.show.0106.720p-group.mkv", "some show", 1, (6,)),  # old numbering with a padded season
+        ("[Crew]_Some_Show_8.0_-_02_[0E5C4A40].mkv", "Some Show 8 0", None, (2,)),  # "0" is no padded number
+    ],
+)
+def test_tvnamer_shapes(name, title, season, episodes):
+    p = parse(name)
+    assert (p.title, p.season, p.episodes) == (title, season, episodes)
+    assert parse("Romeo.e.Giulietta.2019.720p.WEB.x264-GRP").title == "Romeo e Giulietta"

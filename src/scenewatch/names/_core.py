@@ -213,6 +213,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 if ph is not None:
                     infos[i] = ph
                     infos[i + 1] = _CONT
+    # "S2 E 02": a lone "E" between a season and a number marks the episode
+    if "e" in lows:
+        for i in range(1, n - 1):
+            if lows[i] == "e" and infos[i - 1] is not None and infos[i - 1][0] == "season" and lows[i + 1].isdecimal():
+                infos[i] = _CACHE_GET("episode")
     # a season/episode marker opening the name is a title word when an SxxExx follows ("4x4.Show.S01E09")
     if (
         n > 1
@@ -783,7 +788,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     tstart = tstart_year
     if not episodes and not seasons and air_date is None and nums:
         cand = -1
-        pair = _number_pair(nums, lows, seps, infos, n, tend)
+        pair = _number_pair(nums, lows, seps, infos, n, tend, anime_ctx)
         if pair is not None:
             i, s_, e_ = pair
             seasons.append(s_)
@@ -862,9 +867,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 info is not None
                 and info[0] == "num"
                 and 3 <= len(lows[k]) <= 4
-                and lows[k][0] != "0"
                 and 0 < info[1] % 100 <= 40
-                and (source == "tv" or source == "web" or source == "dvd")
+                and (
+                    (lows[k][0] != "0" and (source == "tv" or source == "web" or source == "dvd"))
+                    or (len(lows[k]) == 4 and lows[k][0] == "0" and lows[k][1] != "0")  # "Show.0106.720p": S01E06
+                )
             ):
                 first = info[1]
                 prv = infos[k - 1] if k > 1 else None

@@ -155,11 +155,12 @@ def _has_kind(infos: list, kind: str) -> bool:
 
 def _opens_range(first: str, sep: str, second: int) -> bool:
     """Whether a padded number dashed to ``second`` opens a range: "01-12", "(01-25)", "01 - 119"."""
-    return first[:1] == "0" and ("-" in sep or "~" in sep) and 0 < second - int(first) <= 300
+    return len(first) > 1 and first[0] == "0" and ("-" in sep or "~" in sep) and 0 < second - int(first) <= 300
 
 
-def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple[int, int, int] | None:
-    """Season and episode written as two numbers: "[5.01] Title", "Show - 6.01 - Name", "office_03_19"."""
+def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int, anime: bool) -> tuple[int, int, int] | None:
+    """Season and episode written as two numbers: "[5.01] Title", "Show - 6.01 - Name", "office_03_19"; in a
+    fansub name (``anime``) a dashed pair after " - " is a range instead ("[Crew] Show - 11-12 [CRC]")."""
     for k in range(len(nums) - 1):
         i = nums[k]
         if nums[k + 1] != i + 1:
@@ -169,7 +170,9 @@ def _number_pair(nums: list[int], lows, seps, infos, n: int, tend: int) -> tuple
         if len(a) > 2 or infos[i][1] == 0 or not (a.isascii() and a.isdigit() and b.isascii() and b.isdigit()):
             continue
         before = seps[i] if i > 0 else ""
-        if sp == "-" and (_opens_range(a, sp, int(b)) or 20 <= int(a) < int(b)):
+        if sp == "-" and (
+            _opens_range(a, sp, int(b)) or 20 <= int(a) < int(b) or (anime and "-" in before and int(a) < int(b))
+        ):
             continue  # "Show - 01-12", "[88-91]": a range of episodes, not a season and an episode
         if sp in (".", "-") and 2 <= len(b) <= 3 and (i == 0 or "[" in before or ("-" in before and len(before) > 1)):
             return i, int(a), int(b)
