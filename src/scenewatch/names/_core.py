@@ -162,8 +162,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             s = _CYRILLIC_ORDINAL.sub("", s)  # "5-й сезон 09-я серия": the ordinal's ending
         if _WIDE_MARKS.search(s):
             s = _WIDE_MARK_JOIN.sub(" ", s.translate(_WIDE_BRACKETS))  # "【Group】★【Title】[24（END）]"
-    if not s.isascii() and _CJK.search(s):
-        s = cjk_numbering(s)  # "第05话" -> "E05", "第二季" -> "S02", "[13完]" -> "[13]"
+        if _CJK.search(s):
+            s = cjk_numbering(s)  # "第05话" -> "E05", "第二季" -> "S02", "[13完]" -> "[13]"
     if _path and ("/" in s or "\\" in s) and _PATHLIKE.search(s) and not _title_slash(s):
         return _core_path(name, s, section, prior)
     if "+" in s:
@@ -213,11 +213,6 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 if ph is not None:
                     infos[i] = ph
                     infos[i + 1] = _CONT
-    # "S2 E 02": a lone "E" between a season and a number marks the episode
-    if "e" in lows:
-        for i in range(1, n - 1):
-            if lows[i] == "e" and infos[i - 1] is not None and infos[i - 1][0] == "season" and lows[i + 1].isdecimal():
-                infos[i] = _CACHE_GET("episode")
     # a season/episode marker opening the name is a title word when an SxxExx follows ("4x4.Show.S01E09")
     if (
         n > 1
@@ -580,6 +575,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             if ep_first < 0:
                 ep_first = i
         elif kind == "season":
+            if i + 2 < n and lows[i + 1] == "e" and lows[i + 2].isdecimal():
+                infos[i + 1] = _CACHE_GET("episode")  # "S2 E 02": a lone "E" after the season marks the episode
             if seasons and ep_last == i - 1 and "-" in seps[i] and 0 < info[1] - seasons[-1] <= 50:
                 seasons.extend(range(seasons[-1] + 1, info[1] + 1))
             elif info[1] not in seasons:
