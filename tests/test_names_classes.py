@@ -800,6 +800,9 @@ def test_a_hyphenated_episode_title_after_the_crew_bracket_is_no_group():
 )
 def test_the_group_behind_posting_tags_languages_and_versions(name, group):
     assert parse(name).group == group
+    p = parse("Some.Anime.Title.2020.480p.x264-GRP [v3] [6AFFEF6B]")
+    assert (p.flags, p.proper) == (("V2",), True)  # the version tag after the group is a revision, not dropped
+    assert parse("[Crew] Show - 05v2 [v3] [6AFFEF6B]").flags == ("V2",)
 
 
 @pytest.mark.parametrize(

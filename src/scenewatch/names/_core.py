@@ -175,7 +175,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     nuke_mark = s[:6].lower() in ("nuked-", "nuked.", "nuked_") and len(s) > 6
     if nuke_mark:
         s = s[6:]  # "NUKED-Title.2019...": a predb's mark before the name, not its first word
-    s, group, bracket_group, crc = _strip_name(s)
+    s, group, bracket_group, crc, revised = _strip_name(s)
     anime_ctx = bracket_group or crc
 
     if "-" not in s and "." in s and _DOTTED.fullmatch(s) and ".." not in s and s[0] != ".":
@@ -238,6 +238,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     hdr: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     flags: tuple[str, ...] = ("NUKED",) if nuke_mark else ()
+    if revised:
+        flags += ("V2",)  # "[Crew] Title - 05 [v3] [CRC]": the version tag after the group
     editions: tuple[str, ...] = ()
     service = platform = version = None
     update_number = False  # the version so far is an update's number ("Update.2"), not a v-version
@@ -567,7 +569,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                 episodes.extend(range(episodes[-1] + 1, v + 1))
             elif v not in episodes:
                 episodes.append(v)
-            if kind == "epv" and not lows[i].endswith("v1"):
+            if kind == "epv" and not lows[i].endswith("v1") and "V2" not in flags:
                 flags += ("V2",)
             if lows[i][:2] == "sp" and not seasons:
                 sp_episode = True  # "SP2": an anime special, or a service pack (decided with the category)

@@ -86,9 +86,10 @@ def _hyphenated_segment(s: str, k: int) -> bool:
     return info is None or info[0] in ("num", "year")
 
 
-def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
-    """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc)."""
+def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
+    """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc, revised)."""
     crc = False
+    revised = False  # a fansub's "[v3]" after its group: a revision, as "01v2" is
     tag = ""
     if s[:1].isspace() or s[-1:].isspace():
         s = s.strip(" \t\r\n")
@@ -107,8 +108,12 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
                     crc = True
                     s = s[:j]
                     continue
-                if lo in SUFFIXES or _is_site(lo) or _VERSION_TAG.fullmatch(lo):
-                    s = s[:j]  # indexer / site tags are dropped, and a fansub's "[v3]" after its group
+                if lo in SUFFIXES or _is_site(lo):
+                    s = s[:j]  # indexer / site tags are dropped
+                    continue
+                if _VERSION_TAG.fullmatch(lo):
+                    revised = True
+                    s = s[:j]
                     continue
                 if j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None:
                     if s[j - 1] != "]" and not tag:
@@ -230,4 +235,4 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool]:
                 group = content
                 bracket = True
                 s = s[j + 1 :]
-    return s, group, bracket, crc
+    return s, group, bracket, crc, revised
