@@ -88,6 +88,12 @@ _TYPE_INDEX = 29
 _VER0 = ("ver", "0", STRONG)
 
 
+def _episode_after_season(sp: str) -> bool:
+    """Whether a number after a season marker, separated by ``sp``, is its episode: "S02 03", "S3 - 12",
+    "S3 -  15", "(Season 2) - 33" (and "Show S2 [05][1080p]", which needs the next separator, beside it)."""
+    return sp in (" ", ".", "_") or sp in _DASH_SEPS or (" " in sp and sp.lstrip(")]").strip(" ") == "-")
+
+
 def _complete_series(lows: list[str]) -> bool:
     """Whether the words "complete series" (or "the complete series") stand in a name."""
     return any(lows[i] == "complete" and lows[i + 1] == "series" for i in range(len(lows) - 1))
@@ -376,12 +382,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
                     continue
                 if (
                     not episodes
-                    and (
-                        sp in (" ", ".", "_")
-                        or sp in _DASH_SEPS
-                        or (" " in sp and sp.lstrip(")]").strip(" ") == "-")  # "S3 -  15", "(Season 2) - 33"
-                        or (sp in (" [", "[") and i + 1 < n and seps[i + 1][:1] == "]")  # "Show S2 [05][1080p]"
-                    )
+                    and (_episode_after_season(sp) or (sp in (" [", "[") and i + 1 < n and seps[i + 1][:1] == "]"))
                     and value < 1000
                     and not sxe_seen
                 ):

@@ -72,6 +72,7 @@ _PIXELS = re.compile(r"[0-9]{3,4}[pi]")  # "HDTV-720p": a resolution, never a gr
 
 
 _VERSION_TAG = re.compile(r"v[2-9]")
+_DOT_DASH_GROUP_MAX = 20  # "x264.-Blu-bits": longer rests after ".-" are titles with dashes, not one group
 _LANG_AFTER_GROUP = re.compile(r"-([A-Za-z0-9]+)[ ._]([A-Za-z]{4,})")
 
 
@@ -143,7 +144,7 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
         and group is None
         and s.count("-", k + 2) == 1
         and _GROUP_OK.fullmatch(s[k + 2 :])
-        and len(s) - k <= 20
+        and len(s) - k <= _DOT_DASH_GROUP_MAX
         and s[s.rfind("-") + 1 :].lower() not in SUFFIXES  # "x264.-NTb-Rakuv": a group and a posting tag
     ):
         # "x264.-D-Z0N3": after a dot and a dash, the whole rest is the group, its own dash included
