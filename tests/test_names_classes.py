@@ -880,3 +880,8 @@ def test_tvnamer_shapes(name, title, season, episodes):
     p = parse(name)
     assert (p.title, p.season, p.episodes) == (title, season, episodes)
     assert parse("Romeo.e.Giulietta.2019.720p.WEB.x264-GRP").title == "Romeo e Giulietta"
+
+
+def test_a_punycode_site_before_the_name_is_dropped():
+    p = parse("(tracker.xn--p1ai) Some.Movie.2008.720p.X264-GRP")
+    assert (p.title, p.year, p.group) == ("Some Movie", 2008, "GRP")

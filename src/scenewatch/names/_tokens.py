@@ -67,7 +67,8 @@ _WEBSITE = re.compile(r"(?i)^(?:ww+[.,\s][^\n]{0,40}?\s-\s|[\[{(]?www[.\s][^\s\]
 _WWW_START = frozenset("wW{[(")
 _TLDS = (
     "com|net|org|info|biz|tv|to|ru|cc|me|nu|se|pw|ws|xyz|site|club|top|pics|fi|cz|lt|mx|co|uk|de|fr|it|es|pl|ro|hu|"
-    "gr|in|us|ca|eu|io|ag|ph|is|tk|li|ch|at|be|nl|dk|no|pt|br|ar|cl|win|link|online|live|world|one|vip|fun|icu|tld"
+    "gr|in|us|ca|eu|io|ag|ph|is|tk|li|ch|at|be|nl|dk|no|pt|br|ar|cl|win|link|online|live|world|one|vip|fun|icu|tld|"
+    "xn--[a-z0-9]+"  # a punycode domain: "(tracker.xn--p1ai)" is .рф
 )
 # a site's name opening the name: "[site.tld] - Show.S03E14", "test.net - Show", "[ www.x.org ] Title"
 _SITE_PREFIX = re.compile(
