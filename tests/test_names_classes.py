@@ -885,3 +885,9 @@ def test_tvnamer_shapes(name, title, season, episodes):
 def test_a_punycode_site_before_the_name_is_dropped():
     p = parse("(tracker.xn--p1ai) Some.Movie.2008.720p.X264-GRP")
     assert (p.title, p.year, p.group) == ("Some Movie", 2008, "GRP")
+
+
+def test_technical_brackets_between_the_crew_and_the_title_go_last():
+    p = parse("[Some-Crew4D] [BD][1080p] Some Show 08 [4D102B7C].mkv")
+    assert (p.group, p.title, p.episode, p.resolution) == ("Some-Crew4D", "Some Show", 8, "1080p")
+    assert parse("[Crew] [Some Show] 08 [720p]").title == "Some Show"  # a bracketed title is no technical block

@@ -235,5 +235,21 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
             ):
                 group = content
                 bracket = True
-                s = s[j + 1 :]
+                s = _tech_brackets_last(s[j + 1 :])
     return s, group, bracket, crc, revised
+
+
+def _tech_brackets_last(s: str) -> str:
+    """Technical brackets between a crew and its title go to the end: "[Crew] [BD][1080p] Title 08" keeps
+    "Title 08" first."""
+    for _ in range(3):
+        t = s.lstrip(" _.")
+        if t[:1] != "[":
+            break
+        j = t.find("]")
+        first = _SPLIT.split(t[1:j].strip(), 1)[0].lower() if j > 1 else ""
+        lead = _info(first) if first else None
+        if lead is None or lead[2] < WEAK or lead[0] in ("lang", "cat") or j + 1 >= len(t):
+            break
+        s = t[j + 1 :] + " " + t[: j + 1]
+    return s
