@@ -891,3 +891,16 @@ def test_technical_brackets_between_the_crew_and_the_title_go_last():
     p = parse("[Some-Crew4D] [BD][1080p] Some Show 08 [4D102B7C].mkv")
     assert (p.group, p.title, p.episode, p.resolution) == ("Some-Crew4D", "Some Show", 8, "1080p")
     assert parse("[Crew] [Some Show] 08 [720p]").title == "Some Show"  # a bracketed title is no technical block
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "category"),
+    [
+        ("Some.Game.Title-PLAZA [18:12:47]", "PLAZA", "game"),  # #pre@corrupt lines carry the announce time
+        ("Some_Artist-Some_Album-WEB-2019-GRP [09:05:59]", "GRP", "music"),
+    ],
+)
+def test_an_announce_time_after_the_name_is_dropped(name, group, category):
+    p = parse(name)
+    assert (p.group, p.category) == (group, category)
+    assert parse("Some.Title.S01E01.720p.HDTV.x264-GRP [18:12:47] [eztv]").group == "GRP"  # among other tags

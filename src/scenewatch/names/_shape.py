@@ -72,6 +72,7 @@ _PIXELS = re.compile(r"[0-9]{3,4}[pi]")  # "HDTV-720p": a resolution, never a gr
 
 
 _VERSION_TAG = re.compile(r"v[2-9]")
+_CLOCK = re.compile(r"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]")
 _DOT_DASH_GROUP_MAX = 20  # "x264.-Blu-bits": longer rests after ".-" are titles with dashes, not one group
 _LANG_AFTER_GROUP = re.compile(r"-([A-Za-z0-9]+)[ ._]([A-Za-z]{4,})")
 
@@ -115,6 +116,9 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
                 if _VERSION_TAG.fullmatch(lo):
                     revised = True
                     s = s[:j]
+                    continue
+                if _CLOCK.fullmatch(lo):
+                    s = s[:j]  # "Title-PLAZA [18:12:47]": an IRC announce's time, not part of the name
                     continue
                 if j > 0 and s[j - 1] not in " ._-" and _WORD.fullmatch(lo) and _info(lo) is None:
                     if s[j - 1] != "]" and not tag:
