@@ -904,3 +904,10 @@ def test_an_announce_time_after_the_name_is_dropped(name, group, category):
     p = parse(name)
     assert (p.group, p.category) == (group, category)
     assert parse("Some.Title.S01E01.720p.HDTV.x264-GRP [18:12:47] [eztv]").group == "GRP"  # among other tags
+
+
+def test_a_leading_www_is_a_site_only_when_it_ends_in_a_domain():
+    p = parse("WWW.NXT.2019.08.07.1080p.HDTV.x264-ACES")  # a show (misspelt WWE), not a site up to the last dash
+    assert (p.group, p.category, p.air_date) == ("ACES", "tv", "2019-08-07")
+    assert parse("www.Torrenting.com   -    Some.Movie.2019.720p.x264-GRP").title == "Some Movie"
+    assert parse("[www.site.org] Some.Show.S01E01.720p-GRP").title == "Some Show"

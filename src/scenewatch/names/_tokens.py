@@ -63,12 +63,17 @@ _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
-_WEBSITE = re.compile(r"(?i)^(?:ww+[.,\s][^\n]{0,40}?\s-\s|[\[{(]?www[.\s][^\s\]})]+[\]})]?(?:\s*-\s*|\s+))")
 _WWW_START = frozenset("wW{[(")
 _TLDS = (
     "com|net|org|info|biz|tv|to|ru|cc|me|nu|se|pw|ws|xyz|site|club|top|pics|fi|cz|lt|mx|co|uk|de|fr|it|es|pl|ro|hu|"
     "gr|in|us|ca|eu|io|ag|ph|is|tk|li|ch|at|be|nl|dk|no|pt|br|ar|cl|win|link|online|live|world|one|vip|fun|icu|tld|"
     "xn--[a-z0-9]+"  # a punycode domain: "(tracker.xn--p1ai)" is .рф
+)
+# "www.site.tld - Title (2019)", "[www.site.org] Title": the host must end in a TLD ("WWW.NXT.2019.08.07.1080p.HDTV"
+# is a show, not a site up to its last dash)
+_WEBSITE = re.compile(
+    r"(?i)^(?:ww+[.,\s][^\n]{0,40}?\s-\s"
+    r"|[\[{(]?www[.\s][^\s\]})]*?\.(?:" + _TLDS + r")(?![\w-])[^\s\]})]*[\]})]?(?:\s*-\s*|\s+))"
 )
 # a site's name opening the name: "[site.tld] - Show.S03E14", "test.net - Show", "[ www.x.org ] Title"
 _SITE_PREFIX = re.compile(
