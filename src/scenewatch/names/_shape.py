@@ -199,21 +199,16 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
     # except the crew named like a token in fansub names: "[Hi10] Show - 05 [BD 1080p][CRC]" (a bracket holding
     # only "Hi10" and a CRC or a " - " episode separator after it)
     tech_crew = False
-    if s[:1] == "[":
-        j = s.find("]")
-        if j > 1:
-            content = s[1:j].strip()
-            first = _SPLIT.split(content, 1)[0].lower()
-            lead = _info(first) if first else None
-            if lead is not None and lead[2] >= WEAK and lead[0] not in ("lang", "cat") and j + 1 < len(s):
-                tech_crew = (
-                    group is None
-                    and first == content.lower()
-                    and lead[1] == "10bit"
-                    and (crc or " - " in s or "_-_" in s)
-                )
-                if not tech_crew:
-                    s = s[j + 1 :] + " " + s[: j + 1]
+    j, first, lead = _tech_bracket(s)
+    if j > 0:
+        tech_crew = (
+            group is None
+            and first == s[1:j].strip().lower()
+            and lead[1] == "10bit"
+            and (crc or " - " in s or "_-_" in s)
+        )
+        if not tech_crew:
+            s = s[j + 1 :] + " " + s[: j + 1]
     # anime style "[Group] Title - 01"
     if s and s[0] in "[【":
         close = "]" if s[0] == "[" else "】"
@@ -248,12 +243,23 @@ def _tech_brackets_last(s: str) -> str:
     "Title 08" first."""
     for _ in range(3):
         t = s.lstrip(" _.")
-        if t[:1] != "[":
-            break
-        j = t.find("]")
-        first = _SPLIT.split(t[1:j].strip(), 1)[0].lower() if j > 1 else ""
-        lead = _info(first) if first else None
-        if lead is None or lead[2] < WEAK or lead[0] in ("lang", "cat") or j + 1 >= len(t):
+        j = _tech_bracket(t)[0]
+        if j < 0:
             break
         s = t[j + 1 :] + " " + t[: j + 1]
     return s
+
+
+def _tech_bracket(s: str) -> tuple[int, str, tuple | None]:
+    """When ``s`` opens with a bracket whose first word is technical ("[720p]", "[BD 1080p]") and text follows it:
+    (index of its "]", that word, its token info); else (-1, "", None)."""
+    if s[:1] != "[":
+        return -1, "", None
+    j = s.find("]")
+    if j <= 1 or j + 1 >= len(s):
+        return -1, "", None
+    first = _SPLIT.split(s[1:j].strip(), 1)[0].lower()
+    lead = _info(first) if first else None
+    if lead is None or lead[2] < WEAK or lead[0] in ("lang", "cat"):
+        return -1, "", None
+    return j, first, lead
