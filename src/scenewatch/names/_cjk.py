@@ -17,6 +17,7 @@ __all__ = ["cjk_numbering"]
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULLWIDTH_DIGIT = re.compile("[０-９]")
 _NUM = r"(\d+|[〇零一二三四五六七八九十百两]+)"
 
 
@@ -32,6 +33,17 @@ _SEASON = re.compile(rf"第\s*{_NUM}\s*(?:{_alternation(CJK_SEASON)})|(?<!\d)(\d
 _SEASON_WORD = re.compile(rf"(?:{_alternation(CJK_SEASON_WORDS)})\s*{_NUM}")
 _END = re.compile(rf"(\d)\s*(?:{_alternation(CJK_END)})(?=\s*[\])]|\s|$)", re.IGNORECASE)
 _LABEL = re.compile(rf"[★☆]*\[?\s*\d{{1,2}}\s*月\s*(?:{_alternation(CJK_LABELS)})\s*\]?[★☆]*")
+
+
+def _first_chars(words: frozenset[str]) -> re.Pattern:
+    """A pattern finding any first character of ``words`` (either case): the cheap test before a rewrite."""
+    return re.compile("[" + "".join(sorted({re.escape(c) for w in words for c in (w[0].lower(), w[0].upper())})) + "]")
+
+
+_EPISODE_CHAR = _first_chars(CJK_EPISODE)
+_SEASON_CHAR = _first_chars(CJK_SEASON)
+_SEASON_WORD_START = _first_chars(CJK_SEASON_WORDS)
+_END_START = _first_chars(CJK_END)
 
 
 def _number(text: str) -> int | None:
@@ -65,10 +77,17 @@ def _marker(prefix: str, match: re.Match) -> str:
 
 def cjk_numbering(s: str) -> str:
     """``s`` with CJK episode and season counters as "E05" / "S02", end marks and airing labels removed."""
-    s = s.translate(_FULLWIDTH)
-    s = _LABEL.sub(" ", s)
-    s = _EPISODE_RANGE.sub(lambda m: f" E{int(m.group(1)):02d}-{int(m.group(2)):02d} ", s)
-    s = _EPISODE.sub(lambda m: _marker("E", m), s)
-    s = _SEASON.sub(lambda m: _marker("S", m), s)
-    s = _SEASON_WORD.sub(lambda m: _marker("S", m), s)
-    return _END.sub(r"\1", s)
+    # each rewrite runs only when its counter's character is there: most CJK names carry one or two of them
+    if _FULLWIDTH_DIGIT.search(s) is not None:
+        s = s.translate(_FULLWIDTH)  # translate with a table is slow on such strings: only when it has work
+    if "月" in s:
+        s = _LABEL.sub(" ", s)
+    if _EPISODE_CHAR.search(s) is not None:
+        if "第" in s:
+            s = _EPISODE_RANGE.sub(lambda m: f" E{int(m.group(1)):02d}-{int(m.group(2)):02d} ", s)
+        s = _EPISODE.sub(lambda m: _marker("E", m), s)
+    if _SEASON_CHAR.search(s) is not None:
+        s = _SEASON.sub(lambda m: _marker("S", m), s)
+    if _SEASON_WORD_START.search(s) is not None:
+        s = _SEASON_WORD.sub(lambda m: _marker("S", m), s)
+    return _END.sub(r"\1", s) if _END_START.search(s) is not None else s

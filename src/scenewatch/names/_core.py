@@ -76,6 +76,7 @@ _CLOSERS_COMMA = frozenset(")]},")
 _WIDE_BRACKETS = str.maketrans({"【": "[", "】": "]", "（": "(", "）": ")", "［": "[", "］": "]"})
 _CYRILLIC_ORDINAL = re.compile(r"(?<=\d)-(?:й|я|го|е|ый|ий|ой)(?=[\s._]|$)")
 _DASHES_AND_SIGNS = str.maketrans({"–": "-", "—": "-", "№": " "})
+_DASH_OR_SIGN = re.compile("[–—№]")
 _WIDE_MARKS = re.compile(r"[【】（）［］]")
 _WIDE_MARK_JOIN = re.compile(r"(?<=\])★+|★+(?=\[)")
 _DASH_SEPS = frozenset((" - ", " -- ", " – ", "_-_"))  # "Show S3 - 12": a title separator, not a range
@@ -163,7 +164,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
     if not s.isprintable():
         s = _CTRL.sub(" ", s)
     if not s.isascii():
-        s = s.translate(_DASHES_AND_SIGNS)  # "Кот – Сезон 3", "Сезон №9": dashes and the numero sign as separators
+        if _DASH_OR_SIGN.search(s) is not None:  # (translate with a table is slow on non-ASCII strings)
+            s = s.translate(_DASHES_AND_SIGNS)  # "Кот – Сезон 3", "Сезон №9": dashes and the numero sign as separators
         if "-" in s:
             s = _CYRILLIC_ORDINAL.sub("", s)  # "5-й сезон 09-я серия": the ordinal's ending
         if _WIDE_MARKS.search(s):
