@@ -3,6 +3,7 @@
     python benchmarks/bench_calibration.py --real /tmp/nzedb.duckdb          # real slice + simulated worlds
     python benchmarks/bench_calibration.py --worlds 2 --keep /tmp/cal        # fewer worlds, keep them for reruns
     python benchmarks/bench_calibration.py --scale 1 --keep /tmp/cal         # worlds four times larger
+    python benchmarks/bench_calibration.py --level-only --keep /tmp/cal      # counterfactual without its trend
 
 Real data (``--real``, a store of the nZEDb slice): placebo dates are every day whose 8+8-week window fits in the
 data and lies more than 8 weeks from a catalogued event, a recorded gap or a detected outage of a day or more;
@@ -65,17 +66,17 @@ def placebo_days(db: Database) -> list[date]:
     return days
 
 
-def real(path: Path) -> None:
-    """False-positive rates on the real slice, before and after calibration."""
+def real(path: Path, trend: bool = True) -> None:
+    """False-positive rates on the real slice, before and after calibration, and the placebo prediction error."""
     with Database(path, read_only=True) as db:
         days = placebo_days(db)
         for by in (None, "category"):
             started, cpu = time.perf_counter(), time.process_time()
-            after = false_positive_rate(db, days, by=by)
-            before = false_positive_rate(db, days, by=by, model_only=True)
+            after = false_positive_rate(db, days, by=by, trend=trend)
+            before = false_positive_rate(db, days, by=by, model_only=True, trend=trend)
             shipped, calibration.LOCAL = calibration.LOCAL, False
             try:
-                plain = false_positive_rate(db, days, by=by)
+                plain = false_positive_rate(db, days, by=by, trend=trend)
             finally:
                 calibration.LOCAL = shipped
             for frame in (after, before, plain):
@@ -86,6 +87,9 @@ def real(path: Path) -> None:
                 "plain": plain.groupby(["category", "split"])["significant"].mean(),
                 "after": after.groupby(["category", "split"])["significant"].mean(),
                 "dates": after.groupby(["category", "split"])["significant"].size(),
+                # how far the counterfactual missed on a no-event date: root mean square of log(observed/expected)
+                "rmse_log": np.log(after["observed"].clip(lower=0.5) / after["expected"])
+                .pow(2).groupby([after["category"], after["split"]]).mean().pow(0.5),
             }).unstack("split")  # fmt: skip
             print(f"\nreal slice, placebo dates at nominal 5% ({'per category' if by else 'all releases'}; "
                   f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU)")  # fmt: skip
@@ -135,7 +139,7 @@ def planted(config: SimulationConfig, start: date, end: date, mix: pd.DataFrame)
     return out
 
 
-def simulated(work: Path, seeds: tuple[int, ...], label: str, scale: float = 0.25) -> pd.DataFrame:
+def simulated(work: Path, seeds: tuple[int, ...], label: str, scale: float = 0.25, trend: bool = True) -> pd.DataFrame:
     """Estimate vs planted drop for each world of ``seeds``."""
     rows = []
     for k, seed in enumerate(seeds):
@@ -143,7 +147,7 @@ def simulated(work: Path, seeds: tuple[int, ...], label: str, scale: float = 0.2
         path, config = _world(work, seed, raid, scale)
         with Database(path, read_only=True) as db:
             truth = planted(config, raid, raid + WINDOW - timedelta(days=1), confusion(db))
-            frame = impact(db, raid)
+            frame = impact(db, raid, trend=trend)
         for row in frame.itertuples():
             if row.category not in truth or row.expected < 500:
                 continue
@@ -165,14 +169,17 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Folder for the simulated worlds (reused when present).")
     parser.add_argument("--scale", type=float, default=0.25,
                         help="Size of the worlds (0.25: about a quarter of the real slice's volume).")
+    parser.add_argument("--level-only", action="store_true",
+                        help="Fit the counterfactual without its linear trend (impact's trend=False).")
     args = parser.parse_args()
+    trend = not args.level_only
     if args.real:
-        real(args.real)
+        real(args.real, trend)
     work = args.keep or Path(tempfile.mkdtemp(prefix="scenewatch-bench-cal-"))
     work.mkdir(parents=True, exist_ok=True)
     started, cpu = time.perf_counter(), time.process_time()
-    frame = pd.concat([simulated(work, TUNE_SEEDS, "tune", args.scale),
-                       simulated(work, REPORT_SEEDS[: args.worlds], "report", args.scale)],
+    frame = pd.concat([simulated(work, TUNE_SEEDS, "tune", args.scale, trend),
+                       simulated(work, REPORT_SEEDS[: args.worlds], "report", args.scale, trend)],
                       ignore_index=True)  # fmt: skip
     print(f"\nsimulated raids ({time.perf_counter() - started:.0f} s wall, {time.process_time() - cpu:.0f} s CPU)")
     pd.set_option("display.width", 200)
