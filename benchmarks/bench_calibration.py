@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from scenewatch.analysis import calibration
+from scenewatch.analysis.batchfit import log_error
 from scenewatch.analysis.gaps import gaps
 from scenewatch.analysis.impact import false_positive_rate, impact
 from scenewatch.analysis.volume import data_span
@@ -88,8 +89,9 @@ def real(path: Path, trend: bool = True) -> None:
                 "after": after.groupby(["category", "split"])["significant"].mean(),
                 "dates": after.groupby(["category", "split"])["significant"].size(),
                 # how far the counterfactual missed on a no-event date: root mean square of log(observed/expected)
-                "rmse_log": np.log(after["observed"].clip(lower=0.5) / after["expected"])
-                .pow(2).groupby([after["category"], after["split"]]).mean().pow(0.5),
+                "rmse_log": pd.Series(log_error(after["observed"].to_numpy(float), after["expected"].to_numpy(float)),
+                                      index=after.index).pow(2).groupby([after["category"], after["split"]])
+                .mean().pow(0.5),
             }).unstack("split")  # fmt: skip
             print(f"\nreal slice, placebo dates at nominal 5% ({'per category' if by else 'all releases'}; "
                   f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU)")  # fmt: skip
