@@ -3,7 +3,8 @@
     python benchmarks/bench_calibration.py --real /tmp/nzedb.duckdb          # real slice + simulated worlds
     python benchmarks/bench_calibration.py --worlds 2 --keep /tmp/cal        # fewer worlds, keep them for reruns
     python benchmarks/bench_calibration.py --scale 1 --keep /tmp/cal         # worlds four times larger
-    python benchmarks/bench_calibration.py --level-only --keep /tmp/cal      # counterfactual without its trend
+    python benchmarks/bench_calibration.py --level-only --keep /tmp/cal      # counterfactual never with a trend
+    python benchmarks/bench_calibration.py --trend --keep /tmp/cal           # always with one (before 2026-12)
 
 Real data (``--real``, a store of the nZEDb slice): placebo dates are every day whose 8+8-week window fits in the
 data and lies more than 8 weeks from a catalogued event, a recorded gap or a detected outage of a day or more;
@@ -67,7 +68,7 @@ def placebo_days(db: Database) -> list[date]:
     return days
 
 
-def real(path: Path, trend: bool = True) -> None:
+def real(path: Path, trend: bool | None = None) -> None:
     """False-positive rates on the real slice, before and after calibration, and the placebo prediction error."""
     with Database(path, read_only=True) as db:
         days = placebo_days(db)
@@ -141,7 +142,9 @@ def planted(config: SimulationConfig, start: date, end: date, mix: pd.DataFrame)
     return out
 
 
-def simulated(work: Path, seeds: tuple[int, ...], label: str, scale: float = 0.25, trend: bool = True) -> pd.DataFrame:
+def simulated(
+    work: Path, seeds: tuple[int, ...], label: str, scale: float = 0.25, trend: bool | None = None
+) -> pd.DataFrame:
     """Estimate vs planted drop for each world of ``seeds``."""
     rows = []
     for k, seed in enumerate(seeds):
@@ -171,10 +174,13 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Folder for the simulated worlds (reused when present).")
     parser.add_argument("--scale", type=float, default=0.25,
                         help="Size of the worlds (0.25: about a quarter of the real slice's volume).")
-    parser.add_argument("--level-only", action="store_true",
-                        help="Fit the counterfactual without its linear trend (impact's trend=False).")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--level-only", dest="trend", action="store_false", default=None,
+                       help="Always fit the counterfactual without its linear trend (impact's trend=False).")
+    model.add_argument("--trend", dest="trend", action="store_true", default=None,
+                       help="Always extrapolate the linear trend (impact's trend=True; the default before 2026-12).")
     args = parser.parse_args()
-    trend = not args.level_only
+    trend = args.trend  # None: impact's default, level only where the history calibrates it
     if args.real:
         real(args.real, trend)
     work = args.keep or Path(tempfile.mkdtemp(prefix="scenewatch-bench-cal-"))

@@ -63,6 +63,19 @@ def test_placebo_dates_show_no_event(db: Database) -> None:
     assert frame["relative_change"].abs().max() < 0.06
 
 
+def test_a_history_too_short_to_calibrate_keeps_the_trend(db: Database) -> None:
+    """Ten months hold too few placebo windows; the model's own interval is then the one reported, and only the
+    trend model's is honest there (level only flagged 6 of the 8 placebo dates above)."""
+    frame = impact(db, RAID)
+    assert not frame["calibrated"].any()
+    assert "no calibration" in frame.attrs["calibration"] and "weekday + trend" in frame.attrs["calibration"]
+    forced = impact(db, RAID, trend=True)
+    pd.testing.assert_series_equal(frame["relative_change"], forced["relative_change"])
+    level = impact(db, RAID, trend=False)
+    assert "level only" in level.attrs["calibration"]
+    assert not (level["relative_change"] == frame["relative_change"]).all()
+
+
 def test_treatment_intensity_ranks_wiped_out_categories(db: Database) -> None:
     frame = treatment_intensity(db, RAID).set_index("category")
     assert frame.loc["game", "vanished_share"] > 0.8 and frame.loc["ebook", "vanished_share"] > 0.8

@@ -119,6 +119,24 @@ def test_sparks_impact_is_significant_with_its_calibration(real_db: Database) ->
     assert "placebo dates" in frame.attrs["calibration"]
 
 
+def test_impact_is_level_only_where_placebo_dates_calibrate_it(real_db: Database) -> None:
+    """Two years of history calibrate every series, so the default counterfactual has no trend, and the report's
+    daily counterfactual is the same model as the impact's."""
+    from scenewatch.analysis.impact import counterfactual, impact
+
+    event = date(2020, 8, 25)
+    frame = impact(real_db, event).set_index("category")
+    assert frame["calibrated"].all() and not frame["trend"].any()
+    assert "level only" in frame.attrs["calibration"]
+    daily = counterfactual(real_db, event)
+    after = daily[(daily["period"] == "after") & ~daily["gap_day"]].groupby("category")["expected"].sum()
+    for category in ("all", "tv", "game"):
+        assert after[category] == pytest.approx(frame.loc[category, "expected"], rel=1e-9), category
+    trended = impact(real_db, event, trend=True).set_index("category")
+    assert trended.loc["all", "expected"] != pytest.approx(frame.loc["all", "expected"], rel=1e-3)
+    assert "weekday + trend" in trended.attrs["calibration"]
+
+
 def test_impact_without_a_before_period_is_refused(real_db: Database) -> None:
     from scenewatch.analysis.impact import impact
 

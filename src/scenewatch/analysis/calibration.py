@@ -68,6 +68,7 @@ class Calibration:
     excluded: tuple[str, ...] = field(default_factory=tuple)
     score_rms: float = math.nan  # RMS of the placebo errors each divided by √(c² + its pre-period volatility²)
     typical: float = math.nan  # median pre-period volatility of the placebo windows; c = FLOOR · typical
+    trend: bool = True  # whether the counterfactual calibrated (and the effect's) extrapolates a linear trend
 
     @property
     def usable(self) -> bool:
@@ -100,12 +101,14 @@ class Calibration:
 
     def describe(self) -> str:
         """One line saying what the intervals were calibrated on."""
+        model = "weekday + trend" if self.trend else "weekday, level only"
         if not self.usable:
-            return f"no calibration ({self.dates} placebo dates, n_eff {self.n_eff:.1f} < {MIN_EFFECTIVE:g})"
+            return (f"no calibration ({self.dates} placebo dates, n_eff {self.n_eff:.1f} < {MIN_EFFECTIVE:g}; "
+                    f"{model})")  # fmt: skip
         half = self.half_width()
         low, high = math.exp(-half) - 1, math.exp(half) - 1
         scaled, typical = (", scaled by pre-period volatility", " at typical volatility") if LOCAL else ("", "")
-        return (f"{METHOD}: {self.dates} placebo dates {self.first}…{self.last} (every {self.spacing} days, "
+        return (f"{METHOD} ({model}): {self.dates} placebo dates {self.first}…{self.last} (every {self.spacing} days, "
                 f"{self.n_eff:.1f} independent windows{scaled}); "
                 f"no-event 95% range {low:+.0%}…{high:+.0%}{typical}")  # fmt: skip
 
@@ -151,7 +154,7 @@ def calibrate(
     anchors, errors, volatility = _placebo_errors(counts, used, np.asarray(days.day_of_week), before, after,
                                                   trend=trend, spacing=spacing, key=key)  # fmt: skip
     if len(anchors) == 0:
-        return Calibration(0, None, None, 0.0, 0.0, spacing)
+        return Calibration(0, None, None, 0.0, 0.0, spacing, trend=trend)
     anchor_days = days[anchors]
     keep = np.isfinite(errors)
     own = pd.Timestamp(event)
@@ -169,7 +172,7 @@ def calibrate(
             excluded.append(f"{known} (+26 weeks)")
         keep &= ~np.asarray(near)
     if not keep.any():
-        return Calibration(0, None, None, 0.0, 0.0, spacing, tuple(excluded))
+        return Calibration(0, None, None, 0.0, 0.0, spacing, tuple(excluded), trend=trend)
     pool = errors[keep]
     n_eff = len(pool) * spacing / max(after, 1)
     # locally weighted (Lei et al. 2018, "distribution-free predictive inference"): a window whose own before-period
@@ -181,7 +184,8 @@ def calibrate(
         spread = np.where(np.isfinite(spread), spread, typical)
         score_rms = float(np.sqrt(np.mean(pool**2 / ((FLOOR * typical) ** 2 + spread**2))))
     return Calibration(len(pool), anchor_days[keep][0].date(), anchor_days[keep][-1].date(), float(n_eff),
-                       float(np.sqrt(np.mean(pool**2))), spacing, tuple(excluded), score_rms, typical)  # fmt: skip
+                       float(np.sqrt(np.mean(pool**2))), spacing, tuple(excluded), score_rms, typical,
+                       trend)  # fmt: skip
 
 
 def event_fit(series: pd.Series, used: np.ndarray, event: date, before: int, after: int, *,

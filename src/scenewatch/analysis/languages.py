@@ -116,7 +116,7 @@ def _daily(db: Database, start: date, end: date, by: LangBy, category: str | Non
 
 def language_impact(
     db: Database, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
-    by: LangBy = "language", *, category: str | None = None, min_releases: int = 100, trend: bool = True,
+    by: LangBy = "language", *, category: str | None = None, min_releases: int = 100, trend: bool | None = None,
     draws: int = 4000, seed: int = 0,
 ) -> pd.DataFrame:  # fmt: skip
     """Per language class (or region) with at least ``min_releases`` in the pre-event window, plus ``all``:

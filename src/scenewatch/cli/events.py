@@ -37,7 +37,9 @@ def impact_command(
     before: BeforeOption = "8w",
     after: AfterOption = "8w",
     by: ByOption = "category",
-    no_trend: Annotated[bool, typer.Option("--no-trend", help="Counterfactual without a linear trend.")] = False,
+    trend: Annotated[bool | None, typer.Option(
+        "--trend/--no-trend", help="Force the linear trend on or off (default: level only where placebo dates "
+        "calibrate it, the trend where the history is too short).", show_default=False)] = None,
     with_placebo: Annotated[bool, typer.Option("--placebo", help="Also run 8 placebo dates before the event.")] = False,
     intensity: Annotated[bool, typer.Option("--intensity", help="Show each category's vanished-group share.")] = False,
     as_json: JsonFlag = False,
@@ -60,12 +62,12 @@ def impact_command(
                 err.print(f"correlation of vanished share and relative change: {frame.attrs['correlation']:.2f}")
             return
         if with_placebo:
-            frame = placebo(database, day, before, after, _split(by), trend=not no_trend)
+            frame = placebo(database, day, before, after, _split(by), trend=trend)
             show(frame, as_json, as_csv, f"placebo dates before {day}", wide)
             err.print(f"false-positive rate (p < 0.05): {frame.attrs.get('false_positive_rate', float('nan')):.0%}")
             err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False, highlight=False)
             return
-        frame = impact(database, day, before, after, _split(by), trend=not no_trend)
+        frame = impact(database, day, before, after, _split(by), trend=trend)
     show(frame, as_json, as_csv, f"impact of {day}", wide)
     err.print(f"calibration (all): {frame.attrs.get('calibration', '')}", markup=False, highlight=False)
 

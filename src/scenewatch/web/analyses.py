@@ -142,19 +142,22 @@ if _impact is not None:
 
     @router.get("/impact", response_model=AnalysisTable)
     def get_impact(
-        db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
+        db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category",
+        trend: bool | None = None,
     ) -> dict[str, Any]:
-        """Observed vs counterfactual (quasi-Poisson, weekday + trend) per category, with 95% intervals calibrated on
-        placebo dates (``calibration`` says on which); an event with too little data before it is refused (422)."""
+        """Observed vs counterfactual (quasi-Poisson on weekday; level only where placebo dates calibrate it, with a
+        linear trend where they cannot; ``trend`` forces one) per category, with 95% intervals calibrated on placebo
+        dates (``calibration`` says on which); an event with too little data before it is refused (422)."""
         _check_event(db, event)
         before, after = clip_spans(db, event, before, after)
         return table(_impact.impact(db, event, before, after, _by(by), trend=trend))
 
     @router.get("/impact/counterfactual", response_model=AnalysisTable)
     def get_counterfactual(
-        db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category", trend: bool = True
+        db: Reader, event: Event, before: Span = "8w", after: Span = "8w", by: By = "category",
+        trend: bool | None = None,
     ) -> dict[str, Any]:
-        """Per day and category: observed, expected and its 95% prediction band."""
+        """Per day and category: observed, expected and its 95% prediction band (the model ``/impact`` uses)."""
         _check_event(db, event)
         before, after = clip_spans(db, event, before, after)
         return table(_impact.counterfactual(db, event, before, after, _by(by), trend=trend))
@@ -169,7 +172,7 @@ if _impact is not None:
         n: Annotated[int, Query(ge=1, le=52)] = 8,
         spacing_days: Annotated[int, Query(ge=1, le=365)] = 7,
         alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-        trend: bool = True,
+        trend: bool | None = None,
     ) -> dict[str, Any]:
         """The same impact on earlier placebo dates: how often would it find an effect where none was?"""
         _check_event(db, event)

@@ -141,7 +141,7 @@ def get_languages(
 def get_language_impact(
     db: Reader, event: EventRef, before: Span = "8w", after: Span = "8w",
     by: Literal["language", "region"] = "language", category: Category = None,
-    min_releases: Annotated[int, Query(ge=1, le=10**9)] = 100, trend: bool = True,
+    min_releases: Annotated[int, Query(ge=1, le=10**9)] = 100, trend: bool | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Per language scene: observed vs counterfactual with 95% CI, rank interval and P(hardest hit)."""
     from scenewatch.analysis.languages import language_impact

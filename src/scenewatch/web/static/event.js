@@ -69,8 +69,11 @@ async function serverModel(eventDay, before, after) {
   }
   const total = (s) => s.observed.reduce((a, b) => a + b, 0);
   series.sort((a, b) => (a.name === "all" ? -1 : b.name === "all" ? 1 : total(b) - total(a)));
+  // the model is chosen per series (level only where placebo dates calibrate it): say which one each got
+  const trended = ((impact && impact.rows) || []).filter((r) => r.trend).map((r) => r.category);
+  const model = trended.length ? `weekday; linear trend for ${trended.join(", ")}` : "weekday, level only";
   return { series, drops, recoveries, warnings: cf.warnings || [],
-           method: "Counterfactual: quasi-Poisson model (weekday + trend) fitted on the days before the event; band: " +
+           method: `Counterfactual: quasi-Poisson model (${model}) fitted on the days before the event; band: ` +
                    "95% prediction interval (scenewatch.analysis.impact). Drop and recovery from the same analysis." };
 }
 
