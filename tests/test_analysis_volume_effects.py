@@ -74,6 +74,10 @@ def test_a_history_too_short_to_calibrate_keeps_the_trend(db: Database) -> None:
     level = impact(db, RAID, trend=False)
     assert "level only" in level.attrs["calibration"]
     assert not (level["relative_change"] == frame["relative_change"]).all()
+    from scenewatch.report.analysis_sections import impact_section
+
+    text = impact_section(db, RAID, gaps(db)).text
+    assert "trend" in text and "level only" not in text.split("Warnings")[0]
 
 
 def test_treatment_intensity_ranks_wiped_out_categories(db: Database) -> None:

@@ -27,6 +27,18 @@ def warned(text: str, frame: pd.DataFrame) -> str:
     return text + ("" if not warns else " Warnings: " + "; ".join(warns))
 
 
+def _model(effects: pd.DataFrame) -> str:
+    """Which counterfactual the impact rows used (impact picks the trend only where placebo dates cannot calibrate
+    the level-only model)."""
+    trended = [str(c) for c in effects.loc[effects["trend"].astype(bool), "category"]] if "trend" in effects else []
+    if not trended:
+        return "day of week, level only"
+    if len(trended) == len(effects):
+        return "day of week and trend"
+    return (f"day of week, with a linear trend for {', '.join(trended)} (too little history to calibrate a level "
+            "without it) and level only for the rest")  # fmt: skip
+
+
 def impact_section(db: Database, event: date, gaps: pd.DataFrame) -> Section:
     """Observed against counterfactual for every category with data, all releases first, then the largest drop."""
     effects = impact(db, event)
@@ -42,13 +54,9 @@ def impact_section(db: Database, event: date, gaps: pd.DataFrame) -> Section:
             continue
         title = f"{row.category}: {row.relative_change:+.0%} (95% interval {row.ci_low:+.0%} to {row.ci_high:+.0%})"
         charts.append(Chart(str(row.category), title, impact_figure(part, event, window, gaps, legend=i == 0)))
-    trended = [str(c) for c in effects.loc[effects["trend"].astype(bool), "category"]] if "trend" in effects else []
-    model = ("day of week, level only" if not trended else
-             f"day of week, with a linear trend for {', '.join(trended)} (too little history to calibrate a level "
-             "without it) and level only for the rest" if len(trended) < len(effects) else "day of week and trend")
-    text = (f"The counterfactual is fitted on the eight weeks before the event (quasi-Poisson on {model}) and extended "
-            "over the eight weeks after; the band is its 95% prediction interval. Grey: feed gaps inside the window "
-            "(left out of the fit and the comparison).")
+    text = (f"The counterfactual is fitted on the eight weeks before the event (quasi-Poisson on {_model(effects)}) "
+            "and extended over the eight weeks after; the band is its 95% prediction interval. Grey: feed gaps inside "
+            "the window (left out of the fit and the comparison).")
     table = order.drop(columns="_all").reset_index(drop=True)
     return Section("Impact: observed against the counterfactual", warned(text, effects), table=table,
                    charts=tuple(charts), anchor="impact")  # fmt: skip
