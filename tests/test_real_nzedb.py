@@ -137,6 +137,21 @@ def test_impact_is_level_only_where_placebo_dates_calibrate_it(real_db: Database
     assert "weekday + trend" in trended.attrs["calibration"]
 
 
+def test_last_years_placebo_error_does_not_predict_this_years(real_store: RealStore) -> None:
+    """Why the counterfactual has no year-on-year term (docs/analyses.md): on the real slice, subtracting the error
+    of the window 52 weeks earlier makes the 2020 no-event windows worse for all releases and most categories."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_seasonal import year_on_year
+
+    table = year_on_year(real_store.path, []).set_index("series")
+    assert len(table) >= 10 and (table["pairs"] >= 100).all()
+    assert table.loc["all", "rmse_diff"] > table.loc["all", "rmse_shipped"]
+    assert abs(table.loc["all", "r"]) < 0.3
+    assert (table["rmse_diff"] > table["rmse_shipped"]).sum() >= len(table) - 2
+
+
 def test_impact_without_a_before_period_is_refused(real_db: Database) -> None:
     from scenewatch.analysis.impact import impact
 
