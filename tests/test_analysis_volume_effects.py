@@ -74,6 +74,10 @@ def test_a_history_too_short_to_calibrate_keeps_the_trend(db: Database) -> None:
     level = impact(db, RAID, trend=False)
     assert "level only" in level.attrs["calibration"]
     assert not (level["relative_change"] == frame["relative_change"]).all()
+    # the report hands the impact rows' choices to the daily counterfactual: the same days as choosing afresh
+    chosen = counterfactual(db, RAID, trend=dict(zip(frame["category"], frame["trend"].astype(bool), strict=True)))
+    pd.testing.assert_frame_equal(chosen, counterfactual(db, RAID))
+    assert not chosen.equals(counterfactual(db, RAID, trend=False))
     from scenewatch.report.analysis_sections import impact_section
 
     text = impact_section(db, RAID, gaps(db)).text

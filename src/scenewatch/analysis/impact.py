@@ -22,6 +22,7 @@ event with fewer than :data:`MIN_PRE_DAYS` usable days before it cannot be measu
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -121,18 +122,19 @@ def _check_pre(used_before: int, event: date) -> None:
 
 def fits(
     db: Database, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
-    by: str | None = "category", *, trend: bool | None = None,
+    by: str | None = "category", *, trend: bool | Mapping[str, bool] | None = None,
 ) -> tuple[dict[str, Fit], list[str]]:  # fmt: skip
     """Counterfactual fits per key (plus ``all``) over the window around ``event``, and gap warnings (``trend``:
-    None chooses per series as :func:`impact` does)."""
+    None chooses per series as :func:`impact` does; a mapping gives each series' choice, e.g. the ``trend`` column
+    of an :func:`impact` table, so the whole history is not read again; series it lacks keep the trend)."""
     start, end = event_window(event, before, after, *data_span(db))
     wide = daily_series(db, start, end, by)
     skip = gap_days(db, start, end)
     warns = gap_warnings(db, start, end)
     if skip:
         warns.append(f"{len(skip)} day(s) touched by feed gaps were left out of the fit and the comparison")
-    if trend is None:
-        chosen = trend_choices(history(db, by), event, before, after)
+    if trend is None or isinstance(trend, Mapping):
+        chosen = trend_choices(history(db, by), event, before, after) if trend is None else trend
         fitted = {key: fit_counterfactual(wide[key], event, trend=chosen.get(key, True), skip=skip)
                   for key in wide.columns}  # fmt: skip
     else:
@@ -145,10 +147,11 @@ def fits(
 
 def counterfactual(
     db: Database, event: date, before: str | timedelta = "8w", after: str | timedelta = "8w",
-    by: str | None = "category", *, trend: bool | None = None,
+    by: str | None = "category", *, trend: bool | Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Per day and category: observed, expected, expected_low, expected_high (the model's 95% prediction band for
-    one day; the calibrated interval of the effect is :func:`impact`'s), period, gap_day."""
+    one day; the calibrated interval of the effect is :func:`impact`'s), period, gap_day (``trend`` as in
+    :func:`fits`)."""
     fitted, warns = fits(db, event, before, after, by, trend=trend)
     parts = []
     for key, fit in fitted.items():

@@ -42,7 +42,8 @@ def _model(effects: pd.DataFrame) -> str:
 def impact_section(db: Database, event: date, gaps: pd.DataFrame) -> Section:
     """Observed against counterfactual for every category with data, all releases first, then the largest drop."""
     effects = impact(db, event)
-    daily = counterfactual(db, event)
+    # the same model per series as the impact rows, without reading the whole history again to choose it
+    daily = counterfactual(db, event, trend=dict(zip(effects["category"], effects["trend"].astype(bool), strict=True)))
     days = pd.to_datetime(daily["day"]).dt.date
     window = (days.min(), days.max())  # the analysed days: the fit period and the period after
     order = effects.assign(_all=effects["category"] == ALL).sort_values(["_all", "relative_change"],
