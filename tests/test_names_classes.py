@@ -911,3 +911,33 @@ def test_a_leading_www_is_a_site_only_when_it_ends_in_a_domain():
     assert (p.group, p.category, p.air_date) == ("ACES", "tv", "2019-08-07")
     assert parse("www.Torrenting.com   -    Some.Movie.2019.720p.x264-GRP").title == "Some Movie"
     assert parse("[www.site.org] Some.Show.S01E01.720p-GRP").title == "Some Show"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("VA_-_Labelname_Spring_Chart_Selection-WEB-2020", "Labelname Spring Chart Selection", 2020),
+        ("Some_Artist-Another_Day_(Extended_Mix)-(CAT042)-WEB-2019", "Another Day (Extended Mix)", 2019),
+        ("Some_Artist-Live_Tape-CD-2007", "Live Tape", 2007),
+        ("Some_Artist-Garden_Songs-Vinyl-1998", "Garden Songs", 1998),
+    ],
+)
+def test_a_music_release_without_its_group_ends_with_the_year(name, title, year):
+    """A dump that lost the group's tag ("…-WEB-2020") is music of that year, with no group called "2020"."""
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.group, p.year, p.title) == ("music", None, year, title)
+
+
+def test_a_year_after_other_words_leaves_the_film_alone():
+    """Only a year right after a music or source word is read as the music layout's year: a film file's trailing
+    year after other words does not turn it into an album of that year."""
+    p = parse("Some_Film-(1999)-x02-Interview_Extra-1996.mp4", prior=NO_PRIOR)
+    assert (p.title, p.year, p.category) == ("Some Film", 1999, "movie")
+
+
+@pytest.mark.parametrize(
+    "name", ["Some_Artist-Night_Drive-(CAT007)-WEB-2015-LOSSLESS-GRP", "VA-Label_Sampler-LOSSLESS-GRP"]
+)
+def test_lossless_web_music_is_music(name):
+    """L4L-style lossless releases from web shops: the "WEB" is a shop, LOSSLESS says audio."""
+    assert parse(name, prior=NO_PRIOR).category == "music"

@@ -182,6 +182,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
                 break  # "WEB-DL", "DTS-HD", "DVD-R"
             if kind == "ep" and (_info(before) or ("",))[0] in ("sxe", "ep"):
                 break  # "Show.S01E91-E95": the end of an episode range, not a group
+            if kind == "year" and (_info(before) or ("",))[0] in ("src", "music", "ac"):
+                break  # "VA_-_Chart-WEB-2020", "-CD-2020": a music release without its group's tag
             if (kind in _NOT_GROUP and not (kind == "lang" and len(lo) <= 3 and not cand.islower())) or (
                 kind in ("num", "year") and len(lo) < 3
             ):
