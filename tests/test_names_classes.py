@@ -941,3 +941,22 @@ def test_a_year_after_other_words_leaves_the_film_alone():
 def test_lossless_web_music_is_music(name):
     """L4L-style lossless releases from web shops: the "WEB" is a shop, LOSSLESS says audio."""
     assert parse(name, prior=NO_PRIOR).category == "music"
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episode", "title"),
+    [
+        ("Some.Show.US.28E06.720p.HDTV.x264-GRP", 28, 6, "Some Show"),
+        ("Some.Show.2020.02E21.720p.WEB.h264-GRP", 2, 21, "Some Show"),
+        ("Some.Show.01e02.avi", 1, 2, "Some Show"),
+    ],
+)
+def test_season_and_episode_without_the_s(name, season, episode, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.season, p.episodes, p.title, p.category) == (season, (episode,), title, "tv")
+
+
+def test_a_song_called_like_an_episode_stays_a_song():
+    """One-digit seasons are left alone: "4E20" in a music name is a title, not season 4 episode 20."""
+    p = parse("Some_Artist-4E20-SINGLE-WEB-2019-GRP", prior=NO_PRIOR)
+    assert (p.category, p.season, p.episodes) == ("music", None, ())

@@ -62,6 +62,7 @@ _RE_MULTI_EP = re.compile(r"e(\d{1,4})((?:-?e\d{1,4})+)")
 _RE_SEASON = re.compile(r"s(\d{1,3})(?:d\d{1,2})?")
 _RE_EP = re.compile(r"(?:e|ep|episode|eps|ova|folge|f)(\d{1,4})(?:v\d)?")
 _RE_NXM = re.compile(r"(\d{1,4})x(\d{1,3})((?:x\d{1,3})*)")
+_RE_NE = re.compile(r"(\d{2})e(\d{2,3})")  # "28E06": a season and an episode without the S (two digits each)
 _RE_GLUED = re.compile(r"([a-z]{2,8})(x264|x265|h264|h265|xvid|divx|hevc)")
 _WWW_START = frozenset("wW{[(")
 _TLDS = (
@@ -200,6 +201,9 @@ def _classify(lo: str) -> tuple | None:
         if m and (len(m.group(1)) <= 2 or (1900 <= int(m.group(1)) <= 2039 and int(m.group(2)) < 200)):
             eps = (int(m.group(2)), *(int(x) for x in m.group(3).split("x") if x))
             return ("nxm", (int(m.group(1)), eps), STRONG)
+        m = _RE_NE.fullmatch(lo)
+        if m:
+            return ("sxe", (int(m.group(1)), (int(m.group(2)),)), STRONG)
         m = _RE_EPV.fullmatch(lo)
         if m:
             return ("epv", int(m.group(1)), STRONG)
