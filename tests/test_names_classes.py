@@ -960,3 +960,24 @@ def test_a_song_called_like_an_episode_stays_a_song():
     """One-digit seasons are left alone: "4E20" in a music name is a title, not season 4 episode 20."""
     p = parse("Some_Artist-4E20-SINGLE-WEB-2019-GRP", prior=NO_PRIOR)
     assert (p.category, p.season, p.episodes) == ("music", None, ())
+
+
+@pytest.mark.parametrize(
+    ("name", "platform"),
+    [
+        ("Some_Racing_Game_PAL_PS1-GRP", "PSX"),
+        ("Some_Fighting_Game_JAP_PS2DVD-GRP", "PS2"),
+        ("Some_Puzzle_Game_USA_PS2CD-GRP", "PS2"),
+    ],
+)
+def test_old_console_images_are_games(name, platform):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.platform) == ("game", platform)
+
+
+def test_an_artist_named_after_a_console_is_music():
+    """A console name opening a music-layout name ("Gba-Title-SINGLE-WEB-2019") is the artist, not the platform."""
+    for name in ("Gba-Some_Title-SINGLE-WEB-2019-GRP", "PS1_feat_Some_Singer-Some_Song-WEB-2020-GRP"):
+        p = parse(name, prior=NO_PRIOR)
+        assert (p.category, p.platform) == ("music", None), name
+    assert parse("GBA_Video_Some_Cartoon_Volume_1_USA_GBA-GRP", prior=NO_PRIOR).category == "game"

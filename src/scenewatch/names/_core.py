@@ -292,6 +292,8 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             kind, value, st = info
         if kind == "plat" and value in _DESKTOP_PLATFORMS and i + 2 < n and infos[i + 1] is None:
             continue  # "Linux.Shell.Scripting.Basics": a title word, not the platform of the release
+        if kind == "plat" and i == 0 and n > 2 and infos[1] is None and _ends_year(s):
+            continue  # "PS1_feat_Artist-Title-WEB-2020": an artist named after a console, in the music layout
         # ---- conversions that need the neighbours (only tokens that are not strong on their own)
         if st == STRONG:
             if kind == "date":
