@@ -920,6 +920,8 @@ def test_a_leading_www_is_a_site_only_when_it_ends_in_a_domain():
         ("Some_Artist-Another_Day_(Extended_Mix)-(CAT042)-WEB-2019", "Another Day (Extended Mix)", 2019),
         ("Some_Artist-Live_Tape-CD-2007", "Live Tape", 2007),
         ("Some_Artist-Garden_Songs-Vinyl-1998", "Garden Songs", 1998),
+        ("Some_Artist-Chanson_Titre-FR-2003", "Chanson Titre", 2003),
+        ("Some_Artist-Album_Title-2009", "Album Title", 2009),
     ],
 )
 def test_a_music_release_without_its_group_ends_with_the_year(name, title, year):

@@ -88,6 +88,10 @@ def _hyphenated_segment(s: str, k: int) -> bool:
     return info is None or info[0] in ("num", "year")
 
 
+# what a music name's closing year follows ("-WEB-2020", "-CD-2020", "-FLAC-2019", "-FR-2003")
+_BEFORE_MUSIC_YEAR = frozenset(("src", "music", "ac", "lang"))
+
+
 def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
     """Remove path, extension, site tags and the group; return (stem, group, bracket_group, crc, revised)."""
     crc = False
@@ -96,7 +100,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
     if s[:1].isspace() or s[-1:].isspace():
         s = s.strip(" \t\r\n")
     dot = s.rfind(".")
-    if dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS:
+    is_file = dot > 0 and len(s) - dot <= 6 and s[dot + 1 :].lower() in EXTENSIONS
+    if is_file:
         s = s[:dot]
     # trailing [site] / [CRC32] tags and spaces
     while s and s[-1] in _TRAIL:
@@ -182,8 +187,8 @@ def _strip_name(s: str) -> tuple[str, str | None, bool, bool, bool]:
                 break  # "WEB-DL", "DTS-HD", "DVD-R"
             if kind == "ep" and (_info(before) or ("",))[0] in ("sxe", "ep"):
                 break  # "Show.S01E91-E95": the end of an episode range, not a group
-            if kind == "year" and (_info(before) or ("",))[0] in ("src", "music", "ac"):
-                break  # "VA_-_Chart-WEB-2020", "-CD-2020": a music release without its group's tag
+            if kind == "year" and ((_info(before) or ("",))[0] in _BEFORE_MUSIC_YEAR or ("_" in s and not is_file)):
+                break  # "VA_-_Chart-WEB-2020", "-FR-2003", "Artist-Album_Title-2009": music without its group's tag
             if (kind in _NOT_GROUP and not (kind == "lang" and len(lo) <= 3 and not cand.islower())) or (
                 kind in ("num", "year") and len(lo) < 3
             ):
