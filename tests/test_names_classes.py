@@ -983,3 +983,19 @@ def test_an_artist_named_after_a_console_is_music():
         p = parse(name, prior=NO_PRIOR)
         assert (p.category, p.platform) == ("music", None), name
     assert parse("GBA_Video_Some_Cartoon_Volume_1_USA_GBA-GRP", prior=NO_PRIOR).category == "game"
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("Some_Racing_Game_USA_FULL_DVD_PS2-GRP", "Some Racing Game"),
+        ("Some_Game_2_PAL_GERMAN_DVDRIP_XBOX-GRP", "Some Game 2"),
+        ("Some.Game.Title.JPN.PS3-GRP", "Some Game Title"),
+        ("Some_Strategy_Game_VI_NSW-GRP", "Some Strategy Game VI"),  # a Roman numeral, not Vietnamese
+        ("The_Italian_Game_PAL_PS2-GRP", "The Italian Game"),  # a title word, not the language tag
+        ("Some.Quiz.TV.EUR.PS3-GRP", "Some Quiz TV"),
+    ],
+)
+def test_a_console_games_region_and_disc_words_are_not_its_title(name, title):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.title) == ("game", title)

@@ -37,6 +37,7 @@ from scenewatch.names._tables import (
     NUMBERED_WORDS,
     PHRASE_FIRST,
     PHRASES,
+    REGION_WORDS,
     STRONG,
     WEAK,
 )
@@ -292,7 +293,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             kind, value, st = info
         if kind == "plat" and value in _DESKTOP_PLATFORMS and i + 2 < n and infos[i + 1] is None:
             continue  # "Linux.Shell.Scripting.Basics": a title word, not the platform of the release
-        if kind == "plat" and i == 0 and n > 2 and infos[1] is None and _ends_year(s):
+        if kind == "plat" and i + 1 < n and infos[i + 1] is None and _ends_year(s) and _in_artist(seps, i):
             continue  # "PS1_feat_Artist-Title-WEB-2020": an artist named after a console, in the music layout
         # ---- conversions that need the neighbours (only tokens that are not strong on their own)
         if st == STRONG:
@@ -1041,6 +1042,11 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         end = te
         if category == "game" or category == "software":
             end = soft_end if soft_end > 0 else tend
+            if category == "game":
+                # "Some_Game_USA_FULLDVD_PS2", "Some_Game_PAL_GERMAN_PS1": region, disc and language words that
+                # stand before the platform close the title (upper case for languages: "The_Italian_Job_PAL")
+                while end - 1 > tstart and _release_tag(toks[end - 1], lows[end - 1], infos[end - 1]):
+                    end -= 1
             if course_pub is not None and course_title < end:
                 tstart = course_title
                 publisher = course_pub
@@ -1159,3 +1165,20 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
         typ,
         subs,
     )
+
+
+def _in_artist(seps: list[str], i: int) -> bool:
+    """Whether token ``i`` stands before the first dash of a name (a music name's artist)."""
+    return not any("-" in sp for sp in seps[1 : i + 1])
+
+
+def _release_tag(tok: str, low: str, info: tuple | None) -> bool:
+    """Whether a word just before a game's platform is a tag of the release rather than a word of its title."""
+    if low in REGION_WORDS:
+        return True
+    if info is None or not tok.isupper():
+        return False
+    if info[0] == "src":
+        return info[1][0] in ("dvd", "bluray")  # a disc, not "Buzz.Quiz.TV.EUR"
+    # (a two-letter language or country is a Roman numeral or a word as often: "Civilization_VI", "Fable_II")
+    return info[0] == "flag" or (info[0] in ("lang", "country") and len(tok) >= 3)

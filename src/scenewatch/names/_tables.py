@@ -81,6 +81,7 @@ CJK_SEASON = _wordset("cjk_season")
 CJK_SEASON_WORDS = _wordset("cjk_season_word")
 CJK_END = _wordset("cjk_end")
 CJK_LABELS = _wordset("cjk_label")
+REGION_WORDS = _wordset("region")
 
 
 def _sections() -> tuple[dict[str, tuple[str | None, bool]], tuple[tuple[str, tuple[str | None, bool]], ...]]:
