@@ -23,23 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenewatch.analysis.batchfit import fit_windows, log_error
-from scenewatch.analysis.calibration import AFTERMATH, MAX_DRIFT
+from scenewatch.analysis.calibration import AFTERMATH, _placebo_errors
 from scenewatch.analysis.impact import history
 from scenewatch.store import Database
 
 WINDOW = 56  # days before and after, as impact's default
 YEAR = 364  # 52 weeks: the same weekdays
 MIN_RELEASES = 5000  # series smaller than this over the history are skipped
-
-
-def placebo_errors(counts: np.ndarray, used: np.ndarray, weekday: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Anchors and post-window log errors of the level-only counterfactual at every day with a full window."""
-    anchors = np.arange(WINDOW, len(counts) - WINDOW + 1)
-    fits = fit_windows(counts, used, weekday, anchors, WINDOW, WINDOW, trend=False, max_drift=MAX_DRIFT)
-    observed, expected, _ = fits.post_sums()
-    post_used = (fits.used & ~fits.pre[None, :]).sum(axis=1)
-    return anchors, np.where(fits.valid & (post_used >= WINDOW / 2), log_error(observed, expected), np.nan)
 
 
 def year_on_year(path: Path, planted: list[date]) -> pd.DataFrame:
@@ -53,7 +43,9 @@ def year_on_year(path: Path, planted: list[date]) -> pd.DataFrame:
         counts = hist.wide[key].to_numpy(dtype=float)
         if counts.sum() < MIN_RELEASES:
             continue
-        anchors, errors = placebo_errors(counts, hist.used, weekday)
+        # the level-only counterfactual's post-window log error at every day with a full window
+        anchors, errors, _ = _placebo_errors(counts, hist.used, weekday, WINDOW, WINDOW, trend=False, spacing=1,
+                                             key=None)
         starts, ends = days[anchors] - pd.Timedelta(days=WINDOW), days[anchors] + pd.Timedelta(days=WINDOW)
         clean = np.isfinite(errors)
         for event in [*hist.known, *planted]:
