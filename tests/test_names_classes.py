@@ -999,3 +999,40 @@ def test_an_artist_named_after_a_console_is_music():
 def test_a_console_games_region_and_disc_words_are_not_its_title(name, title):
     p = parse(name, prior=NO_PRIOR)
     assert (p.category, p.title) == ("game", title)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "air_date"),
+    [
+        ("Some.Talk.Show.Janvier.2019.FRENCH.HDTV.x264-GRP", "Some Talk Show", "2019-01-01"),
+        ("Some Show Fevrier 2011 FRENCH 720p HDTV x264 GRP", "Some Show", "2011-02-01"),
+        ("Some.Show.Maggio.2016.iTALiAN.HDTV.x264-GRP", "Some Show", "2016-05-01"),
+        ("Some.Show.November.2018.HDTV.x264-GRP", "Some Show", "2018-11-01"),
+    ],
+)
+def test_a_monthly_shows_month_is_its_issue_not_its_title(name, title, air_date):
+    p = parse(name, prior=NO_PRIOR)
+    assert (p.category, p.title, p.air_date, p.type) == ("tv", title, air_date, "episode")
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("The.First.Monday.In.May.2016.DOCU.720p.HDTV.x264-GRP", "The First Monday In May"),  # tied by "in"
+        ("Las.Lagrimas.Del.Mar.2017.SPANiSH.DOC.1080p.HDTV.x264-GRP", "Las Lagrimas Del Mar"),  # "mar": the sea
+        ("Some.Island.22.Juli.2018.SUBBED.720p.HDTV.x264-GRP", "Some Island 22 Juli"),  # a whole date in a title
+        ("Sweet.November.2001.DVDRip.XviD-GRP", "Sweet November"),  # a film
+    ],
+)
+def test_a_month_that_belongs_to_the_title_stays(name, title):
+    assert parse(name, prior=NO_PRIOR).title == title
+
+
+def test_a_month_is_an_album_name_and_a_magazines_day():
+    """A month alone between dashes is the album; a French daily's "29.Decembre.2018" its date, not its title."""
+    for name, album in (("Some_Singer-Diciembre-ES-CD-FLAC-2012-GRP", "Diciembre"),
+                        ("Some_Band-November-SINGLE-WEB-2019-GRP", "November")):
+        p = parse(name, prior=NO_PRIOR)
+        assert (p.category, p.artist, p.album) == ("music", name.split("-")[0].replace("_", " "), album)
+    p = parse("Le.Journal.29.Decembre.2018.French.Retail.eBook-GRP", prior=NO_PRIOR)
+    assert (p.category, p.title, p.air_date) == ("ebook", "Le Journal", "2018-12-29")

@@ -33,12 +33,14 @@ from scenewatch.names._shape import (
     _strip_name,
 )
 from scenewatch.names._tables import (
+    MONTH_SHORT,
     NEVER,
     NUMBERED_WORDS,
     PHRASE_FIRST,
     PHRASES,
     REGION_WORDS,
     STRONG,
+    TITLE_LINKS,
     WEAK,
 )
 from scenewatch.names._tokens import (
@@ -1057,6 +1059,22 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             and (toks[end - 1].isupper())
         ):
             end -= 1  # "Riverdale.US.S05": the country is not part of the title
+        monthly = (
+            month_seen
+            and category == "tv"
+            and not has_ep
+            and tstart < end - 1 < n - 1
+            and infos[end] is not None
+            and infos[end][0] == "year"
+            and infos[end - 1] is not None
+            and infos[end - 1][0] == "month"
+            and lows[end - 1] not in MONTH_SHORT
+            and lows[end - 2] not in TITLE_LINKS
+            and not (infos[end - 2] is not None and infos[end - 2][0] in ("num", "ord"))  # "Utoya.22.Juli.2018"
+        )
+        if monthly:
+            end -= 1  # "Le.Journal.Du.Hard.Janvier.2019.FRENCH.HDTV": a monthly show's issue, not its title
+            date_idx = end
         if end > tstart:
             title = " ".join(toks[tstart:end])
             if not title.isascii() and _CJK.search(title):
@@ -1089,7 +1107,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             title, publisher = _ebook_title(toks, seps, 0, end, lows)
         if air_date is None and month_seen:
             d, cut, with_day = _month_date(infos, lows)
-            if d is not None and (with_day or category in ("ebook", "music", "sports", "xxx")):
+            if d is not None and (with_day or monthly or category in ("ebook", "music", "sports", "xxx")):
                 air_date = d
                 if year is None:
                     year = int(d[:4])

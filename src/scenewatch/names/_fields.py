@@ -343,7 +343,8 @@ def _music_fields(s: str, langs: tuple[str, ...]) -> tuple[str | None, str | Non
         artist = _clean(fields[0])
         for f in fields[1:3]:
             lo = f.strip(" _()").lower()
-            if _info(lo) is None and not lo.isdecimal():
+            info = _info(lo)
+            if (info is None or info[0] == "month") and not lo.isdecimal():  # "Leiva-Diciembre-ES-CD-FLAC-2012"
                 words = f.split("_")
                 for k in range(1, len(words)):
                     w = words[k].strip("()[]").lower()
