@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,15 @@ try:  # run from a checkout without installing the package
 except ImportError:  # pragma: no cover
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from scenewatch.names import STORE_COLUMNS, ParsedName, parse, parse_columns, parse_dict, parse_many
+from scenewatch.names import (
+    STORE_COLUMNS,
+    ParsedName,
+    parse,
+    parse_columns,
+    parse_dict,
+    parse_many,
+    section_label,
+)
 from scenewatch.names._tables import CATEGORIES
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -97,6 +106,23 @@ def test_edge_inputs():
 
 def test_non_str_is_tolerated():
     assert parse(None).category == "other"  # type: ignore[arg-type]
+
+
+def test_nan_and_na_are_absence_in_names_and_sections():
+    """A DataFrame's missing values (NaN, pd.NA, NaT) are no name and no section, as None is: no crash, no "nan"."""
+    pd = pytest.importorskip("pandas")
+    name = "Some.Movie.2019.1080p.BluRay.x264-GRP"
+    expected = parse(name)
+    for missing in (None, float("nan"), pd.NA, pd.NaT):
+        assert parse(name, section=missing) == expected
+        assert parse(missing).name == "" and parse(missing).title is None
+        assert parse_many([name, missing], [missing, missing])[0] == expected
+        assert parse_many([missing])[0].name == ""
+        assert parse_columns([name, missing], [missing, "TV-X264"])["title"] == [expected.title, None]
+        assert section_label(missing) is None
+    frame = pd.DataFrame({"name": [name, None], "section": [None, "TV-X264"]})  # NaN in an object column
+    assert parse(frame.name[0], section=frame.section[0]) == expected
+    assert parse_many(list(frame.name), list(frame.section))[1].name == ""
 
 
 def test_a_parser_bug_on_one_name_degrades_that_name_only(monkeypatch) -> None:

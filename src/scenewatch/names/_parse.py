@@ -171,8 +171,29 @@ def _verdicts(prior: GroupPrior | Mapping[str, str] | None) -> dict:
     return {str(g).lower(): c for g, c in prior.items()}
 
 
+def _absent(value: object) -> bool:
+    """None, NaN, ``pd.NA`` and ``NaT`` alike: the value is missing."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except TypeError:  # pd.NA: a comparison with it is NA, whose truth is undefined
+        return True
+    except ValueError:  # an array: present, whatever it holds
+        return False
+
+
+def _as_text(value: object) -> str:
+    """A name or section as text: itself when a str, "" when missing, else ``str(value)``."""
+    if value.__class__ is str:
+        return value  # type: ignore[return-value]
+    return "" if _absent(value) else str(value)
+
+
 def _safe_core(name: str, section: str | None, prior: dict) -> tuple:
     """``_core``, except that a parser bug on one odd name degrades that name instead of stopping an ingest."""
+    if section is not None and section.__class__ is not str:
+        section = _as_text(section) or None  # a DataFrame's NaN or pd.NA for "no section"
     try:
         return _core(name, section, True, prior)
     except Exception:  # the contract is "never raises on a str"; the property tests hunt the bugs
@@ -182,10 +203,10 @@ def _safe_core(name: str, section: str | None, prior: dict) -> tuple:
 def parse(name: str, section: str | None = None, prior: GroupPrior | Mapping[str, str] | None = None) -> ParsedName:
     """Parse one release name; the announced section and a group prior (None: the shipped one) are hints.
 
-    Never raises on a str.
+    Never raises on a str; a missing name or section (None, NaN, pd.NA) is an empty one.
     """
     if name.__class__ is not str:
-        name = "" if name is None else str(name)
+        name = _as_text(name)
     verdicts = _DEFAULT_VERDICTS if prior is None else _verdicts(prior)
     obj = _Draft(*_safe_core(name, section, verdicts))  # as _build(), without the call
     obj.__class__ = ParsedName
@@ -210,9 +231,9 @@ def parse_many(
     gc.disable()  # many small objects that never form cycles
     try:
         if sections is None:
-            return [build(core(n if n.__class__ is str else str(n or ""), None, verdicts)) for n in names]
+            return [build(core(n if n.__class__ is str else _as_text(n), None, verdicts)) for n in names]
         return [
-            build(core(n if n.__class__ is str else str(n or ""), s, verdicts))
+            build(core(n if n.__class__ is str else _as_text(n), s, verdicts))
             for n, s in zip(names, sections, strict=True)
         ]
     finally:
@@ -261,7 +282,7 @@ def parse_columns(
     gc.disable()  # many small objects that never form cycles
     try:
         for k, n in enumerate(names):
-            r = core(n if n.__class__ is str else str(n or ""), None if sections is None else sections[k], verdicts)
+            r = core(n if n.__class__ is str else _as_text(n), None if sections is None else sections[k], verdicts)
             title(r[1])
             year(r[2])
             season(r[3])

@@ -295,8 +295,8 @@ def _section_category(section: str | None) -> str | None:
 
 def section_label(section: str | None) -> str | None:
     """The category of a section that names exactly one (``one`` in sections.tsv); None for a mixed or unknown one."""
-    if not section:
-        return None
+    if not isinstance(section, str) or not section:
+        return None  # no section: None, "", or a DataFrame's NaN / pd.NA
     entry = _section_entry(section)
     return entry[0] if entry[1] else None
 
