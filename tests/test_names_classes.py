@@ -1036,3 +1036,12 @@ def test_a_month_is_an_album_name_and_a_magazines_day():
         assert (p.category, p.artist, p.album) == ("music", name.split("-")[0].replace("_", " "), album)
     p = parse("Le.Journal.29.Decembre.2018.French.Retail.eBook-GRP", prior=NO_PRIOR)
     assert (p.category, p.title, p.air_date) == ("ebook", "Le Journal", "2018-12-29")
+
+
+def test_a_dotted_next_episode_before_technical_words_is_a_second_episode():
+    """"S03E21.22.FASTSUB" is two episodes; a number that opens the episode's title is not ("S21E11.12.Ingredients")."""
+    p = parse("Some.Show.S03E21.22.FASTSUB.VOSTFR.HDTV.XviD-GRP", prior=NO_PRIOR)
+    assert (p.title, p.episodes, p.episode_title, p.flags) == ("Some Show", (21, 22), None, ("FASTSUB",))
+    p = parse("Some.Show.S21E11.12.Ingredients.All.Day.720p.WEBRip.x264-GRP", prior=NO_PRIOR)
+    assert (p.episodes, p.episode_title) == ((11,), "12 Ingredients All Day")
+    assert parse("Some.Show.S01E04.13.is.Enough.720p.HDTV.x264-GRP", prior=NO_PRIOR).episodes == (4,)

@@ -563,6 +563,19 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             else:
                 episodes.extend(es)
             ep_last = i
+            if (
+                len(es) == 1
+                and i + 2 < n
+                and seps[i + 1] == "."
+                and lows[i + 1].isdecimal()
+                and int(lows[i + 1]) == es[0] + 1
+                and infos[i + 2] is not None
+                and infos[i + 2][2] != NEVER
+            ):
+                # "S03E21.22.FASTSUB": the next episode, written after a dot, when technical words follow at once
+                # ("S06E06.50.Years.Of.Camaro", "S21E11.12.Ingredients": a title that opens with a number)
+                episodes.append(es[0] + 1)
+                infos[i + 1] = _CONT
             if ep_first < 0:
                 ep_first = i
         elif kind == "ep" or kind == "epv":
