@@ -1022,6 +1022,8 @@ def test_a_monthly_shows_month_is_its_issue_not_its_title(name, title, air_date)
         ("Las.Lagrimas.Del.Mar.2017.SPANiSH.DOC.1080p.HDTV.x264-GRP", "Las Lagrimas Del Mar"),  # "mar": the sea
         ("Some.Island.22.Juli.2018.SUBBED.720p.HDTV.x264-GRP", "Some Island 22 Juli"),  # a whole date in a title
         ("Sweet.November.2001.DVDRip.XviD-GRP", "Sweet November"),  # a film
+        ("The.Hottest.August.2019.DOCU.720p.HDTV.x264-GRP", "The Hottest August"),  # a documentary
+        ("Between.Musk.And.Mars.2020.720p.HDTV.x264-GRP", "Between Musk And Mars"),  # tied by "and"
     ],
 )
 def test_a_month_that_belongs_to_the_title_stays(name, title):

@@ -1084,6 +1084,7 @@ def _core(name: str, section: str | None, _path: bool = True, prior: dict | None
             and lows[end - 1] not in MONTH_SHORT
             and lows[end - 2] not in TITLE_LINKS
             and not (infos[end - 2] is not None and infos[end - 2][0] in ("num", "ord"))  # "Utoya.22.Juli.2018"
+            and "DOCU" not in flags  # "The.Hottest.August.2019.DOCU.HDTV": a documentary's title
         )
         if monthly:
             end -= 1  # "Le.Journal.Du.Hard.Janvier.2019.FRENCH.HDTV": a monthly show's issue, not its title
